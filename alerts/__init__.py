@@ -1,0 +1,1 @@
+"""Alert rules, deadline timers, grouping and the delivery outbox with its notifiers."""

@@ -1,0 +1,1 @@
+"""The Dash console, the REST API routers, authentication and translations."""

@@ -1,0 +1,1 @@
+"""Channel connectors, sync with watermarks, reconciliation, scans and history import."""

@@ -1,0 +1,1 @@
+"""Every KPI and chart series, computed in SQL from the store."""

@@ -1,0 +1,1 @@
+"""orderwatch: settings, the CLI and process wiring (serve, worker, demo)."""

@@ -1,0 +1,69 @@
+"""Settings read once from ``ORDERWATCH_*`` environment variables into one typed object."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_database_url() -> str:
+    """The zero-setup store: a SQLite file in the working directory."""
+    return f"sqlite:///{Path.cwd() / 'orderwatch.db'}"
+
+
+class Settings(BaseSettings):
+    """Everything a process needs to know about its environment."""
+
+    model_config = SettingsConfigDict(env_prefix="ORDERWATCH_", extra="ignore")
+
+    database_url: str = Field(default_factory=default_database_url)
+    """SQLAlchemy URL of the store; PostgreSQL in production, SQLite by default."""
+    redis_url: str | None = None
+    """Redis for cross-process fan-out and locks; without it everything stays in-process."""
+    timezone: str = "Asia/Shanghai"
+    """Business time zone for days, hours and weekday buckets."""
+    secret_key: SecretStr | None = None
+    """Signs console sessions; required when ``mode`` is production."""
+    mode: Literal["development", "production"] = "development"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8050, ge=1, le=65535)
+    log_format: Literal["console", "json"] = "console"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def require_secret(self) -> str:
+        """The secret key; in development a throwaway one is made up when none is set."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        if self.mode == "production":
+            raise MissingSecretError(
+                "ORDERWATCH_SECRET_KEY is not set: production mode refuses to start without it"
+            )
+        self.secret_key = SecretStr(secrets.token_urlsafe(32))
+        return self.secret_key.get_secret_value()
+
+
+class MissingSecretError(RuntimeError):
+    """Raised when a production process starts without a secret key."""
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

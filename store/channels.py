@@ -1,0 +1,55 @@
+"""Channel records: create, look up, list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from store.errors import Conflict, InvalidInput, NotFound
+from store.models import PLATFORMS, Channel
+
+
+def get_channel(session: Session, name: str) -> Channel:
+    channel = session.scalar(select(Channel).where(Channel.name == name))
+    if channel is None:
+        known = ", ".join(session.scalars(select(Channel.name).order_by(Channel.name))) or "none"
+        raise NotFound(f"unknown channel {name!r}; known channels: {known}")
+    return channel
+
+
+def create_channel(
+    session: Session,
+    *,
+    name: str,
+    platform: str,
+    shop_id: str | None = None,
+    base_url: str | None = None,
+    credentials: dict[str, Any] | None = None,
+    sync_interval_s: int = 300,
+) -> Channel:
+    """Add a channel; the name must be new and the platform one orderwatch speaks."""
+    if not name or len(name) > 64 or not name.replace("-", "").replace("_", "").isalnum():
+        raise InvalidInput(f"channel name {name!r} must be 1–64 letters, digits, '-' or '_'")
+    if platform not in PLATFORMS:
+        raise InvalidInput(f"unknown platform {platform!r}; known: {', '.join(PLATFORMS)}")
+    if sync_interval_s <= 0:
+        raise InvalidInput(f"sync interval must be positive, got {sync_interval_s} s")
+    if session.scalar(select(Channel.id).where(Channel.name == name)) is not None:
+        raise Conflict(f"channel {name!r} exists already")
+    channel = Channel(
+        name=name,
+        platform=platform,
+        shop_id=shop_id,
+        base_url=base_url,
+        credentials=credentials or {},
+        sync_interval_s=sync_interval_s,
+    )
+    session.add(channel)
+    session.flush()
+    return channel
+
+
+def list_channels(session: Session) -> list[Channel]:
+    return list(session.scalars(select(Channel).order_by(Channel.name)))
