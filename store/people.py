@@ -1,0 +1,124 @@
+"""Console users (Argon2id password hashes) and API tokens (SHA-256 hashes)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from store.audit import write_audit
+from store.errors import Conflict, InvalidInput
+from store.models import ROLES, ApiToken, User, utcnow
+
+SCOPES = ("scans", "orders:read", "orders:act", "metrics:read", "tickets", "channels:push")
+TOKEN_PREFIX = "owt_"
+_hasher = PasswordHasher()
+
+
+def create_user(
+    session: Session,
+    *,
+    username: str,
+    role: str,
+    password: str,
+    display_name: str | None = None,
+    actor: str = "cli",
+) -> User:
+    """Add a console user; the password is kept only as an Argon2id hash."""
+    if not username or len(username) > 64 or any(c.isspace() for c in username):
+        raise InvalidInput(f"user name {username!r} must be 1–64 characters without spaces")
+    if role not in ROLES:
+        raise InvalidInput(f"unknown role {role!r}; known roles: {', '.join(ROLES)}")
+    if len(password) < 8:
+        raise InvalidInput("password must be at least 8 characters")
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise Conflict(f"user {username!r} exists already")
+    user = User(
+        username=username,
+        role=role,
+        display_name=display_name,
+        password_hash=_hasher.hash(password),
+    )
+    session.add(user)
+    session.flush()
+    write_audit(
+        session,
+        actor=actor,
+        action="user.created",
+        entity_type="user",
+        entity_id=username,
+        after={"role": role},
+    )
+    return user
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    """The active user with this name and password, or ``None``."""
+    user = session.scalar(select(User).where(User.username == username, User.is_active))
+    if user is None:
+        _hasher.hash(password)  # same cost whether or not the name exists
+        return None
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    return user
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    """A new token; ``secret`` is shown once and never stored."""
+
+    secret: str
+    record: ApiToken
+
+
+def create_token(
+    session: Session, *, name: str, scopes: list[str], actor: str = "cli"
+) -> IssuedToken:
+    unknown = sorted(set(scopes) - set(SCOPES))
+    if unknown:
+        raise InvalidInput(f"unknown scope {', '.join(unknown)}; known scopes: {', '.join(SCOPES)}")
+    if not scopes:
+        raise InvalidInput(f"a token needs at least one scope; known scopes: {', '.join(SCOPES)}")
+    if session.scalar(select(ApiToken.id).where(ApiToken.name == name)) is not None:
+        raise Conflict(f"token {name!r} exists already")
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    record = ApiToken(
+        name=name,
+        prefix=secret[:10],
+        token_hash=_digest(secret),
+        scopes=sorted(set(scopes)),
+        created_by=actor,
+    )
+    session.add(record)
+    session.flush()
+    write_audit(
+        session,
+        actor=actor,
+        action="token.created",
+        entity_type="api_token",
+        entity_id=name,
+        after={"scopes": record.scopes},
+    )
+    return IssuedToken(secret=secret, record=record)
+
+
+def verify_token(session: Session, secret: str) -> ApiToken | None:
+    """The live token matching ``secret``, with its last use recorded; else ``None``."""
+    record = session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == _digest(secret), ApiToken.revoked_at.is_(None))
+    )
+    if record is not None:
+        record.last_used_at = utcnow()
+    return record
+
+
+def _digest(secret: str) -> str:
+    # Tokens are 256 random bits, so a fast hash is enough (unlike passwords).
+    return hashlib.sha256(secret.encode()).hexdigest()
