@@ -1,0 +1,118 @@
+"""Reading orders: by internal number or channel id, with items and their stage timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from store.channels import get_channel
+from store.errors import NotFound
+from store.models import Channel, Order, StageEvent
+from store.privacy import mask_address, mask_name, mask_phone
+from store.stages import Stage
+
+
+def get_order(session: Session, order_no: str, *, for_update: bool = False) -> Order:
+    query = select(Order).where(Order.order_no == order_no)
+    if for_update:
+        query = query.with_for_update()
+    order = session.scalar(query)
+    if order is None:
+        raise NotFound(f"unknown order {order_no!r}")
+    return order
+
+
+def find_order(session: Session, channel: str, channel_order_id: str) -> Order:
+    """The order a channel knows as ``channel_order_id``."""
+    channel_row = get_channel(session, channel)
+    order = session.scalar(
+        select(Order)
+        .options(selectinload(Order.items))
+        .where(Order.channel_id == channel_row.id, Order.channel_order_id == channel_order_id)
+    )
+    if order is None:
+        raise NotFound(f"channel {channel!r} has no order {channel_order_id!r}")
+    return order
+
+
+def timeline(session: Session, order: Order) -> list[StageEvent]:
+    """Every stage event of ``order`` in the order it happened."""
+    query = (
+        select(StageEvent)
+        .where(StageEvent.order_id == order.id)
+        .order_by(StageEvent.at, StageEvent.id)
+    )
+    return list(session.scalars(query))
+
+
+def order_document(
+    session: Session, order: Order, *, reveal_personal_data: bool = False
+) -> dict[str, object]:
+    """The order, its lines and its timeline as plain JSON-ready data.
+
+    Buyer name, phone and address are masked unless the caller's role needs them.
+    """
+    buyer = {
+        "name": order.buyer_name,
+        "phone": order.buyer_phone,
+        "address": order.buyer_address,
+    }
+    if not reveal_personal_data:
+        buyer = {
+            "name": mask_name(order.buyer_name),
+            "phone": mask_phone(order.buyer_phone),
+            "address": mask_address(order.buyer_address),
+        }
+    return {
+        "order_no": order.order_no,
+        "channel": get_channel_name(session, order.channel_id),
+        "channel_order_id": order.channel_order_id,
+        "stage": order.stage,
+        "stage_entered_at": _iso(order.stage_entered_at),
+        "hold_category": order.hold_category,
+        "held_from_stage": order.held_from_stage,
+        "amount": str(order.amount),
+        "payment_method": order.payment_method,
+        "warehouse": order.warehouse,
+        "assignee": order.assignee,
+        "ship_by": _iso(order.ship_by),
+        "created_at": _iso(order.created_at),
+        "paid_at": _iso(order.paid_at),
+        "stage_times": {stage.value: _iso(getattr(order, f"{stage.value}_at")) for stage in Stage}
+        | {"first_picked": _iso(order.first_picked_at)},
+        "version": order.version,
+        "buyer": buyer,
+        "items": [
+            {
+                "line_no": item.line_no,
+                "sku": item.sku,
+                "name": item.name,
+                "quantity": item.quantity,
+                "picked_quantity": item.picked_quantity,
+                "unit_price": str(item.unit_price),
+            }
+            for item in order.items
+        ],
+        "timeline": [
+            {
+                "from": event.from_stage,
+                "to": event.to_stage,
+                "at": _iso(event.at),
+                "source": event.source,
+                "actor": event.actor,
+                "hold_category": event.hold_category,
+                "note": event.note,
+            }
+            for event in timeline(session, order)
+        ],
+    }
+
+
+def get_channel_name(session: Session, channel_id: int) -> str:
+    return str(session.scalar(select(Channel.name).where(Channel.id == channel_id)))
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()

@@ -1,0 +1,43 @@
+"""Migrations produce exactly the models' schema, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
+
+from store.migrate import current_revision, head_revision
+from store.models import Base
+
+
+def test_migrated_schema_equals_models(engine: Engine) -> None:
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+
+
+def test_database_is_at_head(engine: Engine) -> None:
+    assert current_revision(engine) == head_revision()
+
+
+def test_reference_data_is_seeded(engine: Engine) -> None:
+    with engine.connect() as connection:
+        codes = set(connection.scalars(text("SELECT code FROM hold_categories")))
+    assert {"out_of_stock", "unclear_address", "customer_refused", "risk_review"} <= codes
+
+
+@pytest.mark.parametrize("statement", ["UPDATE audit_log SET actor = 'x'", "DELETE FROM audit_log"])
+def test_audit_log_refuses_changes(engine: Engine, statement: str) -> None:
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO audit_log (at, actor, action, entity_type, entity_id) "
+                "VALUES (CURRENT_TIMESTAMP, 'ann', 'order.released', 'order', 'OW1')"
+            )
+        )
+    with pytest.raises(DBAPIError, match="append-only"), engine.begin() as connection:
+        connection.execute(text(statement))
+    with engine.connect() as connection:
+        assert connection.scalar(text("SELECT actor FROM audit_log")) == "ann"
