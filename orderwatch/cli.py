@@ -6,7 +6,6 @@ import json
 import sys
 from typing import Annotated, NoReturn
 
-import click
 import typer
 from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError
@@ -45,17 +44,19 @@ def migrate() -> None:
 @app.command()
 def serve() -> None:
     """Run the console and the REST API (FastAPI + Dash) with uvicorn."""
-    from orderwatch.processes import run_serve  # noqa: PLC0415 - loads the web stack only here
+    from orderwatch.processes import run_serve
 
     run_serve(get_settings())
 
 
 @app.command()
 def demo(
-    orders_count: Annotated[int, typer.Option("--orders", min=0, help="Demo orders to create")] = 400,
+    orders_count: Annotated[
+        int, typer.Option("--orders", min=0, help="Demo orders to create")
+    ] = 400,
 ) -> None:
     """Everything in one process on the embedded SQLite store, with demo data and logins."""
-    from orderwatch.processes import run_demo  # noqa: PLC0415 - loads the web stack only here
+    from orderwatch.processes import run_demo
 
     run_demo(get_settings(), orders_count=orders_count)
 
@@ -104,7 +105,7 @@ def orders_show(
 ) -> None:
     """One order with its lines and stage timeline, by ORDER_NO or by channel order id."""
     if (order_no is None) == (channel is None or channel_order_id is None):
-        raise click.UsageError("give ORDER_NO, or both --channel and --channel-order-id")
+        raise typer.BadParameter("give ORDER_NO, or both --channel and --channel-order-id")
     sessions = open_store(get_settings())
     with sessions() as session:
         if order_no is not None:
@@ -160,17 +161,19 @@ def _print_order(document: dict[str, object]) -> None:
         typer.echo(f"  {item['sku']} × {item['quantity']} @ ¥{item['unit_price']}")
     for event in document["timeline"]:  # type: ignore[attr-defined]
         actor = f" by {event['actor']}" if event["actor"] else ""
-        typer.echo(f"  {event['at']}  {event['from'] or '—'} → {event['to']}  ({event['source']}{actor})")
+        typer.echo(
+            f"  {event['at']}  {event['from'] or '—'} → {event['to']}  ({event['source']}{actor})"
+        )
 
 
 def main() -> NoReturn:
     """Entry point: runs the app and turns every expected failure into one line on stderr."""
     try:
         result = app(standalone_mode=False)
-    except click.exceptions.Abort:
+    except typer.Abort:
         _fail("aborted", 130)
-    except click.ClickException as exc:
-        _fail(f"{exc.format_message()}", exc.exit_code)
+    except typer.TyperException as exc:  # usage errors: unknown command, bad option, ...
+        _fail(exc.format_message(), exc.exit_code)  # type: ignore[attr-defined]
     except DomainError as exc:
         _fail(exc.message, 1)
     except MissingSecretError as exc:
@@ -184,10 +187,11 @@ def main() -> NoReturn:
 
 def _first_error(exc: ValidationError) -> str:
     error = exc.errors(include_url=False)[0]
-    return f"ORDERWATCH_{str(error['loc'][0]).upper()}: {error['msg'].removeprefix('Value error, ')}"
+    return (
+        f"ORDERWATCH_{str(error['loc'][0]).upper()}: {error['msg'].removeprefix('Value error, ')}"
+    )
 
 
 def _fail(message: str, code: int) -> NoReturn:
     typer.echo(f"error: {message}", err=True)
     sys.exit(code)
-

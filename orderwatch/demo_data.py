@@ -76,7 +76,7 @@ def seed_demo(sessions: sessionmaker[Session], *, orders: int, logins: Path) -> 
 
 
 def _seed_orders(sessions: sessionmaker[Session], count: int) -> None:
-    rng = random.Random(20261130)  # noqa: S311 - demo data, not security
+    rng = random.Random(20261130)
     now = utcnow()
     plans = [_plan(rng, now, index) for index in range(count)]
     with sessions.begin() as session:

@@ -36,15 +36,15 @@ def run_demo(settings: Settings, *, orders_count: int) -> None:
     upgrade(make_engine(settings.database_url))
     sessions = open_store(settings, feed=ChangeFeed(settings.redis_url))
     passwords = seed_demo(sessions, orders=orders_count, logins=_logins_file(settings))
-    print(f"\norderwatch demo on http://{settings.host}:{settings.port}")  # noqa: T201
-    print(f"store: {settings.database_url}")  # noqa: T201
+    print(f"\norderwatch demo on http://{settings.host}:{settings.port}")
+    print(f"store: {settings.database_url}")
     for username, role in DEMO_USERS:
-        print(f"  login {username:<12} password {passwords[username]:<16} role {role}")  # noqa: T201
+        print(f"  login {username:<12} password {passwords[username]:<16} role {role}")
     _serve(settings, sessions)
 
 
 def _serve(settings: Settings, sessions: sessionmaker[Session]) -> None:
-    from dashboard.app import create_app  # noqa: PLC0415 - keeps the CLI start fast
+    from dashboard.app import create_app
 
     app = create_app(settings, sessions=sessions)
     log.info("serve.start", host=settings.host, port=settings.port)

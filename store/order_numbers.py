@@ -1,4 +1,9 @@
-"""Internal order numbers: ``OW`` and ten digits from a counter shared by all processes."""
+"""Internal order numbers: ``OW`` and the order's id in ten digits, never reused.
+
+PostgreSQL hands them out from the sequence ``order_no_seq``, which takes no lock, so parallel
+ingest writers never wait for each other's commit. SQLite has one writer at a time and keeps the
+next number in the ``counters`` table.
+"""
 
 from __future__ import annotations
 
@@ -7,24 +12,21 @@ from sqlalchemy.orm import Session
 
 PREFIX = "OW"
 DIGITS = 10
+SEQUENCE = "order_no_seq"
+_FORMAT = f"{PREFIX}%0{DIGITS}d"
 
 
 def format_order_no(number: int) -> str:
-    return f"{PREFIX}{number:0{DIGITS}d}"
+    return _FORMAT % number
 
 
-def reserve_numbers(session: Session, counter: str, count: int) -> int:
-    """Reserve ``count`` consecutive numbers; returns the first. Holds the counter's row lock
-    until the transaction ends, so concurrent batches get disjoint ranges."""
-    last = session.execute(
-        text("UPDATE counters SET value = value + :n WHERE name = :name RETURNING value"),
-        {"n": count, "name": counter},
-    ).scalar_one()
-    return int(last) - count + 1
-
-
-def order_no_sql(session: Session, number_sql: str) -> str:
-    """SQL expression formatting the integer ``number_sql`` as an order number."""
+def reserve_order_numbers(session: Session, count: int) -> list[int]:
+    """``count`` new, increasing order numbers."""
     if session.get_bind().dialect.name == "postgresql":
-        return f"'{PREFIX}' || lpad(CAST(({number_sql}) AS text), {DIGITS}, '0')"
-    return f"printf('{PREFIX}%0{DIGITS}d', {number_sql})"
+        query = text(f"SELECT nextval('{SEQUENCE}') FROM generate_series(1, :n)")
+        return [int(n) for n in session.scalars(query, {"n": count})]
+    last = session.execute(
+        text("UPDATE counters SET value = value + :n WHERE name = 'order_no' RETURNING value"),
+        {"n": count},
+    ).scalar_one()
+    return list(range(int(last) - count + 1, int(last) + 1))

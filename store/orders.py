@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -37,14 +38,40 @@ def find_order(session: Session, channel: str, channel_order_id: str) -> Order:
     return order
 
 
-def timeline(session: Session, order: Order) -> list[StageEvent]:
-    """Every stage event of ``order`` in the order it happened."""
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    """One step of an order's life: its arrival from the channel, then each stage move."""
+
+    from_stage: str | None
+    to_stage: str
+    at: datetime
+    source: str
+    actor: str | None
+    hold_category: str | None = None
+    note: str | None = None
+
+
+def timeline(session: Session, order: Order) -> list[TimelineEntry]:
+    """The order's arrival followed by every stage event, in the order they happened."""
     query = (
         select(StageEvent)
         .where(StageEvent.order_id == order.id)
         .order_by(StageEvent.at, StageEvent.id)
     )
-    return list(session.scalars(query))
+    moves = [
+        TimelineEntry(e.from_stage, e.to_stage, e.at, e.source, e.actor, e.hold_category, e.note)
+        for e in session.scalars(query)
+    ]
+    first = moves[0].from_stage if moves else order.stage
+    arrived = getattr(order, f"{first}_at", None) if first else None
+    arrival = TimelineEntry(
+        from_stage=None,
+        to_stage=str(first),
+        at=arrived or order.created_at,
+        source="channel",
+        actor=get_channel_name(session, order.channel_id),
+    )
+    return [arrival, *moves]
 
 
 def order_document(

@@ -13,7 +13,7 @@ from store.errors import InvalidInput
 from store.events import record_change
 from store.models import HoldCategory, Order, StageEvent, utcnow
 from store.orders import get_order
-from store.stages import PEOPLE, Move, Stage, Source, check_move, parse_source, parse_stage
+from store.stages import PEOPLE, Move, Source, Stage, check_move, parse_source, parse_stage
 
 # Stages whose ``<stage>_at`` column keeps the latest entry rather than the first.
 _LATEST = frozenset({Stage.ON_HOLD})
@@ -79,7 +79,9 @@ def move_order(
 
 
 def _seen(session: Session, key: str) -> bool:
-    return session.scalar(select(StageEvent.id).where(StageEvent.idempotency_key == key)) is not None
+    return (
+        session.scalar(select(StageEvent.id).where(StageEvent.idempotency_key == key)) is not None
+    )
 
 
 def _require_category(session: Session, code: str | None) -> None:

@@ -1,31 +1,41 @@
 """Idempotent batch upsert of canonical orders, in set-based SQL.
 
-A batch is loaded into a temporary table (``COPY`` on PostgreSQL) and merged with a handful of
-statements whatever its size: new orders get an ``order_no`` and their lines, existing ones are
-updated only by a strictly newer channel-modified time, and a stage changes only along a move the
-transition table allows a channel to make, so a replay or a late update never moves an order
-backwards.
+One query finds which orders of the batch the store already has. New orders are written
+straight to ``orders`` and ``order_items`` with ``COPY`` (a prepared INSERT on SQLite), numbered
+from a shared counter; should a concurrent writer insert one of them first, the copy is rolled
+back to its savepoint and the batch is sorted again. Known orders are staged in a temporary table
+and merged by two statements: one records the stage moves, one applies every strictly newer
+version. A stage changes only along a move the transition table allows a channel to make, so a
+replay or a late update never moves an order backwards. An order's arrival is recorded on its
+row (stage, stage time, channel times); stage events record the moves after it.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import String, column, text
+from sqlalchemy import String, any_, column, func, literal, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.selectable import TextualSelect
 
 from store.canonical import CanonicalOrder, stage_time
 from store.channels import get_channel
 from store.events import ChangeEvent, record_changes
-from store.models import utcnow
+from store.models import Order, utcnow
 from store.models.base import UtcDateTime
-from store.order_numbers import format_order_no, order_no_sql, reserve_numbers
+from store.order_numbers import format_order_no, reserve_order_numbers
 from store.stages import TRANSITIONS, Source, Stage
 
-ORDER_COLUMNS = (
+# Stage columns a channel can fill in; the warehouse stages are the handhelds' to record.
+CHANNEL_STAGE_COLUMNS = (Stage.PENDING_REVIEW, Stage.SHIPPED, Stage.DELIVERED, Stage.CANCELLED)
+STAGED_COLUMNS = (
     "channel_order_id",
     "stage",
     "stage_at",
@@ -40,15 +50,35 @@ ORDER_COLUMNS = (
     "modified_at",
     "paid_at",
 )
-ITEM_COLUMNS = ("channel_order_id", "line_no", "sku", "name", "quantity", "unit_price")
-# Stage columns a channel can fill in; the warehouse stages are the handhelds' to record.
-CHANNEL_STAGE_COLUMNS = (Stage.PENDING_REVIEW, Stage.SHIPPED, Stage.DELIVERED, Stage.CANCELLED)
+ORDER_COLUMNS = (
+    "id",
+    "order_no",
+    "channel_id",
+    "channel_order_id",
+    "stage",
+    "stage_entered_at",
+    "amount",
+    "payment_method",
+    "warehouse",
+    "buyer_name",
+    "buyer_phone",
+    "buyer_address",
+    "ship_by",
+    "created_at",
+    "channel_modified_at",
+    "paid_at",
+    *(f"{stage.value}_at" for stage in CHANNEL_STAGE_COLUMNS),
+    "version",
+    "updated_at",
+)
+ITEM_COLUMNS = ("order_id", "line_no", "sku", "name", "quantity", "unit_price", "picked_quantity")
 # Typed result columns, so that SQLite's text timestamps come back as aware datetimes.
 CHANGED = (
     column("order_no", String),
     column("stage", String),
     column("stage_entered_at", UtcDateTime()),
 )
+_RACE_RETRIES = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,20 +95,21 @@ class UpsertResult:
         return self.inserted + self.updated + self.stale
 
 
-def upsert_orders(
-    session: Session, channel: str, orders: Sequence[CanonicalOrder]
-) -> UpsertResult:
+def upsert_orders(session: Session, channel: str, orders: Sequence[CanonicalOrder]) -> UpsertResult:
     """Merge ``orders`` from ``channel`` into the store in the caller's transaction."""
     channel_row = get_channel(session, channel)
     latest = _latest_per_order(orders)
-    if not latest:
-        return UpsertResult(0, 0, len(orders), 0)
-    _stage_batch(session, latest)
-    params = {"channel_id": channel_row.id, "channel": channel_row.name, "now": utcnow()}
-    inserted = _insert_new(session, params)
-    updated, moved = _apply_updates(session, params)
-    session.execute(text("DROP TABLE ow_in"))
-    session.execute(text("DROP TABLE ow_in_items"))
+    inserted: list[ChangeEvent] = []
+    known = latest
+    for _attempt in range(_RACE_RETRIES):
+        existing = _existing(session, channel_row.id, [o.channel_order_id for o in known])
+        fresh = [o for o in known if o.channel_order_id not in existing]
+        known = [o for o in known if o.channel_order_id in existing]
+        lost_race = _insert_new(session, channel_row.id, fresh, inserted)
+        if not lost_race:
+            break
+        known = known + lost_race
+    updated, moved = _apply_updates(session, channel_row.id, channel_row.name, known)
     record_changes(session, inserted + updated)
     return UpsertResult(
         inserted=len(inserted),
@@ -98,7 +129,75 @@ def _latest_per_order(orders: Iterable[CanonicalOrder]) -> list[CanonicalOrder]:
     return list(latest.values())
 
 
-def _order_row(o: CanonicalOrder) -> tuple[object, ...]:
+def _existing(session: Session, channel_id: int, ids: list[str]) -> set[str]:
+    """Which of ``ids`` the channel's orders already include, in one query with one parameter
+    (an array on PostgreSQL, a JSON list on SQLite), however long the list."""
+    if not ids:
+        return set()
+    if session.get_bind().dialect.name == "postgresql":
+        listed = Order.channel_order_id == any_(literal(ids, ARRAY(String)))
+    else:
+        values = select(column("value", String)).select_from(func.json_each(json.dumps(ids)))
+        listed = Order.channel_order_id.in_(values)
+    query = select(Order.channel_order_id).where(Order.channel_id == channel_id, listed)
+    return set(session.scalars(query))
+
+
+def _insert_new(
+    session: Session, channel_id: int, fresh: list[CanonicalOrder], events: list[ChangeEvent]
+) -> list[CanonicalOrder]:
+    """Write ``fresh`` orders and their lines; returns them all if another writer was first."""
+    if not fresh:
+        return []
+    numbered = list(zip(reserve_order_numbers(session, len(fresh)), fresh, strict=True))
+    now = utcnow()
+    rows = [_new_row(number, channel_id, order, now) for number, order in numbered]
+    try:
+        with session.begin_nested():
+            _load(session, "orders", ORDER_COLUMNS, rows)
+            _load(session, "order_items", ITEM_COLUMNS, _item_rows(numbered))
+    except session.get_bind().dialect.loaded_dbapi.IntegrityError:
+        # Another writer stored one of these orders after ``_existing`` looked.
+        return fresh
+    # row = (id, order_no, channel_id, channel_order_id, stage, stage_entered_at, ...)
+    events.extend(ChangeEvent.of(row[1], row[4], row[5]) for row in rows)  # type: ignore[arg-type]
+    return []
+
+
+def _new_row(number: int, channel_id: int, o: CanonicalOrder, now: datetime) -> tuple[object, ...]:
+    entered = stage_time(o)
+    paid = o.paid_at or (entered if o.stage is Stage.PAID else None)
+    stage_times = tuple(entered if o.stage is s else None for s in CHANNEL_STAGE_COLUMNS)
+    return (
+        number,
+        format_order_no(number),
+        channel_id,
+        o.channel_order_id,
+        o.stage.value,
+        entered,
+        o.amount,
+        o.payment_method,
+        o.warehouse,
+        o.buyer_name,
+        o.buyer_phone,
+        o.buyer_address,
+        o.ship_by,
+        o.created_at,
+        o.modified_at,
+        paid,
+        *stage_times,
+        1,
+        now,
+    )
+
+
+def _item_rows(numbered: Iterable[tuple[int, CanonicalOrder]]) -> Iterable[tuple[object, ...]]:
+    for order_id, order in numbered:
+        for line_no, item in enumerate(order.items, start=1):
+            yield (order_id, line_no, item.sku, item.name, item.quantity, item.unit_price, 0)
+
+
+def _staged_row(o: CanonicalOrder) -> tuple[object, ...]:
     return (
         o.channel_order_id,
         o.stage.value,
@@ -116,57 +215,21 @@ def _order_row(o: CanonicalOrder) -> tuple[object, ...]:
     )
 
 
-def _item_rows(orders: Iterable[CanonicalOrder]) -> Iterable[tuple[object, ...]]:
-    for o in orders:
-        for line_no, item in enumerate(o.items, start=1):
-            yield (o.channel_order_id, line_no, item.sku, item.name, item.quantity, item.unit_price)
-
-
-def _stage_batch(session: Session, orders: list[CanonicalOrder]) -> None:
-    postgres = session.get_bind().dialect.name == "postgresql"
-    temporary = "TEMPORARY TABLE" if postgres else "TEMP TABLE"
-    ts = "timestamptz" if postgres else "TIMESTAMP"
-    session.execute(
-        text(
-            f"CREATE {temporary} ow_in (channel_order_id varchar(64) PRIMARY KEY, "
-            f"stage varchar(16), stage_at {ts}, amount numeric(12, 2), "
-            "payment_method varchar(32), warehouse varchar(32), buyer_name varchar(128), "
-            f"buyer_phone varchar(32), buyer_address text, ship_by {ts}, created_at {ts}, "
-            f"modified_at {ts}, paid_at {ts})"
-        )
-    )
-    session.execute(
-        text(
-            f"CREATE {temporary} ow_in_items (channel_order_id varchar(64), line_no integer, "
-            "sku varchar(64), name varchar(255), quantity integer, unit_price numeric(12, 2))"
-        )
-    )
-    rows = (_order_row(o) for o in orders)
-    if postgres:
-        _copy(session, "ow_in", ORDER_COLUMNS, rows)
-        _copy(session, "ow_in_items", ITEM_COLUMNS, _item_rows(orders))
-    else:
-        _insert_many(session, "ow_in", ORDER_COLUMNS, rows)
-        _insert_many(session, "ow_in_items", ITEM_COLUMNS, _item_rows(orders))
-
-
-def _copy(
+def _load(
     session: Session, table: str, columns: Sequence[str], rows: Iterable[tuple[object, ...]]
 ) -> None:
-    cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
-
-
-def _insert_many(
-    session: Session, table: str, columns: Sequence[str], rows: Iterable[tuple[object, ...]]
-) -> None:
+    """Bulk-load rows: COPY on PostgreSQL, one prepared INSERT on SQLite."""
     raw = session.connection().connection.dbapi_connection
-    marks = ", ".join("?" for _ in columns)
-    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
+    names = ", ".join(columns)
     cursor = raw.cursor()  # type: ignore[union-attr]
-    cursor.executemany(sql, (tuple(_sqlite_value(v) for v in row) for row in rows))
+    if session.get_bind().dialect.name == "postgresql":
+        with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    marks = ", ".join("?" for _ in columns)
+    sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"
+    cursor.executemany(sql, [tuple(_sqlite_value(v) for v in row) for row in rows])
 
 
 def _sqlite_value(value: object) -> object:
@@ -176,6 +239,23 @@ def _sqlite_value(value: object) -> object:
     if isinstance(value, Decimal):
         return str(value)
     return value
+
+
+def _stage(session: Session, orders: list[CanonicalOrder]) -> None:
+    """Load ``orders`` into the temporary table ``ow_in`` (gone at the end of the transaction)."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    ts = "timestamptz" if postgres else "TIMESTAMP"
+    session.execute(text("DROP TABLE IF EXISTS ow_in"))
+    session.execute(
+        text(
+            f"CREATE TEMPORARY TABLE ow_in (channel_order_id varchar(64), "
+            f"stage varchar(16), stage_at {ts}, amount numeric(12, 2), "
+            "payment_method varchar(32), warehouse varchar(32), buyer_name varchar(128), "
+            f"buyer_phone varchar(32), buyer_address text, ship_by {ts}, created_at {ts}, "
+            f"modified_at {ts}, paid_at {ts})"
+        )
+    )
+    _load(session, "ow_in", STAGED_COLUMNS, (_staged_row(o) for o in orders))
 
 
 def _channel_moves() -> str:
@@ -192,76 +272,34 @@ def _channel_moves() -> str:
 
 
 MOVED = _channel_moves()
+NEWER = (
+    "o.channel_id = :channel_id AND o.channel_order_id = i.channel_order_id "
+    "AND o.channel_modified_at < i.modified_at"
+)
 
 
-def _insert_new(session: Session, params: dict[str, object]) -> list[ChangeEvent]:
-    missing = (
-        "FROM ow_in i WHERE NOT EXISTS (SELECT 1 FROM orders o "
-        "WHERE o.channel_id = :channel_id AND o.channel_order_id = i.channel_order_id)"
-    )
-    count = session.execute(text(f"SELECT count(*) {missing}"), params).scalar_one()
-    if not count:
-        return []
-    first = reserve_numbers(session, "order_no", count)
-    number = f"{first - 1} + row_number() OVER (ORDER BY i.created_at, i.channel_order_id)"
-    stage_columns = "".join(f", {stage.value}_at" for stage in CHANNEL_STAGE_COLUMNS)
-    stage_values = "".join(
-        f", CASE WHEN i.stage = '{stage.value}' THEN i.stage_at END"
-        for stage in CHANNEL_STAGE_COLUMNS
-    )
-    inserted = session.execute(
-        text(
-            "INSERT INTO orders (order_no, channel_id, channel_order_id, stage, stage_entered_at, "
-            "amount, payment_method, warehouse, buyer_name, buyer_phone, buyer_address, ship_by, "
-            f"created_at, channel_modified_at, paid_at{stage_columns}, version, updated_at) "
-            f"SELECT {order_no_sql(session, number)}, :channel_id, i.channel_order_id, i.stage, "
-            "i.stage_at, i.amount, i.payment_method, i.warehouse, i.buyer_name, i.buyer_phone, "
-            "i.buyer_address, i.ship_by, i.created_at, i.modified_at, "
-            f"COALESCE(i.paid_at, CASE WHEN i.stage = 'paid' THEN i.stage_at END){stage_values}, "
-            f"1, :now {missing} "
-            "ON CONFLICT (channel_id, channel_order_id) DO NOTHING "
-            "RETURNING order_no, stage, stage_entered_at"
-        ).columns(*CHANGED),
-        params,
-    ).all()
-    if not inserted:
-        return []
-    bounds = {"lo": format_order_no(first), "hi": format_order_no(first + count - 1)}
-    fresh = "o.channel_id = :channel_id AND o.order_no BETWEEN :lo AND :hi"
-    session.execute(
-        text(
-            "INSERT INTO order_items (order_id, line_no, sku, name, quantity, unit_price, "
-            "picked_quantity) SELECT o.id, it.line_no, it.sku, it.name, it.quantity, "
-            "it.unit_price, 0 FROM ow_in_items it JOIN orders o "
-            f"ON o.channel_order_id = it.channel_order_id WHERE {fresh}"
-        ),
-        {**params, **bounds},
-    )
-    session.execute(
-        text(
-            "INSERT INTO stage_events (order_id, from_stage, to_stage, at, source, actor, "
-            f"recorded_at) SELECT o.id, NULL, o.stage, o.stage_entered_at, 'channel', :channel, "
-            f":now FROM orders o WHERE {fresh}"
-        ),
-        {**params, **bounds},
-    )
-    return [ChangeEvent.of(*row) for row in inserted]
-
-
-def _apply_updates(session: Session, params: dict[str, object]) -> tuple[list[ChangeEvent], int]:
+def _apply_updates(
+    session: Session, channel_id: int, channel: str, known: list[CanonicalOrder]
+) -> tuple[list[ChangeEvent], int]:
     """Apply strictly newer versions; returns their change events and how many moved stage."""
-    newer = (
-        "o.channel_id = :channel_id AND o.channel_order_id = i.channel_order_id "
-        "AND o.channel_modified_at < i.modified_at"
-    )
-    moved = session.execute(
+    if not known:
+        return [], 0
+    _stage(session, known)
+    params = {"channel_id": channel_id, "channel": channel, "now": utcnow()}
+    moves: CursorResult[Any] = session.execute(  # type: ignore[assignment]
         text(
             "INSERT INTO stage_events (order_id, from_stage, to_stage, at, source, actor, "
             "recorded_at) SELECT o.id, o.stage, i.stage, i.stage_at, 'channel', :channel, :now "
-            f"FROM ow_in i JOIN orders o ON {newer} WHERE {MOVED}"
+            f"FROM ow_in i JOIN orders o ON {NEWER} WHERE {MOVED}"
         ),
         params,
-    ).rowcount
+    )
+    rows = session.execute(_update_statement(session), params).all()
+    session.execute(text("DROP TABLE ow_in"))
+    return [ChangeEvent.of(*row) for row in rows], moves.rowcount
+
+
+def _update_statement(session: Session) -> TextualSelect:
     # SQLite's RETURNING sees only the updated table and refuses its alias; PostgreSQL
     # needs the alias because the staged rows have columns of the same names.
     qualify = "o." if session.get_bind().dialect.name == "postgresql" else ""
@@ -270,18 +308,14 @@ def _apply_updates(session: Session, params: dict[str, object]) -> tuple[list[Ch
         f"CASE WHEN {MOVED} AND i.stage = '{stage.value}' THEN i.stage_at END)"
         for stage in CHANNEL_STAGE_COLUMNS
     )
-    rows = session.execute(
-        text(
-            f"UPDATE orders AS o SET stage = CASE WHEN {MOVED} THEN i.stage ELSE o.stage END, "
-            f"stage_entered_at = CASE WHEN {MOVED} THEN i.stage_at ELSE o.stage_entered_at END, "
-            "amount = i.amount, payment_method = i.payment_method, "
-            "warehouse = COALESCE(o.warehouse, i.warehouse), buyer_name = i.buyer_name, "
-            "buyer_phone = i.buyer_phone, buyer_address = i.buyer_address, ship_by = i.ship_by, "
-            "paid_at = COALESCE(o.paid_at, i.paid_at), channel_modified_at = i.modified_at, "
-            f"version = o.version + 1, updated_at = :now{stage_times} "
-            f"FROM ow_in i WHERE {newer} "
-            f"RETURNING {qualify}order_no, {qualify}stage, {qualify}stage_entered_at"
-        ).columns(*CHANGED),
-        params,
-    ).all()
-    return [ChangeEvent.of(*row) for row in rows], moved
+    return text(
+        f"UPDATE orders AS o SET stage = CASE WHEN {MOVED} THEN i.stage ELSE o.stage END, "
+        f"stage_entered_at = CASE WHEN {MOVED} THEN i.stage_at ELSE o.stage_entered_at END, "
+        "amount = i.amount, payment_method = i.payment_method, "
+        "warehouse = COALESCE(o.warehouse, i.warehouse), buyer_name = i.buyer_name, "
+        "buyer_phone = i.buyer_phone, buyer_address = i.buyer_address, ship_by = i.ship_by, "
+        "paid_at = COALESCE(o.paid_at, i.paid_at), channel_modified_at = i.modified_at, "
+        f"version = o.version + 1, updated_at = :now{stage_times} "
+        f"FROM ow_in i WHERE {NEWER} "
+        f"RETURNING {qualify}order_no, {qualify}stage, {qualify}stage_entered_at"
+    ).columns(*CHANGED)

@@ -76,6 +76,7 @@ def _pg_engine(url: str) -> Engine:
     with engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         connection.execute(text("UPDATE counters SET value = 0"))
+        connection.execute(text("ALTER SEQUENCE order_no_seq RESTART"))
     return engine
 
 

@@ -32,7 +32,7 @@ def canonical(channel_order_id: str, **overrides: Any) -> CanonicalOrder:
         "items": [{"sku": "SKU-1", "quantity": 2, "unit_price": "49.50"}],
     }
     data.update(overrides)
-    return CanonicalOrder.model_validate(data)
+    return CanonicalOrder.parse(data)
 
 
 def add_channel(sessions: sessionmaker[Session], name: str = "tmall-main") -> str:

@@ -18,9 +18,7 @@ class Channel(Base):
 
     __tablename__ = "channels"
     __table_args__ = (
-        CheckConstraint(
-            "platform IN ('" + "', '".join(PLATFORMS) + "')", name="platform_known"
-        ),
+        CheckConstraint("platform IN ('" + "', '".join(PLATFORMS) + "')", name="platform_known"),
         CheckConstraint("sync_interval_s > 0", name="sync_interval_positive"),
     )
 

@@ -153,7 +153,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('sku', 'warehouse', name=op.f('uq_inventory_sku_warehouse'))
     )
     op.create_table('orders',
-    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=False, nullable=False),
     sa.Column('order_no', sa.String(length=16), nullable=False),
     sa.Column('channel_id', sa.Integer(), nullable=False),
     sa.Column('channel_order_id', sa.String(length=64), nullable=False),
@@ -197,7 +197,6 @@ def upgrade() -> None:
     with op.batch_alter_table('orders', schema=None) as batch_op:
         batch_op.create_index('ix_orders_next_deadline_at', ['next_deadline_at'], unique=False, postgresql_where=sa.text('next_deadline_at IS NOT NULL'), sqlite_where=sa.text('next_deadline_at IS NOT NULL'))
         batch_op.create_index('ix_orders_stage_entered', ['stage', 'stage_entered_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_orders_warehouse'), ['warehouse'], unique=False)
 
     op.create_table('alerts',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -221,7 +220,6 @@ def upgrade() -> None:
         batch_op.create_index('ix_alerts_status_key', ['status', 'dedupe_key'], unique=False)
 
     op.create_table('order_items',
-    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('order_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('line_no', sa.Integer(), nullable=False),
     sa.Column('sku', sa.String(length=64), nullable=False),
@@ -232,12 +230,8 @@ def upgrade() -> None:
     sa.CheckConstraint('picked_quantity >= 0 AND picked_quantity <= quantity', name=op.f('ck_order_items_picked_range')),
     sa.CheckConstraint('quantity > 0', name=op.f('ck_order_items_quantity_positive')),
     sa.CheckConstraint('unit_price >= 0', name=op.f('ck_order_items_unit_price_not_negative')),
-    sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_order_items_order_id_orders'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_order_items')),
-    sa.UniqueConstraint('order_id', 'line_no', name=op.f('uq_order_items_order_id_line_no'))
+    sa.PrimaryKeyConstraint('order_id', 'line_no', name=op.f('pk_order_items'))
     )
-    with op.batch_alter_table('order_items', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_order_items_sku'), ['sku'], unique=False)
 
     op.create_table('stage_events',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -251,7 +245,6 @@ def upgrade() -> None:
     sa.Column('hold_category', sa.String(length=32), nullable=True),
     sa.Column('note', sa.Text(), nullable=True),
     sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_stage_events_order_id_orders'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_stage_events')),
     sa.UniqueConstraint('idempotency_key', name=op.f('uq_stage_events_idempotency_key'))
     )
@@ -324,8 +317,10 @@ def _seed_reference_data() -> None:
         "hold_categories", sa.column("code"), sa.column("label_zh"), sa.column("label_en")
     )
     op.bulk_insert(categories, HOLD_CATEGORIES)
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("CREATE SEQUENCE order_no_seq AS bigint")
     counters = sa.table("counters", sa.column("name"), sa.column("value"))
-    op.bulk_insert(counters, [{"name": "order_no", "value": 0}, {"name": "ticket_no", "value": 0}])
+    op.bulk_insert(counters, [{"name": "order_no", "value": 0}])
 
 
 def _guard_audit_log() -> None:
@@ -349,6 +344,7 @@ def _guard_audit_log() -> None:
 
 def _drop_audit_guard() -> None:
     if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP SEQUENCE order_no_seq")
         op.execute("DROP TRIGGER audit_log_append_only ON audit_log")
         op.execute("DROP FUNCTION audit_log_append_only()")
         return
@@ -374,8 +370,6 @@ def downgrade() -> None:
         batch_op.drop_index('ix_stage_events_order_at')
 
     op.drop_table('stage_events')
-    with op.batch_alter_table('order_items', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_order_items_sku'))
 
     op.drop_table('order_items')
     with op.batch_alter_table('alerts', schema=None) as batch_op:
@@ -383,7 +377,6 @@ def downgrade() -> None:
 
     op.drop_table('alerts')
     with op.batch_alter_table('orders', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_orders_warehouse'))
         batch_op.drop_index('ix_orders_stage_entered')
         batch_op.drop_index('ix_orders_next_deadline_at', postgresql_where=sa.text('next_deadline_at IS NOT NULL'), sqlite_where=sa.text('next_deadline_at IS NOT NULL'))
 

@@ -1,0 +1,122 @@
+"""One FastAPI application: the Dash console, probes, sign-in and (under ``/api``) the REST API.
+
+Dash 4 runs natively on FastAPI (``dash.Dash(server=fastapi_app)``). Two things about that
+backend shape this module:
+
+* Dash answers every unknown GET path with its page shell through a ``{path:path}`` catch-all
+  that it appends when the app starts (lifespan). Routes registered before start-up therefore
+  win; the REST API is a sub-application mounted at ``/api``, so API routers added to it later
+  never fall through to the console, and an unknown ``/api`` path is a JSON 404, not a page.
+* Dash collects ``dash.callback`` registrations in process-wide lists and gives them to the
+  first app that serves a request (see ``_forget_unclaimed_callbacks``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dash
+from dash.backends._fastapi import get_current_request
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from dashboard import shell
+from dashboard.auth import login_router, protect
+from orderwatch.settings import Settings
+
+HERE = Path(__file__).parent
+PAGES = HERE / "pages"
+ASSETS = HERE / "assets"
+
+
+def create_app(settings: Settings, *, sessions: sessionmaker[Session]) -> FastAPI:
+    """The web application of ``orderwatch serve``."""
+    secret = settings.require_secret()  # first, so production without a key fails at once
+    app = FastAPI(title="orderwatch", docs_url=None, redoc_url=None, openapi_url=None)
+    # Pages and callbacks reach the store through the request's app, not through globals.
+    app.state.settings = settings
+    app.state.sessions = sessions
+    app.include_router(probe_router(sessions))
+    app.include_router(login_router(sessions))
+    app.mount("/api", create_api())
+    mount_console(app)
+    protect(app, secret=secret)
+    return app
+
+
+def create_api() -> FastAPI:
+    """The REST API's own app; its OpenAPI document is served at ``/api/openapi.json``."""
+    return FastAPI(title="orderwatch API", openapi_url="/openapi.json", docs_url="/docs")
+
+
+def mount_console(app: FastAPI) -> dash.Dash:
+    _forget_unclaimed_callbacks()
+    console = dash.Dash(
+        # The package's name, so Dash imports the pages as ``dashboard.pages.*``, not ``pages.*``.
+        "dashboard",
+        server=app,  # type: ignore[arg-type]  # Dash types it as a Flask-style factory
+        use_pages=True,
+        pages_folder=str(PAGES),
+        assets_folder=str(ASSETS),
+        title="orderwatch",
+        update_title="",  # the board refreshes every few seconds; keep the tab title still
+    )
+    console.index_string = shell.index_string(console.index_string)
+    console.layout = shell.create_layout
+    shell.register_callbacks(console)
+    return console
+
+
+def _forget_unclaimed_callbacks() -> None:
+    # Page modules are executed again for every new Dash app and re-register their callbacks
+    # in Dash's process-wide lists, which the first app to serve a request takes whole. An
+    # earlier app that never served (a test that only probed /healthz) would leave its copies
+    # behind and the next app would offer every callback twice, so start from empty lists.
+    from dash import _callback
+
+    _callback.GLOBAL_CALLBACK_LIST.clear()
+    _callback.GLOBAL_CALLBACK_MAP.clear()
+
+
+def probe_router(sessions: sessionmaker[Session]) -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/healthz")
+    def healthz() -> JSONResponse:
+        problem = database_problem(sessions)
+        if problem is None:
+            return JSONResponse({"status": "ok", "database": "ok"})
+        return JSONResponse({"status": "error", "database": f"error: {problem}"}, 503)
+
+    @router.get("/metrics")
+    def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+def database_problem(sessions: sessionmaker[Session]) -> str | None:
+    """``None`` when the store answers ``SELECT 1``, else the driver's one-line reason."""
+    try:
+        with sessions() as session:
+            session.execute(text("SELECT 1"))
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc)
+        return reason.strip().splitlines()[0] if reason.strip() else type(exc).__name__
+    return None
+
+
+def store_sessions() -> sessionmaker[Session]:
+    """The store of the app serving the current Dash request (for layouts and callbacks)."""
+    sessions: sessionmaker[Session] = get_current_request().app.state.sessions
+    return sessions
+
+
+def app_settings() -> Settings:
+    """The settings of the app serving the current Dash request."""
+    settings: Settings = get_current_request().app.state.settings
+    return settings

@@ -1,0 +1,230 @@
+"""The web app over HTTP: probes, sign-in, and the guard in front of every console route."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from starlette.websockets import WebSocketDisconnect
+
+from dashboard.app import create_app
+from dashboard.auth import safe_next
+from orderwatch.settings import Settings
+from store.canonical import CanonicalOrder
+from store.channels import create_channel
+from store.db import make_engine, session_factory
+from store.people import create_user
+from store.upsert import upsert_orders
+
+PASSWORD = "correct-horse-9"
+
+
+def client_for(engine: Engine) -> TestClient:
+    sessions = session_factory(engine)
+    with sessions.begin() as session:
+        create_user(session, username="lead", role="supervisor", password=PASSWORD)
+    settings = Settings(database_url=str(engine.url), secret_key="test-secret-key")
+    return TestClient(create_app(settings, sessions=sessions))
+
+
+@pytest.fixture
+def client(sqlite_engine: Engine) -> Iterator[TestClient]:
+    # As a context manager, so the app's start-up (where Dash adds its catch-all) runs.
+    with client_for(sqlite_engine) as made:
+        yield made
+
+
+def sign_in(client: TestClient, password: str = PASSWORD, next_path: str = "/") -> Any:
+    form = {"username": "lead", "password": password, "next": next_path}
+    return client.post("/login", data=form, follow_redirects=False)
+
+
+def test_healthz_reports_the_database(engine: Engine) -> None:
+    with client_for(engine) as client:
+        response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_is_503_when_the_database_is_down(tmp_path: Path) -> None:
+    missing = make_engine(f"sqlite:///{tmp_path / 'no-such-dir' / 'orderwatch.db'}")
+    settings = Settings(database_url=str(missing.url), secret_key="test-secret-key")
+    app = create_app(settings, sessions=session_factory(missing))
+
+    with TestClient(app) as client:
+        response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json() == {
+        "status": "error",
+        "database": "error: unable to open database file",
+    }
+
+
+def test_metrics_serves_prometheus_text(client: TestClient) -> None:
+    sign_in(client, password="wrong-password")
+
+    response = client.get("/metrics")
+
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    assert 'orderwatch_console_logins_total{result="refused"}' in response.text
+    assert "python_info" in response.text
+
+
+def test_page_without_session_redirects_to_login(client: TestClient) -> None:
+    response = client.get("/orders?channel=tmall", follow_redirects=False)
+
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=%2Forders%3Fchannel%3Dtmall"
+
+
+def test_callback_without_session_is_401(client: TestClient) -> None:
+    for method, path in [("POST", "/_dash-update-component"), ("GET", "/_dash-layout")]:
+        response = client.request(method, path, json={})
+
+        assert response.status_code == 401, path
+        assert response.json()["error"] == "login_required"
+
+
+def test_websocket_without_session_is_refused(client: TestClient) -> None:
+    with pytest.raises(WebSocketDisconnect), client.websocket_connect("/_dash-ws-callback"):
+        pass
+
+
+def test_public_routes_need_no_session(client: TestClient) -> None:
+    assert client.get("/login").status_code == 200
+    assert client.get("/api/openapi.json").json()["info"]["title"] == "orderwatch API"
+    # an unknown API path is the API's 404, not the console's page shell
+    assert client.get("/api/v1/nothing-here").status_code == 404
+
+
+def test_wrong_password_is_refused_with_a_message(client: TestClient) -> None:
+    response = sign_in(client, password="wrong-password")
+
+    assert response.status_code == 401
+    assert "用户名或密码错误" in response.text
+    assert "Wrong user name or password" in response.text
+    assert client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_right_password_opens_the_console(client: TestClient) -> None:
+    response = sign_in(client, next_path="/orders")
+
+    assert response.status_code == 303
+    assert response.headers["location"] == "/orders"
+    assert "orderwatch_session" in response.cookies
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "DashRenderer" in page.text
+    layout = client.get("/_dash-layout")
+    assert layout.status_code == 200
+    assert '"lead"' in layout.text
+
+
+def test_sign_in_never_sends_people_to_another_site(client: TestClient) -> None:
+    assert sign_in(client, next_path="//evil.example/").headers["location"] == "/"
+    assert safe_next("https://evil.example/") == "/"
+    assert safe_next("/\t/evil.example/") == "/"
+    assert safe_next("/\\evil.example/") == "/"
+    assert safe_next("/orders?x=1") == "/orders?x=1"
+
+
+def test_logout_ends_the_session(client: TestClient) -> None:
+    sign_in(client)
+
+    assert client.get("/logout", follow_redirects=False).headers["location"] == "/login"
+    assert client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_overview_callback_reads_the_store(engine: Engine) -> None:
+    now = datetime.now(UTC)
+    with session_factory(engine).begin() as session:
+        create_channel(session, name="tmall-main", platform="tmall")
+        upsert_orders(
+            session,
+            "tmall-main",
+            [
+                CanonicalOrder(
+                    channel_order_id=f"T{n}",
+                    stage="awaiting_pick",
+                    amount=Decimal("10.00"),
+                    created_at=now - timedelta(hours=4),
+                    modified_at=now - timedelta(hours=3),
+                )
+                for n in range(3)
+            ],
+        )
+    with client_for(engine) as client:
+        sign_in(client)
+        response = client.post("/_dash-update-component", json=overview_refresh(client, "en"))
+
+    assert response.status_code == 200
+    result = response.json()["response"]
+    row = find_row(result["overview-table"]["children"], "overview-row-awaiting_pick")
+    assert [cell["props"]["children"] for cell in row] == ["Awaiting pick", "3", "3.0"]
+    assert result["overview-empty"]["hidden"] is True
+
+
+def test_overview_says_so_when_the_store_has_no_orders(client: TestClient) -> None:
+    sign_in(client)
+
+    result = client.post("/_dash-update-component", json=overview_refresh(client, "zh")).json()
+
+    assert result["response"]["overview-empty"]["hidden"] is False
+    assert result["response"]["overview-data"]["hidden"] is True
+    texts = client.post("/_dash-update-component", json=overview_translate(client, "en")).json()
+    assert texts["response"]["overview-empty-title"]["children"] == "No orders yet"
+
+
+def overview_translate(client: TestClient, lang: str) -> dict[str, Any]:
+    spec = callback_spec(client, "overview-empty-title")
+    return {
+        "output": spec["output"],
+        "outputs": outputs_of(spec),
+        "inputs": [{"id": "shell-lang", "property": "data", "value": lang}],
+        "changedPropIds": ["shell-lang.data"],
+        "state": [],
+    }
+
+
+def overview_refresh(client: TestClient, lang: str) -> dict[str, Any]:
+    """The request the browser sends when the overview refreshes, built from Dash's own map."""
+    spec = callback_spec(client, "overview-table")
+    return {
+        "output": spec["output"],
+        "outputs": outputs_of(spec),
+        "inputs": [
+            {"id": "overview-interval", "property": "n_intervals", "value": 0},
+            {"id": "shell-lang", "property": "data", "value": lang},
+        ],
+        "changedPropIds": ["overview-interval.n_intervals"],
+        "state": [],
+    }
+
+
+def callback_spec(client: TestClient, output_id: str) -> dict[str, Any]:
+    """The callback writing to ``output_id``, as Dash describes it to the browser."""
+    (spec,) = [
+        c for c in client.get("/_dash-dependencies").json() if f"{output_id}." in c["output"]
+    ]
+    found: dict[str, Any] = spec
+    return found
+
+
+def outputs_of(spec: dict[str, Any]) -> list[dict[str, str]]:
+    parts = spec["output"].strip(".").split("...")
+    return [{"id": part.split(".")[0], "property": part.split(".")[1]} for part in parts]
+
+
+def find_row(rows: list[dict[str, Any]], row_id: str) -> list[dict[str, Any]]:
+    (row,) = [r for r in rows if r["props"].get("id") == row_id]
+    cells: list[dict[str, Any]] = row["props"]["children"]
+    return cells
