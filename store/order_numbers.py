@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 PREFIX = "OW"
 DIGITS = 10
-SEQUENCE = "order_no_seq"
 _FORMAT = f"{PREFIX}%0{DIGITS}d"
 
 
@@ -23,7 +22,7 @@ def format_order_no(number: int) -> str:
 def reserve_order_numbers(session: Session, count: int) -> list[int]:
     """``count`` new, increasing order numbers."""
     if session.get_bind().dialect.name == "postgresql":
-        query = text(f"SELECT nextval('{SEQUENCE}') FROM generate_series(1, :n)")
+        query = text("SELECT nextval('order_no_seq') FROM generate_series(1, :n)")
         return [int(n) for n in session.scalars(query, {"n": count})]
     last = session.execute(
         text("UPDATE counters SET value = value + :n WHERE name = 'order_no' RETURNING value"),
