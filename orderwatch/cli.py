@@ -173,7 +173,7 @@ def main() -> NoReturn:
     except typer.Abort:
         _fail("aborted", 130)
     except typer.TyperException as exc:  # usage errors: unknown command, bad option, ...
-        _fail(exc.format_message(), exc.exit_code)  # type: ignore[attr-defined]
+        _fail(exc.format_message(), exc.exit_code)
     except DomainError as exc:
         _fail(exc.message, 1)
     except MissingSecretError as exc:

@@ -11,7 +11,7 @@ import json
 import queue
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -39,12 +39,14 @@ class ChangeEvent:
 
     order_no: str
     stage: str
-    at: str
-    """ISO-8601 UTC time of the change."""
+    at: datetime
+
+    def to_json(self) -> dict[str, str]:
+        return {"order_no": self.order_no, "stage": self.stage, "at": self.at.isoformat()}
 
     @classmethod
-    def of(cls, order_no: str, stage: str, at: datetime) -> ChangeEvent:
-        return cls(order_no=order_no, stage=stage, at=at.isoformat())
+    def from_json(cls, data: dict[str, str]) -> ChangeEvent:
+        return cls(data["order_no"], data["stage"], datetime.fromisoformat(data["at"]))
 
 
 Subscriber = Callable[[list[ChangeEvent]], None]
@@ -102,7 +104,7 @@ class ChangeFeed:
                 self._deliver(chunk)
                 continue
             try:
-                client.publish(self.channel, json.dumps([asdict(e) for e in chunk]))
+                client.publish(self.channel, json.dumps([e.to_json() for e in chunk]))
                 PUBLISHED.inc(len(chunk))
             except Exception as exc:
                 DROPPED.inc(len(chunk))
@@ -132,7 +134,7 @@ class ChangeFeed:
         while not self._stop.is_set():
             message = pubsub.get_message(timeout=0.5)
             if message is not None:
-                self._deliver([ChangeEvent(**e) for e in json.loads(message["data"])])
+                self._deliver([ChangeEvent.from_json(e) for e in json.loads(message["data"])])
 
 
 def _redis_client(url: str | None) -> Any:
@@ -143,7 +145,7 @@ def _redis_client(url: str | None) -> Any:
 
 def record_change(session: Session, order_no: str, stage: str, at: datetime) -> None:
     """Queue an event that is published only if the session's transaction commits."""
-    session.info.setdefault(_PENDING, []).append(ChangeEvent.of(order_no, stage, at))
+    session.info.setdefault(_PENDING, []).append(ChangeEvent(order_no, stage, at))
 
 
 def record_changes(session: Session, events: Sequence[ChangeEvent]) -> None:

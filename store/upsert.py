@@ -160,7 +160,7 @@ def _insert_new(
         # Another writer stored one of these orders after ``_existing`` looked.
         return fresh
     # row = (id, order_no, channel_id, channel_order_id, stage, stage_entered_at, ...)
-    events.extend(ChangeEvent.of(row[1], row[4], row[5]) for row in rows)  # type: ignore[arg-type]
+    events.extend(ChangeEvent(row[1], row[4], row[5]) for row in rows)  # type: ignore[arg-type]
     return []
 
 
@@ -296,7 +296,7 @@ def _apply_updates(
     )
     rows = session.execute(_update_statement(session), params).all()
     session.execute(text("DROP TABLE ow_in"))
-    return [ChangeEvent.of(*row) for row in rows], moves.rowcount
+    return [ChangeEvent(*row) for row in rows], moves.rowcount
 
 
 def _update_statement(session: Session) -> TextualSelect:

@@ -188,7 +188,6 @@ def upgrade() -> None:
     sa.CheckConstraint("held_from_stage IS NULL OR held_from_stage IN ('pending_review', 'paid', 'awaiting_pick', 'picked', 'packed', 'shipped', 'delivered', 'on_hold', 'cancelled')", name=op.f('ck_orders_held_from_stage_known')),
     sa.CheckConstraint("stage IN ('pending_review', 'paid', 'awaiting_pick', 'picked', 'packed', 'shipped', 'delivered', 'on_hold', 'cancelled')", name=op.f('ck_orders_stage_known')),
     sa.CheckConstraint('amount >= 0', name=op.f('ck_orders_amount_not_negative')),
-    sa.ForeignKeyConstraint(['channel_id'], ['channels.id'], name=op.f('fk_orders_channel_id_channels')),
     sa.ForeignKeyConstraint(['hold_category'], ['hold_categories.code'], name=op.f('fk_orders_hold_category_hold_categories')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_orders')),
     sa.UniqueConstraint('channel_id', 'channel_order_id', name=op.f('uq_orders_channel_id_channel_order_id')),
