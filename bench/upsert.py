@@ -133,7 +133,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--orders", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=10_000)
-    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds; medians count")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds; medians count")
     parser.add_argument("--quick", action="store_true", help="10k orders, one round")
     args = parser.parse_args()
     count, rounds = (10_000, 1) if args.quick else (args.orders, args.rounds)
@@ -164,12 +164,15 @@ def main() -> None:
     print(f"COPY baseline     {count / copy_s:>10,.0f} rows/s  (median {copy_s:.2f} s)")
     print(f"upsert (new)      {count / upsert_s:>10,.0f} rows/s  (median {upsert_s:.2f} s)")
     print(f"upsert (replay)   {count / replay_s:>10,.0f} rows/s  (median {replay_s:.2f} s)")
+    # Each round's upsert is compared with the COPY measured right before it, so a slow
+    # stretch of the machine weighs on both sides of one ratio; the median ratio counts.
+    ratio = statistics.median(c / u for c, u in zip(copies, upserts, strict=True))
     result = {
         "upsert_rows_per_s": round(count / upsert_s),
         "copy_rows_per_s": round(count / copy_s),
-        "ratio_vs_copy": round(copy_s / upsert_s, 3),
+        "ratio_vs_copy": round(ratio, 3),
     }
-    print(f"ratio vs COPY     {result['ratio_vs_copy']:.3f}  (target ≥ 0.5)")
+    print(f"ratio vs COPY     {ratio:.3f}  (median of the rounds' ratios; target ≥ 0.5)")
     print(json.dumps(result))
 
 

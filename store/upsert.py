@@ -1,13 +1,14 @@
 """Idempotent batch upsert of canonical orders, in set-based SQL.
 
-One query finds which orders of the batch the store already has. New orders are written
-straight to ``orders`` and ``order_items`` with ``COPY`` (a prepared INSERT on SQLite), numbered
-from a shared counter; should a concurrent writer insert one of them first, the copy is rolled
-back to its savepoint and the batch is sorted again. Known orders are staged in a temporary table
-and merged by two statements: one records the stage moves, one applies every strictly newer
-version. A stage changes only along a move the transition table allows a channel to make, so a
-replay or a late update never moves an order backwards. An order's arrival is recorded on its
-row (stage, stage time, channel times); stage events record the moves after it.
+One query reads which orders of the batch the store already holds, and at which version. New
+orders are written straight to ``orders`` and ``order_items`` with ``COPY`` (a prepared INSERT
+on SQLite) under numbers from ``store.order_numbers``; should a concurrent writer store one of
+them first, the copy is rolled back to its savepoint and the batch is sorted again. Newer
+versions of known orders are staged in a temporary table and merged by two statements: one
+records the stage moves, one applies the versions. A stage changes only along a move the
+transition table allows a channel to make, so a replay or a late update never moves an order
+backwards. An order's arrival is recorded on its row (stage, stage time, channel times); stage
+events record the moves after it.
 """
 
 from __future__ import annotations
@@ -100,15 +101,21 @@ def upsert_orders(session: Session, channel: str, orders: Sequence[CanonicalOrde
     channel_row = get_channel(session, channel)
     latest = _latest_per_order(orders)
     inserted: list[ChangeEvent] = []
-    known = latest
+    known: list[CanonicalOrder] = []
+    pending = latest
     for _attempt in range(_RACE_RETRIES):
-        existing = _existing(session, channel_row.id, [o.channel_order_id for o in known])
-        fresh = [o for o in known if o.channel_order_id not in existing]
-        known = [o for o in known if o.channel_order_id in existing]
-        lost_race = _insert_new(session, channel_row.id, fresh, inserted)
-        if not lost_race:
+        stored = _stored_versions(session, channel_row.id, [o.channel_order_id for o in pending])
+        # Only newer versions go on to the merge, whose SQL checks again under the row lock.
+        known += [
+            o
+            for o in pending
+            if o.channel_order_id in stored and o.modified_at > stored[o.channel_order_id]
+        ]
+        fresh = [o for o in pending if o.channel_order_id not in stored]
+        pending = _insert_new(session, channel_row.id, fresh, inserted)
+        if not pending:
             break
-        known = known + lost_race
+    known += pending  # still racing after the retries: they exist now, merge them
     updated, moved = _apply_updates(session, channel_row.id, channel_row.name, known)
     record_changes(session, inserted + updated)
     return UpsertResult(
@@ -129,18 +136,20 @@ def _latest_per_order(orders: Iterable[CanonicalOrder]) -> list[CanonicalOrder]:
     return list(latest.values())
 
 
-def _existing(session: Session, channel_id: int, ids: list[str]) -> set[str]:
-    """Which of ``ids`` the channel's orders already include, in one query with one parameter
-    (an array on PostgreSQL, a JSON list on SQLite), however long the list."""
+def _stored_versions(session: Session, channel_id: int, ids: list[str]) -> dict[str, datetime]:
+    """The channel-modified time of each of ``ids`` the store already holds, in one query with
+    one parameter (an array on PostgreSQL, a JSON list on SQLite), however long the list."""
     if not ids:
-        return set()
+        return {}
     if session.get_bind().dialect.name == "postgresql":
         listed = Order.channel_order_id == any_(literal(ids, ARRAY(String)))
     else:
         values = select(column("value", String)).select_from(func.json_each(json.dumps(ids)))
         listed = Order.channel_order_id.in_(values)
-    query = select(Order.channel_order_id).where(Order.channel_id == channel_id, listed)
-    return set(session.scalars(query))
+    query = select(Order.channel_order_id, Order.channel_modified_at).where(
+        Order.channel_id == channel_id, listed
+    )
+    return {row.channel_order_id: row.channel_modified_at for row in session.execute(query)}
 
 
 def _insert_new(
