@@ -16,6 +16,7 @@ def configure_logging(settings: Settings) -> None:
         else structlog.dev.ConsoleRenderer(colors=False)
     )
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per migration is noise
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
