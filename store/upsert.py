@@ -36,10 +36,8 @@ from store.stages import TRANSITIONS, Source, Stage
 
 # Stage columns a channel can fill in; the warehouse stages are the handhelds' to record.
 CHANNEL_STAGE_COLUMNS = (Stage.PENDING_REVIEW, Stage.SHIPPED, Stage.DELIVERED, Stage.CANCELLED)
-STAGED_COLUMNS = (
-    "channel_order_id",
-    "stage",
-    "stage_at",
+# What a channel says about an order, stored as it comes; the same in both row shapes below.
+PAYLOAD_COLUMNS = (
     "amount",
     "payment_method",
     "warehouse",
@@ -48,6 +46,12 @@ STAGED_COLUMNS = (
     "buyer_address",
     "ship_by",
     "created_at",
+)
+STAGED_COLUMNS = (
+    "channel_order_id",
+    "stage",
+    "stage_at",
+    *PAYLOAD_COLUMNS,
     "modified_at",
     "paid_at",
 )
@@ -58,14 +62,7 @@ ORDER_COLUMNS = (
     "channel_order_id",
     "stage",
     "stage_entered_at",
-    "amount",
-    "payment_method",
-    "warehouse",
-    "buyer_name",
-    "buyer_phone",
-    "buyer_address",
-    "ship_by",
-    "created_at",
+    *PAYLOAD_COLUMNS,
     "channel_modified_at",
     "paid_at",
     *(f"{stage.value}_at" for stage in CHANNEL_STAGE_COLUMNS),
@@ -184,6 +181,17 @@ def _new_row(number: int, channel_id: int, o: CanonicalOrder, now: datetime) -> 
         o.channel_order_id,
         o.stage.value,
         entered,
+        *_payload(o),
+        o.modified_at,
+        paid,
+        *stage_times,
+        1,
+        now,
+    )
+
+
+def _payload(o: CanonicalOrder) -> tuple[object, ...]:
+    return (
         o.amount,
         o.payment_method,
         o.warehouse,
@@ -192,11 +200,6 @@ def _new_row(number: int, channel_id: int, o: CanonicalOrder, now: datetime) -> 
         o.buyer_address,
         o.ship_by,
         o.created_at,
-        o.modified_at,
-        paid,
-        *stage_times,
-        1,
-        now,
     )
 
 
@@ -211,14 +214,7 @@ def _staged_row(o: CanonicalOrder) -> tuple[object, ...]:
         o.channel_order_id,
         o.stage.value,
         stage_time(o),
-        o.amount,
-        o.payment_method,
-        o.warehouse,
-        o.buyer_name,
-        o.buyer_phone,
-        o.buyer_address,
-        o.ship_by,
-        o.created_at,
+        *_payload(o),
         o.modified_at,
         o.paid_at,
     )
