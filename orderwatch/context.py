@@ -9,7 +9,7 @@ from orderwatch.settings import Settings
 from store.db import make_engine, session_factory
 from store.errors import DomainError
 from store.events import ChangeFeed
-from store.migrate import current_revision, head_revision
+from store.migrate import current_revisions, describe, head_revisions
 
 
 class StoreNotReady(DomainError):
@@ -24,10 +24,10 @@ def open_store(settings: Settings, *, feed: ChangeFeed | None = None) -> session
 
 
 def require_current_schema(engine: Engine) -> None:
-    current, head = current_revision(engine), head_revision()
-    if current != head:
-        where = "has no orderwatch schema" if current is None else f"is at revision {current}"
+    current, heads = current_revisions(engine), head_revisions()
+    if current != heads:
+        where = "has no orderwatch schema" if current is None else f"is at {describe(current)}"
         raise StoreNotReady(
-            f"the database {engine.url.render_as_string()} {where} (latest: {head}); "
+            f"the database {engine.url.render_as_string()} {where} (latest: {describe(heads)}); "
             "run `orderwatch migrate` first"
         )

@@ -19,23 +19,27 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Apply every migration up to ``revision`` on ``engine``'s database."""
+def upgrade(engine: Engine) -> None:
+    """Apply every migration on every branch (``heads``) to ``engine``'s database."""
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+        command.upgrade(config, "heads")
 
 
-def head_revision() -> str:
+def head_revisions() -> frozenset[str]:
     script = ScriptDirectory.from_config(alembic_config("sqlite://"))
-    return str(script.get_current_head())
+    return frozenset(script.get_heads())
 
 
-def current_revision(engine: Engine) -> str | None:
-    """The revision the database is at, or ``None`` when it was never migrated."""
+def current_revisions(engine: Engine) -> frozenset[str] | None:
+    """The revisions the database is at, or ``None`` when it was never migrated."""
     if "alembic_version" not in inspect(engine).get_table_names():
         return None
     with engine.connect() as connection:
-        row = connection.exec_driver_sql("SELECT version_num FROM alembic_version").first()
-    return None if row is None else str(row[0])
+        rows = connection.exec_driver_sql("SELECT version_num FROM alembic_version").all()
+    return frozenset(str(row[0]) for row in rows)
+
+
+def describe(revisions: frozenset[str] | None) -> str:
+    return "none" if revisions is None else ", ".join(sorted(revisions)) or "none"

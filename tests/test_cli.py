@@ -47,7 +47,7 @@ def _url(engine: Engine) -> str:
 
 def test_migrate_creates_then_confirms_schema(run: Run, tmp_path: Path) -> None:
     database = f"sqlite:///{tmp_path / 'fresh.db'}"
-    assert run("migrate", database=database) == (0, "database at revision 0001 (was None)\n", "")
+    assert run("migrate", database=database) == (0, "database at revision 0001 (was none)\n", "")
     assert run("migrate", database=database) == (0, "database at revision 0001\n", "")
 
 

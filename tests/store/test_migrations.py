@@ -8,7 +8,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
-from store.migrate import current_revision, head_revision
+from store.migrate import current_revisions, head_revisions
 from store.models import Base
 
 
@@ -19,7 +19,7 @@ def test_migrated_schema_equals_models(engine: Engine) -> None:
 
 
 def test_database_is_at_head(engine: Engine) -> None:
-    assert current_revision(engine) == head_revision()
+    assert current_revisions(engine) == head_revisions()
 
 
 def test_reference_data_is_seeded(engine: Engine) -> None:
