@@ -25,6 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from dashboard import shell
+from dashboard.api import create_api
 from dashboard.auth import login_router, protect
 from orderwatch.settings import Settings
 
@@ -42,15 +43,10 @@ def create_app(settings: Settings, *, sessions: sessionmaker[Session]) -> FastAP
     app.state.sessions = sessions
     app.include_router(probe_router(sessions))
     app.include_router(login_router(sessions))
-    app.mount("/api", create_api())
+    app.mount("/api", create_api(sessions))
     mount_console(app)
     protect(app, secret=secret)
     return app
-
-
-def create_api() -> FastAPI:
-    """The REST API's own app; its OpenAPI document is served at ``/api/openapi.json``."""
-    return FastAPI(title="orderwatch API", openapi_url="/openapi.json", docs_url="/docs")
 
 
 def mount_console(app: FastAPI) -> dash.Dash:

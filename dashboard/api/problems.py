@@ -1,0 +1,99 @@
+"""Errors as RFC 9457 ``application/problem+json`` with a precise ``detail``; never a bare 500
+page, never a traceback."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException
+
+from store.errors import Conflict, DomainError, InvalidInput, NotFound, TransitionRefused
+
+log = structlog.get_logger(__name__)
+MEDIA_TYPE = "application/problem+json"
+STATUS_OF: dict[type[DomainError], int] = {
+    NotFound: 404,
+    Conflict: 409,
+    TransitionRefused: 409,
+    InvalidInput: 422,
+}
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, with orderwatch's stable error ``code``."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    code: str
+    errors: list[dict[str, Any]] | None = None
+    """Field-level problems of a request that failed validation."""
+
+
+def problem_response(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
+    title = _TITLES.get(status, "Error")
+    body = Problem(title=title, status=status, detail=detail, code=code, **extra)
+    return JSONResponse(body.model_dump(exclude_none=True), status, media_type=MEDIA_TYPE)
+
+
+_TITLES = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    413: "Content Too Large",
+    415: "Unsupported Media Type",
+    422: "Unprocessable Content",
+    500: "Internal Server Error",
+}
+
+
+def install(api: FastAPI) -> None:
+    """Route every error the API can raise through one problem+json shape."""
+    api.add_exception_handler(DomainError, _domain)  # type: ignore[arg-type]
+    api.add_exception_handler(RequestValidationError, _validation)  # type: ignore[arg-type]
+    api.add_exception_handler(HTTPException, _http)  # type: ignore[arg-type]
+    api.add_exception_handler(Exception, _unexpected)
+
+
+async def _domain(_request: Request, exc: DomainError) -> JSONResponse:
+    status = next((s for kind, s in STATUS_OF.items() if isinstance(exc, kind)), 422)
+    return problem_response(status, exc.code, exc.message)
+
+
+async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = [_field_error(e) for e in exc.errors()]
+    if any(e["type"] == "json_invalid" for e in errors):
+        return problem_response(400, "malformed_json", "the request body is not valid JSON")
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+    return problem_response(422, "invalid_request", detail, errors=errors)
+
+
+def _field_error(error: Any) -> dict[str, Any]:
+    location = [str(part) for part in error.get("loc", ()) if part != "body"]
+    return {
+        "field": ".".join(location) or "body",
+        "message": str(error.get("msg", "invalid")).removeprefix("Value error, "),
+        "type": str(error.get("type", "invalid")),
+    }
+
+
+async def _http(_request: Request, exc: HTTPException) -> JSONResponse:
+    code = str(getattr(exc, "code", None) or f"http_{exc.status_code}")
+    response = problem_response(exc.status_code, code, str(exc.detail))
+    for name, value in (exc.headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("api.unexpected_error", path=request.url.path, error=type(exc).__name__)
+    return problem_response(500, "internal_error", "the server failed; the error was logged")
