@@ -2,6 +2,7 @@
 
 from store.models.base import Base, utcnow
 from store.models.channels import PLATFORMS, Channel, ChannelListing
+from store.models.floor import InventoryCount, MissedOrder, WarehouseException
 from store.models.inventory import Inventory, Sku
 from store.models.operations import (
     TICKET_KINDS,
@@ -29,6 +30,8 @@ __all__ = [
     "Counter",
     "HoldCategory",
     "Inventory",
+    "InventoryCount",
+    "MissedOrder",
     "Order",
     "OrderItem",
     "Rule",
@@ -36,5 +39,6 @@ __all__ = [
     "StageEvent",
     "Ticket",
     "User",
+    "WarehouseException",
     "utcnow",
 ]
