@@ -8,6 +8,8 @@ from typing import Any
 import dash
 import plotly.graph_objects as go
 from dash import Input, Output, callback, dcc, html
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from dashboard.app import app_settings, store_sessions
 from dashboard.i18n import lang_of, stage_label, t
@@ -76,13 +78,14 @@ def translate(lang: Any) -> tuple[str, str, str]:
     Input("overview-interval", "n_intervals"),
     Input(LANG_STORE, "data"),
 )
-def refresh(
+async def refresh(
     _tick: int | None, lang_data: Any
 ) -> tuple[go.Figure, list[html.Tr], str, str, bool, bool]:
     lang = lang_of(lang_data)
     now = datetime.now(UTC)
-    with store_sessions()() as session:
-        counts = orders_by_stage(session, now=now)
+    # Dash's FastAPI backend runs callbacks on the event loop: the query goes to a worker
+    # thread so one slow refresh never stalls every other request of the process.
+    counts = await run_in_threadpool(read_counts, store_sessions(), now)
     updated = f"{t('overview.updated', lang)} {now.astimezone(app_settings().zone):%H:%M:%S}"
     has_orders = total_orders(counts) > 0
     work = [entry for entry in counts if entry.is_open]
@@ -94,6 +97,11 @@ def refresh(
         not has_orders,
         has_orders,
     )
+
+
+def read_counts(sessions: sessionmaker[Session], now: datetime) -> list[StageCount]:
+    with sessions() as session:
+        return orders_by_stage(session, now=now)
 
 
 def stage_chart(work: list[StageCount], lang: str) -> go.Figure:
