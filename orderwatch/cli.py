@@ -13,12 +13,22 @@ import typer
 from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError
 
-from orderwatch.commands import channels, orders, people, store
+from orderwatch.commands import (
+    channels,
+    history,
+    ingest,
+    metrics,
+    orders,
+    people,
+    rules,
+    store,
+    warehouse,
+)
 from orderwatch.settings import MissingSecretError
 from store.errors import DomainError
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
-for area in (store, people, orders, channels):
+for area in (store, people, orders, channels, ingest, warehouse, metrics, history, rules):
     area.register(app)
 
 

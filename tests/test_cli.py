@@ -13,6 +13,7 @@ from sqlalchemy import Engine, select
 from orderwatch.cli import main
 from orderwatch.settings import get_settings
 from store.db import session_factory
+from store.migrate import describe, head_revisions
 from store.models import ApiToken
 from store.people import verify_token
 from tests.factories import add_channel, add_order
@@ -47,15 +48,23 @@ def _url(engine: Engine) -> str:
 
 def test_migrate_creates_then_confirms_schema(run: Run, tmp_path: Path) -> None:
     database = f"sqlite:///{tmp_path / 'fresh.db'}"
-    assert run("migrate", database=database) == (0, "database at revision 0001 (was none)\n", "")
-    assert run("migrate", database=database) == (0, "database at revision 0001\n", "")
+    heads = describe(head_revisions())
+    assert run("migrate", database=database) == (
+        0,
+        f"database at revision {heads} (was none)\n",
+        "",
+    )
+    assert run("migrate", database=database) == (0, f"database at revision {heads}\n", "")
 
 
 def test_command_on_unmigrated_database_says_what_to_do(run: Run, tmp_path: Path) -> None:
     code, out, err = run("orders", "show", "OW1", database=f"sqlite:///{tmp_path / 'new.db'}")
     assert (code, out) == (1, "")
     assert err.startswith("error: the database sqlite:///")
-    assert err.endswith("has no orderwatch schema (latest: 0001); run `orderwatch migrate` first\n")
+    assert err.endswith(
+        f"has no orderwatch schema (latest: {describe(head_revisions())}); "
+        "run `orderwatch migrate` first\n"
+    )
 
 
 def test_users_add_and_refusals(run: Run, engine: Engine) -> None:

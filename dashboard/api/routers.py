@@ -4,4 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-ROUTERS: list[APIRouter] = []
+from dashboard.api import explain, floor_orders, inventory, metrics, pick_tasks, scans
+
+ROUTERS: list[APIRouter] = [
+    scans.router,
+    pick_tasks.router,
+    floor_orders.router,
+    inventory.router,
+    metrics.router,
+    explain.router,
+]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from orderwatch.context import open_store
 from orderwatch.settings import get_settings
+from rules.explain import explain_order
 from store.orders import find_order, get_order, order_document
 
 orders = typer.Typer(no_args_is_help=True, help="Look at orders.")
@@ -25,6 +26,9 @@ def orders_show(
     channel_order_id: Annotated[str | None, typer.Option(help="The channel's order id")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
     reveal_personal_data: Annotated[bool, typer.Option(help="Show buyer data unmasked")] = False,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Why it is where it is / why it is late")
+    ] = False,
 ) -> None:
     """One order with its lines and stage timeline, by ORDER_NO or by channel order id."""
     if (order_no is None) == (channel is None or channel_order_id is None):
@@ -36,10 +40,16 @@ def orders_show(
         else:
             order = find_order(session, str(channel), str(channel_order_id))
         document = order_document(session, order, reveal_personal_data=reveal_personal_data)
+        if explain:
+            document["explain"] = explain_order(
+                session, order.order_no, zone=get_settings().zone
+            ).as_dict()
     if as_json:
         typer.echo(json.dumps(document, ensure_ascii=False, indent=2))
         return
     _print_order(document)
+    if explain:
+        _print_explanation(document["explain"])  # type: ignore[arg-type]
 
 
 def _print_order(document: dict[str, object]) -> None:
@@ -54,3 +64,15 @@ def _print_order(document: dict[str, object]) -> None:
         typer.echo(
             f"  {event['at']}  {event['from'] or '—'} → {event['to']}  ({event['source']}{actor})"
         )
+
+
+def _print_explanation(explanation: dict[str, Any]) -> None:
+    typer.echo(f"why: {explanation['summary']['en']}")
+    typer.echo(f"为什么: {explanation['summary']['zh']}")
+    for deadline in explanation["deadlines"]:
+        state = "OVERDUE" if deadline["overdue"] else "due"
+        typer.echo(
+            f"  {state} {deadline['kind']} {deadline['name']} v{deadline['version']} at "
+            f"{deadline['due_at']} ({deadline['overrun_s'] / 3600:+.1f} h)"
+        )
+    typer.echo(f"  can unblock: {', '.join(explanation['can_unblock']) or 'nobody needs to'}")

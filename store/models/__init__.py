@@ -3,7 +3,9 @@
 from store.models.base import Base, utcnow
 from store.models.channels import PLATFORMS, Channel, ChannelListing
 from store.models.floor import InventoryCount, MissedOrder, WarehouseException
+from store.models.ingest import ChannelWriteback, QuarantinedOrder
 from store.models.inventory import Inventory, Sku
+from store.models.metrics import MetricHourly, MetricRollupState
 from store.models.operations import (
     TICKET_KINDS,
     Alert,
@@ -15,10 +17,13 @@ from store.models.operations import (
 )
 from store.models.orders import HoldCategory, Order, OrderItem, StageEvent
 from store.models.people import ROLES, ApiToken, User
+from store.models.rules import FlowHealthFinding, FlowHealthRun, RiskDecision
+from store.models.warehouse import SCAN_KINDS, Reservation, Scan, StockReceipt
 
 __all__ = [
     "PLATFORMS",
     "ROLES",
+    "SCAN_KINDS",
     "TICKET_KINDS",
     "Alert",
     "AlertDelivery",
@@ -27,16 +32,26 @@ __all__ = [
     "Base",
     "Channel",
     "ChannelListing",
+    "ChannelWriteback",
     "Counter",
+    "FlowHealthFinding",
+    "FlowHealthRun",
     "HoldCategory",
     "Inventory",
     "InventoryCount",
+    "MetricHourly",
+    "MetricRollupState",
     "MissedOrder",
     "Order",
     "OrderItem",
+    "QuarantinedOrder",
+    "Reservation",
+    "RiskDecision",
     "Rule",
+    "Scan",
     "Sku",
     "StageEvent",
+    "StockReceipt",
     "Ticket",
     "User",
     "WarehouseException",

@@ -1,0 +1,256 @@
+"""The live board's latency at 100k and at 1M orders on PostgreSQL, and DuckDB computing the
+same board from a Parquet export of the same data, in one run.
+
+The store holds about 1,000 orders a day, so 100k orders are ~100 days of history and 1M
+orders ~2.7 years: the board must cost the same for both (target: ratio 1M / 100k ≤ 1.5,
+p95 ≤ 150 ms at 1M) and beat DuckDB's full recomputation (target: ratio < 1).
+
+Last line: ``{"p95_ms_100k": …, "p95_ms_1m": …, "growth_ratio": …, "duckdb_ratio": …}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import duckdb
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+from generate import DEFAULT_URL, generate
+from sqlalchemy import Engine, text
+from upsert import scratch_database
+
+from metrics.board import board
+from metrics.rollups import roll_up
+from metrics.spans import STAGE_SPANS
+from store.db import session_factory
+
+ZONE = ZoneInfo("Asia/Shanghai")
+END = datetime(2026, 11, 4, 12, 0, tzinfo=UTC)  # a Wednesday, 20:00 in Shanghai
+REFRESHES = 20
+OPEN = ("pending_review", "paid", "awaiting_pick", "picked", "packed", "on_hold")
+ORDER_EXPORT = (
+    "id", "channel_id", "warehouse", "stage", "stage_entered_at", "ship_by", "pending_review_at",
+    "paid_at", "awaiting_pick_at", "picked_at", "packed_at", "shipped_at", "delivered_at",
+    "cancelled_at",
+)  # fmt: skip
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    rank = q * (len(ordered) - 1)
+    low = int(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def timed(run: Callable[[], Any], refreshes: int) -> tuple[list[float], Any]:
+    """Milliseconds of ``refreshes`` calls after two warm-ups, and the last result."""
+    result = run()
+    run()
+    times = []
+    for _ in range(refreshes):
+        began = time.perf_counter()
+        result = run()
+        times.append((time.perf_counter() - began) * 1000)
+    return times, result
+
+
+def orderwatch_board(engine: Engine) -> Callable[[], dict[str, Any]]:
+    sessions = session_factory(engine)
+
+    def refresh() -> dict[str, Any]:
+        with sessions() as session:
+            return board(session, now=END, zone=ZONE)
+
+    return refresh
+
+
+def export(engine: Engine, directory: Path) -> tuple[Path, Path]:
+    """Orders and hold events as Parquet (UTC timestamps without zone)."""
+    paths = []
+    for name, query in (
+        ("orders", "SELECT " + ", ".join(
+            f"{c} AT TIME ZONE 'UTC' AS {c}" if c.endswith(("_at", "ship_by")) else c
+            for c in ORDER_EXPORT) + " FROM orders"),
+        ("events", "SELECT order_id, to_stage, hold_category, at AT TIME ZONE 'UTC' AS at "
+                   "FROM stage_events"),
+    ):  # fmt: skip
+        csv_path, parquet = directory / f"{name}.csv", directory / f"{name}.parquet"
+        raw = engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            with (
+                csv_path.open("wb") as out,
+                cursor.copy(  # type: ignore[attr-defined]
+                    f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER)"
+                ) as copy,
+            ):
+                for chunk in copy:
+                    out.write(chunk)
+        finally:
+            raw.close()
+        pq.write_table(pacsv.read_csv(csv_path), parquet)
+        csv_path.unlink()
+        paths.append(parquet)
+    return paths[0], paths[1]
+
+
+def duckdb_board(orders: Path, events: Path) -> Callable[[], dict[str, Any]]:
+    """The same board as ``metrics.board``, recomputed from the Parquet files each time."""
+    con = duckdb.connect()
+    now = END.replace(tzinfo=None)
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    local_midnight = (END.astimezone(ZONE).replace(hour=0, minute=0, second=0, microsecond=0)
+                      .astimezone(UTC).replace(tzinfo=None))  # fmt: skip
+    o, e = f"read_parquet('{orders}')", f"read_parquet('{events}')"
+    opened = "('" + "', '".join(OPEN) + "')"
+    spans = {
+        stage: (span.start, f"coalesce({', '.join(span.ends)})")
+        for stage, span in ((s.value, span) for s, span in STAGE_SPANS.items())
+    }
+    week = hour - timedelta(days=7)
+    dwell_sql = " UNION ALL ".join(
+        f"SELECT '{stage}' AS stage, count(*) AS n, avg(epoch({end} - {start}) / 3600) AS mean "
+        f"FROM {o} WHERE {end} >= TIMESTAMP '{week}' AND {end} >= {start}"
+        for stage, (start, end) in spans.items()
+    )
+
+    def q(sql: str) -> list[tuple[Any, ...]]:
+        return con.execute(sql).fetchall()
+
+    def refresh() -> dict[str, Any]:
+        wip = q(f"SELECT stage, count(*), min(stage_entered_at) FROM {o} WHERE stage IN {opened} "
+                f"AND stage_entered_at <= TIMESTAMP '{now}' GROUP BY stage")  # fmt: skip
+        ages = q(f"SELECT stage, CASE WHEN stage_entered_at > TIMESTAMP '{now}' - INTERVAL 1 HOUR "
+                 "THEN 0 WHEN stage_entered_at > TIMESTAMP "
+                 f"'{now}' - INTERVAL 2 HOUR THEN 1 ELSE 2 END AS b, count(*) FROM {o} "
+                 f"WHERE stage IN {opened} GROUP BY ALL")  # fmt: skip
+        breaches = q(
+            f"SELECT count_if(stage = 'pending_review' AND stage_entered_at < TIMESTAMP '{now}' "
+            f"- INTERVAL 4 HOUR), count_if(stage = 'awaiting_pick' AND stage_entered_at < "
+            f"TIMESTAMP '{now}' - INTERVAL 2 HOUR), count_if(stage = 'packed' AND "
+            f"stage_entered_at < TIMESTAMP '{now}' - INTERVAL 12 HOUR), count_if(stage IN "
+            f"{opened} AND ship_by < TIMESTAMP '{now}') FROM {o}"
+        )
+        today = q(
+            f"SELECT count_if(paid_at >= TIMESTAMP '{local_midnight}'), "
+            f"count_if(shipped_at >= TIMESTAMP '{local_midnight}'), "
+            f"count_if(shipped_at >= TIMESTAMP '{local_midnight}' AND shipped_at > ship_by), "
+            f"avg(epoch(shipped_at - paid_at) / 3600) FILTER (shipped_at >= "
+            f"TIMESTAMP '{local_midnight}') FROM {o}"
+        )
+        last_day = q(
+            f"SELECT date_trunc('hour', paid_at) h, count(*) FROM {o} WHERE paid_at >= "
+            f"TIMESTAMP '{hour - timedelta(hours=23)}' GROUP BY h UNION ALL SELECT "
+            f"date_trunc('hour', shipped_at) h, -count(*) FROM {o} WHERE shipped_at >= "
+            f"TIMESTAMP '{hour - timedelta(hours=23)}' GROUP BY h"
+        )
+        dwell = q(dwell_sql)
+        late = q(f"SELECT count_if(shipped_at > ship_by), count_if(ship_by IS NOT NULL), "
+                 f"avg(epoch(shipped_at - paid_at) / 3600) FROM {o} "
+                 f"WHERE shipped_at >= TIMESTAMP '{week}'")  # fmt: skip
+        heat = q(f"SELECT isodow(paid_at + INTERVAL 8 HOUR) - 1, hour(paid_at + INTERVAL 8 HOUR), "
+                 f"count(*) FROM {o} WHERE paid_at >= TIMESTAMP '{hour - timedelta(days=28)}' "
+                 "GROUP BY ALL")  # fmt: skip
+        held = q(f"SELECT coalesce(hold_category, 'uncategorised'), count(*) FROM {e} "
+                 f"WHERE to_stage = 'on_hold' AND \"at\" >= TIMESTAMP '{now - timedelta(days=1)}' "
+                 f"AND \"at\" <= TIMESTAMP '{now}' GROUP BY ALL")  # fmt: skip
+        return {"wip": {s: n for s, n, _m in wip}, "ages": ages, "breaches": breaches[0],
+                "today_paid": today[0][0], "today_shipped": today[0][1], "last_day": last_day,
+                "dwell": dwell, "late": late, "heat_total": sum(n for *_k, n in heat),
+                "held": dict(held)}  # fmt: skip
+
+    return refresh
+
+
+def agree(ours: dict[str, Any], theirs: dict[str, Any]) -> bool:
+    """The two boards count the same orders (a check that the race is fair)."""
+    wip = {s: v["count"] for s, v in ours["work_in_progress"].items() if v["count"]}
+    heat = sum(map(sum, ours["intake_heatmap_28d"]))
+    return (
+        wip == theirs["wip"]
+        and ours["today"]["paid"] == theirs["today_paid"]
+        and ours["today"]["shipped"] == theirs["today_shipped"]
+        and heat == theirs["heat_total"]
+        and ours["exceptions_24h"] == theirs["held"]
+    )
+
+
+def analyze(engine: Engine) -> None:
+    """Fresh planner statistics, as autovacuum keeps them on a live store."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM ANALYZE"))
+
+
+def measure(engine: Engine, label: str, refreshes: int, workdir: Path) -> dict[str, float]:
+    analyze(engine)
+    ow_times, ours = timed(orderwatch_board(engine), refreshes)
+    orders, events = export(engine, workdir)
+    duck_times, theirs = timed(duckdb_board(orders, events), refreshes)
+    figures = {
+        "p50": statistics.median(ow_times),
+        "p95": percentile(ow_times, 0.95),
+        "duck_p50": statistics.median(duck_times),
+        "duck_p95": percentile(duck_times, 0.95),
+    }
+    same = "yes" if agree(ours, theirs) else "NO"
+    print(f"{label:>5}: board p50 {figures['p50']:7.1f} ms  p95 {figures['p95']:7.1f} ms  |  "
+          f"DuckDB over Parquet p50 {figures['duck_p50']:7.1f} ms  "
+          f"p95 {figures['duck_p95']:7.1f} ms  |  same figures: {same}", flush=True)  # fmt: skip
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="10k and 100k orders, 5 refreshes")
+    args = parser.parse_args()
+    small, large = (10_000, 100_000) if args.quick else (100_000, 1_000_000)
+    refreshes = 5 if args.quick else REFRESHES
+    url = os.environ.get("ORDERWATCH_BENCH_DATABASE_URL") or os.environ.get(
+        "ORDERWATCH_TEST_DATABASE_URL", DEFAULT_URL
+    )
+    with tempfile.TemporaryDirectory() as tmp, scratch_database(url) as engine:
+        made = generate(engine, orders=small, end=END)
+        print(f"generated {small:,} orders in {made.seconds:.1f} s", flush=True)
+        began = time.perf_counter()
+        with session_factory(engine).begin() as session:
+            roll_up(session, now=END)
+        print(f"first rollup run in {time.perf_counter() - began:.1f} s", flush=True)
+        before = measure(engine, f"{small // 1000}k", refreshes, Path(tmp))
+        # the same recent weeks, with a longer history behind them
+        older = generate(engine, orders=large - small, end=made.first_paid, now=END,
+                         seed=2, first_id=small + 1)  # fmt: skip
+        print(f"generated {large - small:,} older orders in {older.seconds:.1f} s", flush=True)
+        began = time.perf_counter()
+        with session_factory(engine).begin() as session:
+            run = roll_up(session, now=END + timedelta(seconds=5))
+        print(f"incremental rollup of {run.hours:,} touched hours in "
+              f"{time.perf_counter() - began:.1f} s", flush=True)  # fmt: skip
+        after = measure(
+            engine, f"{large // 1000}k" if large < 10**6 else "1M", refreshes, Path(tmp)
+        )
+    growth = after["p95"] / before["p95"]
+    versus = after["p95"] / after["duck_p95"]
+    print(f"growth 1M / 100k (p95) {growth:.2f}  (target ≤ 1.5)")
+    print(f"orderwatch / DuckDB (p95 at the larger store) {versus:.3f}  (target < 1)")
+    result = {
+        "p95_ms_100k": round(before["p95"], 1),
+        "p95_ms_1m": round(after["p95"], 1),
+        "growth_ratio": round(growth, 3),
+        "duckdb_ratio": round(versus, 3),
+    }
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,407 @@
+"""Handheld scan throughput over HTTP against the same store work done directly, in one run.
+
+Starts the real app (``orderwatch serve``: uvicorn on loopback) in a subprocess against a
+scratch PostgreSQL database pre-loaded with released orders, then drives scans from a separate
+client process (httpx, asyncio):
+
+(a) batches of 100 scans from 4 concurrent handhelds;
+(b) single scans from 32 concurrent handhelds (one token each), with p50/p99 latency;
+
+and, in this process, (c) the same batches applied by ``store.scans.apply_scans`` directly,
+with the same concurrency. Each order gets its full floor flow: a pick per line, pack, pickup.
+
+Prints human-readable figures, then as its last line one JSON object:
+``{"batched_scans_per_s": …, "single_rps": …, "single_p99_ms": …, "http_overhead_ratio": …}``
+where ``http_overhead_ratio`` = direct scans/s ÷ batched HTTP scans/s (1.0: HTTP costs
+nothing; 2.0: the API takes twice the time of the store work alone).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import httpx
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from store.canonical import CanonicalItem, CanonicalOrder
+from store.channels import create_channel
+from store.db import make_engine, session_factory
+from store.inventory import receive_stock
+from store.migrate import upgrade
+from store.people import create_token
+from store.scans import ScanInput, ScanKind, apply_scans
+from store.upsert import upsert_orders
+
+DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+WAREHOUSE = "SH-01"
+SKUS = [f"SKU-{n:04d}" for n in range(1, 501)]
+BATCH = 100
+BATCH_CLIENTS = 4
+SINGLE_CLIENTS = 32
+START = datetime(2026, 10, 1, tzinfo=UTC)
+
+Scan = dict[str, Any]
+
+
+# --- the store ------------------------------------------------------------------------------
+
+
+@contextmanager
+def scratch_database(base_url: str) -> Iterator[tuple[Engine, str]]:
+    base = make_url(base_url)
+    name = f"ow_bench_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(base.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = base.set(database=name).render_as_string(hide_password=False)
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+        yield engine, url
+    finally:
+        engine.dispose()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def preload(sessions: sessionmaker[Session], engine: Engine, count: int) -> list[list[Scan]]:
+    """``count`` released orders with stock reserved; returns each order's scans in order."""
+    rng = random.Random(4)
+    with sessions.begin() as session:
+        create_channel(session, name="bench", platform="taobao")
+        receive_stock(
+            session,
+            receipt_id="bench",
+            warehouse=WAREHOUSE,
+            lines=dict.fromkeys(SKUS, 1_000_000),
+            received_by="bench",
+        )
+    orders = [_order(n, rng) for n in range(count)]
+    for start in range(0, count, 10_000):
+        with sessions.begin() as session:
+            upsert_orders(session, "bench", orders[start : start + 10_000])
+    _release_all(engine)
+    with engine.connect() as connection:
+        numbers = dict(
+            connection.execute(text("SELECT channel_order_id, order_no FROM orders")).all()
+        )
+    return [_flow(numbers[o.channel_order_id], o) for o in orders]
+
+
+def _order(n: int, rng: random.Random) -> CanonicalOrder:
+    paid = START + timedelta(seconds=n * 3)
+    items = tuple(
+        CanonicalItem(sku=sku, quantity=rng.randint(1, 2), unit_price=Decimal("19.90"))
+        for sku in rng.sample(SKUS, rng.randint(1, 3))
+    )
+    return CanonicalOrder(
+        channel_order_id=f"B{n:09d}",
+        stage="paid",  # type: ignore[arg-type]
+        amount=sum((i.unit_price * i.quantity for i in items), Decimal("0")),
+        created_at=paid - timedelta(minutes=2),
+        modified_at=paid,
+        paid_at=paid,
+        warehouse=WAREHOUSE,
+        ship_by=paid + timedelta(hours=48),
+        items=items,
+    )
+
+
+def _release_all(engine: Engine) -> None:
+    """What ``ingest.release`` does order by order, set-based, so loading 50k orders takes
+    seconds: reserve every line, then move every order to awaiting pick."""
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO reservations (order_id, line_no, sku, warehouse, quantity, "
+                "reserved_at) SELECT i.order_id, i.line_no, i.sku, o.warehouse, i.quantity, now() "
+                "FROM order_items i JOIN orders o ON o.id = i.order_id"
+            )
+        )
+        connection.execute(
+            text(
+                "UPDATE inventory SET reserved = r.total FROM (SELECT sku, sum(quantity) AS total "
+                "FROM reservations GROUP BY sku) r WHERE inventory.sku = r.sku"
+            )
+        )
+        connection.execute(
+            text(
+                "UPDATE orders SET stage = 'awaiting_pick', awaiting_pick_at = paid_at, "
+                "stage_entered_at = paid_at, version = version + 1"
+            )
+        )
+        connection.execute(text("ANALYZE"))
+
+
+def _flow(order_no: str, order: CanonicalOrder) -> list[Scan]:
+    scans: list[Scan] = [
+        {"kind": "pick", "order_no": order_no, "sku": item.sku, "quantity": item.quantity}
+        for item in order.items
+    ]
+    scans.append({"kind": "pack", "order_no": order_no, "weight_kg": "0.850"})
+    scans.append({"kind": "pickup", "order_no": order_no, "carrier": "SF", "waybill": order_no})
+    for n, scan in enumerate(scans):
+        scan["scan_id"] = f"{order_no}-{n}"
+        scan["at"] = (START + timedelta(days=1, seconds=n)).isoformat()
+    return scans
+
+
+def checkpoint(engine: Engine) -> None:
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("CHECKPOINT"))
+
+
+def tokens(sessions: sessionmaker[Session], count: int) -> list[str]:
+    with sessions.begin() as session:
+        return [
+            create_token(session, name=f"pda-{n:02d}", scopes=["scans"]).secret
+            for n in range(count)
+        ]
+
+
+# --- the workload ---------------------------------------------------------------------------
+
+
+def batches(flows: Sequence[list[Scan]], size: int) -> list[list[Scan]]:
+    """Whole order flows packed into batches of about ``size`` scans, in scanning order."""
+    out: list[list[Scan]] = [[]]
+    for flow in flows:
+        if len(out[-1]) + len(flow) > size:
+            out.append([])
+        out[-1].extend(flow)
+    return [batch for batch in out if batch]
+
+
+def _first_scans(flows: Sequence[list[Scan]], limit: int) -> list[list[Scan]]:
+    """Whole order flows holding about ``limit`` scans; a handheld sends one flow's scans in
+    order, one request each."""
+    taken: list[list[Scan]] = []
+    for flow in flows:
+        if sum(map(len, taken)) >= limit:
+            break
+        taken.append(flow)
+    return taken
+
+
+def deal(items: Sequence[Any], hands: int) -> list[list[Any]]:
+    return [list(items[n::hands]) for n in range(hands)]
+
+
+def direct(sessions: sessionmaker[Session], work: list[list[Scan]], clients: int) -> float:
+    """The same batches through ``apply_scans`` in this process, ``clients`` at a time."""
+
+    def run(mine: list[list[Scan]]) -> None:
+        for batch in mine:
+            with sessions.begin() as session:
+                apply_scans(session, [_input(scan) for scan in batch], device="direct")
+
+    threads = [threading.Thread(target=run, args=(hand,)) for hand in deal(work, clients)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - began
+
+
+def _input(scan: Scan) -> ScanInput:
+    weight = scan.get("weight_kg")
+    return ScanInput(
+        scan_id=scan["scan_id"],
+        kind=ScanKind(scan["kind"]),
+        order_no=scan["order_no"],
+        at=datetime.fromisoformat(scan["at"]),
+        sku=scan.get("sku"),
+        quantity=scan.get("quantity"),
+        weight_kg=Decimal(weight) if weight else None,
+        carrier=scan.get("carrier"),
+        waybill=scan.get("waybill"),
+    )
+
+
+# --- the client process ---------------------------------------------------------------------
+
+
+def client_main(base: str, secrets: list[str], job: str, work: list[Any], out: Any) -> None:
+    """Runs in its own process: sends ``work`` and reports (seconds, latencies, failures)."""
+    out.send(asyncio.run(_drive(base, secrets, job, work)))
+
+
+async def _drive(
+    base: str, secrets: list[str], job: str, work: list[Any]
+) -> tuple[float, list[float], int]:
+    hands = deal(work, len(secrets))
+    latencies: list[float] = []
+    failures = 0
+    limits = httpx.Limits(max_connections=len(secrets))
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
+
+        async def handheld(secret: str, mine: list[Any]) -> None:
+            nonlocal failures
+            headers = {"Authorization": f"Bearer {secret}"}
+            bodies = mine if job == "batch" else [scan for flow in mine for scan in flow]
+            for body in bodies:
+                sent = time.perf_counter()
+                payload = {"scans": body} if job == "batch" else body
+                response = await client.post("/api/v1/scans", json=payload, headers=headers)
+                latencies.append(time.perf_counter() - sent)
+                failures += response.status_code != 200 or _refused(response.json())
+
+        began = time.perf_counter()
+        await asyncio.gather(*(handheld(s, m) for s, m in zip(secrets, hands, strict=True)))
+    return time.perf_counter() - began, latencies, failures
+
+
+def _refused(body: dict[str, Any]) -> int:
+    if "results" in body:
+        return int(body["refused"])
+    return int(body.get("status") != "accepted")
+
+
+def drive(base: str, secrets: list[str], job: str, work: list[Any]) -> tuple[float, list[float]]:
+    context = multiprocessing.get_context("spawn")
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(target=client_main, args=(base, secrets, job, work, sender))
+    process.start()
+    seconds, latencies, failures = receiver.recv()
+    process.join()
+    if failures:
+        raise SystemExit(f"{failures} {job} request(s) or scans were not accepted")
+    return seconds, latencies
+
+
+# --- the server -----------------------------------------------------------------------------
+
+
+@contextmanager
+def server(database_url: str) -> Iterator[str]:
+    port = _free_port()
+    env = os.environ | {
+        "ORDERWATCH_DATABASE_URL": database_url,
+        "ORDERWATCH_SECRET_KEY": uuid.uuid4().hex,
+        "ORDERWATCH_HOST": "127.0.0.1",
+        "ORDERWATCH_PORT": str(port),
+        "ORDERWATCH_LOG_FORMAT": "json",
+    }
+    command = [sys.executable, "-c", "from orderwatch.cli import main; main()", "serve"]
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(base, process)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait_ready(base: str, process: subprocess.Popen[bytes]) -> None:
+    for _ in range(300):
+        if process.poll() is not None:
+            raise SystemExit(f"orderwatch serve exited with {process.returncode}")
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise SystemExit("orderwatch serve did not become ready")
+
+
+# --- main -----------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--orders", type=int, default=50_000, help="released orders to preload")
+    parser.add_argument("--quick", action="store_true", help="5k orders, shorter phases")
+    args = parser.parse_args()
+    count = 5_000 if args.quick else args.orders
+    url = os.environ.get("ORDERWATCH_BENCH_DATABASE_URL") or os.environ.get(
+        "ORDERWATCH_TEST_DATABASE_URL", DEFAULT_URL
+    )
+    with scratch_database(url) as (engine, database_url):
+        sessions = session_factory(engine)
+        began = time.perf_counter()
+        flows = preload(sessions, engine, count)
+        print(f"preloaded {count:,} released orders in {time.perf_counter() - began:.1f} s")
+        secrets = tokens(sessions, SINGLE_CLIENTS)
+        # Disjoint orders per phase: 30 % direct, 30 % batched over HTTP, the rest single.
+        third = int(count * 0.3)
+        direct_work = batches(flows[:third], BATCH)
+        http_work = batches(flows[third : 2 * third], BATCH)
+        singles = _first_scans(flows[2 * third :], 4_000 if args.quick else 12_000)
+        direct_scans = sum(map(len, direct_work))
+        http_scans = sum(map(len, http_work))
+
+        checkpoint(engine)
+        direct_s = direct(sessions, direct_work, BATCH_CLIENTS)
+        direct_rate = direct_scans / direct_s
+        print(f"direct (no HTTP)  {direct_rate:>9,.0f} scans/s  ({direct_scans:,} scans)")
+        with server(database_url) as base:
+            checkpoint(engine)
+            batch_s, batch_lat = drive(base, secrets[:BATCH_CLIENTS], "batch", http_work)
+            batch_rate = http_scans / batch_s
+            print(
+                f"batched HTTP      {batch_rate:>9,.0f} scans/s  ({http_scans:,} scans, "
+                f"p50 {_ms(batch_lat, 50):.1f} ms, p99 {_ms(batch_lat, 99):.1f} ms per batch)"
+            )
+            checkpoint(engine)
+            single_s, single_lat = drive(base, secrets, "single", singles)
+            single_count = len(single_lat)
+            single_rate = single_count / single_s
+            print(
+                f"single HTTP       {single_rate:>9,.0f} requests/s  ({single_count:,} scans, "
+                f"{SINGLE_CLIENTS} clients, p50 {_ms(single_lat, 50):.1f} ms, "
+                f"p99 {_ms(single_lat, 99):.1f} ms)"
+            )
+    ratio = direct_rate / batch_rate
+    print(
+        f"HTTP overhead     {ratio:.2f}× the direct store work "
+        f"(the API keeps {1 / ratio:.0%} of the direct rate)"
+    )
+    print("targets: batched ≥ 3,000 scans/s; single ≥ 400 requests/s with p99 ≤ 50 ms")
+    result = {
+        "batched_scans_per_s": round(batch_rate),
+        "single_rps": round(single_rate),
+        "single_p99_ms": round(_ms(single_lat, 99), 1),
+        "http_overhead_ratio": round(ratio, 3),
+    }
+    print(json.dumps(result))
+
+
+def _ms(latencies: list[float], percentile: int) -> float:
+    if len(latencies) < 2:
+        return latencies[0] * 1000 if latencies else 0.0
+    return statistics.quantiles(latencies, n=100)[percentile - 1] * 1000
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""One module per platform protocol the simulator serves."""

@@ -1,0 +1,217 @@
+"""The article's KPIs: exception interceptions, missed orders, inventory accuracy, manual
+intervention, refund cycle time, and their weekly trends."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from metrics.flow import local_days
+from metrics.sla import share
+from metrics.spans import PROCESSING
+from metrics.sql import EMPTY, Sql
+from metrics.window import Scope, Window
+from store.models import (
+    AuditEntry,
+    InventoryCount,
+    MissedOrder,
+    Order,
+    StageEvent,
+    Ticket,
+    WarehouseException,
+)
+from store.stages import PEOPLE, Stage
+
+REFUND_KINDS = ("refund", "return")
+"""After-sales tickets whose cycle time is the article's refund cycle (退款周期)."""
+
+
+def _scoped(scope: Scope, order_id: Any) -> list[ColumnElement[bool]]:
+    """Conditions tying a row with ``order_id`` to an order in the scope."""
+    if scope.channel_id is None and scope.warehouse is None:
+        return []
+    return [exists().where(Order.id == order_id, *scope.orders())]
+
+
+def interceptions(sql: Sql, window: Window, scope: Scope) -> dict[str, Any]:
+    """Holds (异常拦截) by category in the window: in total and per business day."""
+    local = sql.local(StageEvent.at, window.start, window.end)
+    day = sql.day(local)
+    category = func.coalesce(StageEvent.hold_category, "uncategorised")
+    query = (
+        select(day, category, func.count())
+        .where(
+            StageEvent.to_stage == Stage.ON_HOLD.value,
+            window.contains(StageEvent.at),
+            *_scoped(scope, StageEvent.order_id),
+        )
+        .group_by(day, category)
+    )
+    per_day: dict[str, dict[str, int]] = {d: {} for d in local_days(window)}
+    totals: dict[str, int] = {}
+    for when, code, n in sql.session.execute(query):
+        per_day.setdefault(str(when), {})[str(code)] = int(n)
+        totals[str(code)] = totals.get(str(code), 0) + int(n)
+    return {
+        "by_category": dict(sorted(totals.items(), key=lambda item: (-item[1], item[0]))),
+        "per_day": [{"day": d, "by_category": per_day[d]} for d in sorted(per_day)],
+    }
+
+
+def floor_exceptions(sql: Sql, window: Window, scope: Scope) -> dict[str, int]:
+    """Refused scans and floor problems by code in the window."""
+    where: list[ColumnElement[bool]] = [window.contains(WarehouseException.at)]
+    if scope.warehouse is not None:
+        where.append(WarehouseException.warehouse == scope.warehouse)
+    if scope.channel_id is not None:
+        where.append(
+            exists().where(
+                Order.id == WarehouseException.order_id, Order.channel_id == scope.channel_id
+            )
+        )
+    query = (
+        select(WarehouseException.code, func.count())
+        .where(*where)
+        .group_by(WarehouseException.code)
+        .order_by(func.count().desc(), WarehouseException.code)
+    )
+    return {str(code): int(n) for code, n in sql.session.execute(query)}
+
+
+def missed_orders(sql: Sql, window: Window, scope: Scope) -> dict[str, Any]:
+    """Orders reconciliation found that the incremental sync had missed (漏单), per day."""
+    local = sql.local(MissedOrder.found_at, window.start, window.end)
+    day = sql.day(local)
+    where: list[ColumnElement[bool]] = [window.contains(MissedOrder.found_at)]
+    if scope.channel_id is not None:
+        where.append(MissedOrder.channel_id == scope.channel_id)
+    if scope.warehouse is not None:
+        where.append(
+            exists().where(Order.id == MissedOrder.order_id, Order.warehouse == scope.warehouse)
+        )
+    query = select(day, func.count()).where(*where).group_by(day)
+    counts = {str(d): int(n) for d, n in sql.session.execute(query)}
+    days = local_days(window)
+    total = sum(counts.values())
+    return {
+        "per_day": [{"day": d, "count": counts.get(d, 0)} for d in days],
+        "total": total,
+        "mean_per_day": round(total / len(days), 6),
+    }
+
+
+def inventory_accuracy(sql: Sql, window: Window, scope: Scope) -> dict[str, Any]:
+    """Share of SKUs counted in the window whose system stock matched the count; a SKU
+    counted more than once counts by its latest count."""
+    where: list[ColumnElement[bool]] = [window.contains(InventoryCount.counted_at)]
+    if scope.warehouse is not None:
+        where.append(InventoryCount.warehouse == scope.warehouse)
+    ranked = (
+        select(
+            InventoryCount.counted,
+            InventoryCount.expected,
+            func.row_number()
+            .over(
+                partition_by=(InventoryCount.sku, InventoryCount.warehouse),
+                order_by=(InventoryCount.counted_at.desc(), InventoryCount.id.desc()),
+            )
+            .label("latest"),
+        )
+        .where(*where)
+        .subquery()
+    )
+    matched = func.sum(case((ranked.c.counted == ranked.c.expected, 1), else_=0))
+    query = select(func.count(), func.coalesce(matched, 0)).where(ranked.c.latest == 1)
+    counted, hits = sql.session.execute(query).one()
+    return {"counted": int(counted), "matched": int(hits), "share": share(int(hits), int(counted))}
+
+
+def touched_by_person(order: type[Order] = Order) -> ColumnElement[bool]:
+    """The order was moved from the console or the API, or a person's action is on record."""
+    moved = exists().where(
+        StageEvent.order_id == order.id,
+        StageEvent.source.in_([source.value for source in PEOPLE]),
+    )
+    audited = exists().where(
+        AuditEntry.entity_type == "order", AuditEntry.entity_id == order.order_no
+    )
+    return or_(moved, audited)
+
+
+def manual_intervention(sql: Sql, window: Window, scope: Scope) -> dict[str, Any]:
+    """Orders paid in the window that a person had to touch / all orders paid in it."""
+    where = [window.contains(Order.paid_at), *scope.orders()]
+    total = int(sql.session.scalar(select(func.count()).where(*where)) or 0)
+    touched = int(sql.session.scalar(select(func.count()).where(*where, touched_by_person())) or 0)
+    return {"orders": total, "touched": touched, "share": share(touched, total)}
+
+
+def refund_cycle(sql: Sql, window: Window, scope: Scope) -> dict[str, Any]:
+    """Days from opening to closing of refund and return tickets closed in the window."""
+    value = sql.hours(Ticket.created_at, Ticket.closed_at) / 24.0
+    where = [
+        Ticket.kind.in_(REFUND_KINDS),
+        window.contains(Ticket.closed_at),
+        *_scoped(scope, Ticket.order_id),
+    ]
+    stats = sql.stats(value, where).get((), EMPTY)
+    return {**stats.as_dict(), "negative_left_out": sql.negatives(value, where)}
+
+
+def weekly_trends(sql: Sql, window: Window, scope: Scope) -> list[dict[str, Any]]:
+    """Per business week (Monday start): processing time, manual intervention share and late
+    shipments."""
+    shipped_week = sql.week(sql.local(Order.shipped_at, window.start, window.end))
+    paid_week = sql.week(sql.local(Order.paid_at, window.start, window.end))
+    processing = sql.stats(
+        sql.hours(PROCESSING.start_at(), PROCESSING.end_at()),
+        [window.contains(Order.shipped_at), Order.paid_at.isnot(None), *scope.orders()],
+        groups=(shipped_week,),
+    )
+    late = _by_week(
+        sql,
+        shipped_week,
+        [window.contains(Order.shipped_at), Order.ship_by.isnot(None), *scope.orders()],
+        Order.shipped_at > Order.ship_by,
+    )
+    manual = _by_week(
+        sql, paid_week, [window.contains(Order.paid_at), *scope.orders()], touched_by_person()
+    )
+    weeks = sorted({str(k[0]) for k in processing} | set(late) | set(manual))
+    return [_week_row(week, processing, late, manual) for week in weeks]
+
+
+def _week_row(
+    week: str,
+    processing: dict[tuple[Any, ...], Any],
+    late: dict[str, tuple[int, int]],
+    manual: dict[str, tuple[int, int]],
+) -> dict[str, Any]:
+    stats = processing.get((week,), EMPTY)
+    late_n, promised = late.get(week, (0, 0))
+    touched, paid = manual.get(week, (0, 0))
+    return {
+        "week": week,
+        "processing_time_hours": {"p50": _r(stats.p50), "mean": _r(stats.mean)},
+        "shipped": stats.count,
+        "late_shipments": {"count": late_n, "share": share(late_n, promised)},
+        "manual_intervention_share": share(touched, paid),
+    }
+
+
+def _by_week(
+    sql: Sql, week: Any, where: list[ColumnElement[bool]], hit: ColumnElement[bool]
+) -> dict[str, tuple[int, int]]:
+    """Per week: (rows matching ``hit``, all rows)."""
+    query = (
+        select(week, func.sum(case((hit, 1), else_=0)), func.count())
+        .where(and_(*where))
+        .group_by(week)
+    )
+    return {str(w): (int(h or 0), int(n)) for w, h, n in sql.session.execute(query)}
+
+
+def _r(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)

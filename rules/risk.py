@@ -1,0 +1,173 @@
+"""Risk review (风控审核) in Python: one order's facts in, the deciding rule version out.
+
+Whitelists are checked first (an exempt order passes), then the rules by priority; the first
+rule whose conditions all hold decides, and an order no rule matches passes. Rules are compiled
+once into small predicates so that one evaluation is a handful of comparisons.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from rules.catalog import LoadedRules
+from rules.definitions import RiskConditions, RiskRule, RiskWhitelist
+
+DISTRICT_MARKS = ("区", "县", "旗")
+"""Characters that name a district or county; a second 市 names a county-level city."""
+
+
+@dataclass(frozen=True, slots=True)
+class RiskFacts:
+    """What risk review looks at for one order."""
+
+    channel: str
+    payment_method: str | None
+    amount: Decimal
+    address: str | None = None
+    first_order: bool = True
+    past_refusals: int = 0
+    sku_categories: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class RiskVerdict:
+    """The decision and the rule version behind it, with the conditions that matched."""
+
+    action: str
+    """``hold`` or ``pass``."""
+    kind: str | None = None
+    """``risk`` (a rule), ``risk_whitelist``, or None when no rule matched."""
+    name: str | None = None
+    version: int | None = None
+    matched: tuple[str, ...] = ()
+
+    @property
+    def hold(self) -> bool:
+        return self.action == "hold"
+
+    @property
+    def label(self) -> str:
+        if self.name is None:
+            return "no risk rule matched"
+        what = "whitelist" if self.kind == "risk_whitelist" else "risk rule"
+        return f"{what} {self.name} v{self.version}"
+
+    def note(self) -> str:
+        """The stage event note: rule name and version and why, e.g. for a hold."""
+        reasons = "; ".join(self.matched)
+        return f"{self.label}: {reasons}" if reasons else self.label
+
+
+NO_MATCH = RiskVerdict(action="pass")
+
+
+def missing_district(address: str | None) -> bool:
+    if not address:
+        return True
+    return not any(mark in address for mark in DISTRICT_MARKS) and address.count("市") < 2
+
+
+Predicate = Callable[[RiskFacts], bool]
+
+
+class RiskEvaluator:
+    """Evaluates the risk rules of a loaded rule set against many orders."""
+
+    def __init__(self, loaded: LoadedRules) -> None:
+        self._whitelists = {
+            (w.channel, w.payment_method): (w.below, whitelist_verdict(w, loaded))
+            for w in loaded.rules.whitelists
+        }
+        self._rules = [
+            (_predicates(rule.when), rule_verdict(rule, loaded))
+            for rule in loaded.rules.ordered_risk_rules
+        ]
+
+    def __call__(self, facts: RiskFacts) -> RiskVerdict:
+        exempt = self._whitelists.get((facts.channel, facts.payment_method or ""))
+        if exempt is not None and facts.amount < exempt[0]:
+            return exempt[1]
+        for predicates, verdict in self._rules:
+            for predicate in predicates:
+                if not predicate(facts):
+                    break
+            else:
+                return verdict
+        return NO_MATCH
+
+
+def whitelist_verdict(item: RiskWhitelist, loaded: LoadedRules) -> RiskVerdict:
+    return RiskVerdict(
+        action="pass",
+        kind="risk_whitelist",
+        name=item.name,
+        version=loaded.version("risk_whitelist", item.name),
+        matched=(
+            f"channel = {item.channel}",
+            f"payment_method = {item.payment_method}",
+            f"amount < {item.below}",
+        ),
+    )
+
+
+def rule_verdict(rule: RiskRule, loaded: LoadedRules) -> RiskVerdict:
+    return RiskVerdict(
+        action=rule.action,
+        kind="risk",
+        name=rule.name,
+        version=loaded.version("risk", rule.name),
+        matched=describe_conditions(rule.when),
+    )
+
+
+def _predicates(when: RiskConditions) -> list[Predicate]:
+    checks: list[Predicate] = []
+    if when.channels is not None:
+        channels = frozenset(when.channels)
+        checks.append(lambda f: f.channel in channels)
+    if when.payment_methods is not None:
+        methods = frozenset(when.payment_methods)
+        checks.append(lambda f: f.payment_method in methods)
+    if (low := when.amount_at_least) is not None:
+        checks.append(lambda f: f.amount >= low)
+    if (high := when.amount_below) is not None:
+        checks.append(lambda f: f.amount < high)
+    if (first := when.first_order) is not None:
+        checks.append(lambda f: f.first_order is first)
+    if (refusals := when.past_refusals_at_least) is not None:
+        checks.append(lambda f: f.past_refusals >= refusals)
+    if (district := when.address_missing_district) is not None:
+        checks.append(lambda f: missing_district(f.address) is district)
+    if (shortest := when.address_shorter_than) is not None:
+        checks.append(lambda f: len(f.address or "") < shortest)
+    if when.sku_categories is not None:
+        categories = frozenset(when.sku_categories)
+        checks.append(lambda f: not categories.isdisjoint(f.sku_categories))
+    return checks
+
+
+def describe_conditions(when: RiskConditions) -> tuple[str, ...]:
+    """The conditions as people read them, in the order the fields are declared."""
+    parts: list[str] = []
+    if when.channels is not None:
+        parts.append(f"channel in [{', '.join(when.channels)}]")
+    if when.payment_methods is not None:
+        parts.append(f"payment_method in [{', '.join(when.payment_methods)}]")
+    if when.amount_at_least is not None:
+        parts.append(f"amount ≥ {when.amount_at_least}")
+    if when.amount_below is not None:
+        parts.append(f"amount < {when.amount_below}")
+    if when.first_order is not None:
+        parts.append("the buyer's first order" if when.first_order else "a returning buyer")
+    if when.past_refusals_at_least is not None:
+        parts.append(f"buyer refused ≥ {when.past_refusals_at_least} earlier orders")
+    if when.address_missing_district is not None:
+        has = "names no" if when.address_missing_district else "names a"
+        parts.append(f"address {has} district or county")
+    if when.address_shorter_than is not None:
+        parts.append(f"address shorter than {when.address_shorter_than} characters")
+    if when.sku_categories is not None:
+        parts.append(f"a SKU in category [{', '.join(when.sku_categories)}]")
+    return tuple(parts) or ("every order",)

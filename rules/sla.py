@@ -1,0 +1,232 @@
+"""SLA policies: how long an order may stay in a stage, and the ship-by promise to the buyer.
+
+Each open order's earliest deadline is kept in ``orders.next_deadline_at`` (a partial index),
+so the timers that look for due orders never scan all orders. Ship-by promises count in the
+business time zone, optionally in working hours only, skipping holidays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from rules.catalog import LoadedRules
+from rules.definitions import BusinessCalendar, RuleSet, ShipByPromise, SlaPolicy
+from store.models import Channel, Order
+
+OPEN_STAGES = ("pending_review", "paid", "awaiting_pick", "picked", "packed", "on_hold")
+DEFAULT_ZONE = ZoneInfo("Asia/Shanghai")
+
+
+@dataclass(frozen=True, slots=True)
+class Deadline:
+    """One deadline that applies to an order, and the rule version that sets it."""
+
+    kind: str
+    """``sla`` (time in the current stage) or ``ship_by`` (the promise to the buyer)."""
+    name: str
+    version: int
+    stage: str | None
+    due_at: datetime
+
+    def overrun(self, now: datetime) -> timedelta:
+        """How far past the deadline ``now`` is (negative: time left)."""
+        return now - self.due_at
+
+
+def promise_for(rules: RuleSet, channel: str) -> ShipByPromise | None:
+    """The channel's own ship-by promise, else the default one."""
+    own = next((p for p in rules.ship_by if p.channel == channel), None)
+    return own or next((p for p in rules.ship_by if p.channel is None), None)
+
+
+def policy_for(
+    rules: RuleSet, *, stage: str, channel: str, warehouse: str | None, promise_type: str | None
+) -> SlaPolicy | None:
+    """The most specific SLA policy for the stage whose every given scope matches."""
+    matching = [
+        p
+        for p in rules.sla
+        if p.stage == stage
+        and p.channel in (None, channel)
+        and p.warehouse in (None, warehouse)
+        and p.promise_type in (None, promise_type)
+    ]
+    return max(matching, key=lambda p: p.specificity, default=None)
+
+
+def ship_by_due(
+    promise: ShipByPromise, paid_at: datetime, calendar: BusinessCalendar, zone: ZoneInfo
+) -> datetime:
+    """When an order paid at ``paid_at`` must have left the warehouse under ``promise``."""
+    if promise.promise_type == "same_day":
+        return _same_day_due(promise, paid_at, calendar, zone)
+    hours = timedelta(hours=promise.hours or 0)
+    if not promise.business_hours:
+        return paid_at + hours
+    return add_business_time(paid_at, hours, calendar, zone)
+
+
+def _same_day_due(
+    promise: ShipByPromise, paid_at: datetime, calendar: BusinessCalendar, zone: ZoneInfo
+) -> datetime:
+    local = paid_at.astimezone(zone)
+    day = local.date()
+    cutoff = promise.cutoff or calendar.work_end
+    if not is_workday(day, calendar) or local.time() >= cutoff:
+        day = next_workday(day, calendar)
+    return datetime.combine(day, calendar.work_end, zone).astimezone(UTC)
+
+
+def is_workday(day: date, calendar: BusinessCalendar) -> bool:
+    return day.isoweekday() in calendar.workdays and day not in calendar.holidays
+
+
+def next_workday(day: date, calendar: BusinessCalendar) -> date:
+    candidate = day + timedelta(days=1)
+    while not is_workday(candidate, calendar):  # a calendar has at least one workday
+        candidate += timedelta(days=1)
+    return candidate
+
+
+def add_business_time(
+    start: datetime, amount: timedelta, calendar: BusinessCalendar, zone: ZoneInfo
+) -> datetime:
+    """``start`` plus ``amount`` of working time (working hours of workdays only)."""
+    left = amount
+    for opens, closes in _working_spans(start.astimezone(zone), calendar, zone):
+        begin = max(opens, start)
+        if begin + left <= closes:
+            return (begin + left).astimezone(UTC)
+        left -= max(closes - begin, timedelta(0))
+    raise AssertionError("unreachable: working spans never end")
+
+
+def _working_spans(
+    local: datetime, calendar: BusinessCalendar, zone: ZoneInfo
+) -> Iterator[tuple[datetime, datetime]]:
+    day = local.date()
+    if not is_workday(day, calendar):
+        day = next_workday(day, calendar)
+    while True:
+        yield (
+            datetime.combine(day, calendar.work_start, zone),
+            datetime.combine(day, calendar.work_end, zone),
+        )
+        day = next_workday(day, calendar)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderClock:
+    """What deadlines depend on, for one order."""
+
+    stage: str
+    stage_entered_at: datetime
+    channel: str
+    warehouse: str | None
+    paid_at: datetime | None
+    ship_by: datetime | None
+
+
+def deadlines(
+    clock: OrderClock, loaded: LoadedRules, zone: ZoneInfo = DEFAULT_ZONE
+) -> list[Deadline]:
+    """Every deadline that applies to the order now, earliest first."""
+    if clock.stage not in OPEN_STAGES:
+        return []
+    rules = loaded.rules
+    promise = promise_for(rules, clock.channel)
+    found: list[Deadline] = []
+    policy = policy_for(
+        rules,
+        stage=clock.stage,
+        channel=clock.channel,
+        warehouse=clock.warehouse,
+        promise_type=promise.promise_type if promise else None,
+    )
+    if policy is not None:
+        due = clock.stage_entered_at + timedelta(hours=policy.max_hours)
+        found.append(
+            Deadline("sla", policy.name, loaded.version("sla", policy.name), clock.stage, due)
+        )
+    ship_by = _ship_by(clock, promise, loaded, zone)
+    if ship_by is not None:
+        found.append(ship_by)
+    return sorted(found, key=lambda d: d.due_at)
+
+
+def _ship_by(
+    clock: OrderClock, promise: ShipByPromise | None, loaded: LoadedRules, zone: ZoneInfo
+) -> Deadline | None:
+    if clock.ship_by is not None:  # the channel's own promise wins
+        return Deadline("ship_by", "channel", 0, None, clock.ship_by)
+    if promise is None or clock.paid_at is None:
+        return None
+    due = ship_by_due(promise, clock.paid_at, loaded.rules.calendar, zone)
+    return Deadline("ship_by", promise.name, loaded.version("ship_by", promise.name), None, due)
+
+
+def refresh_deadlines(
+    session: Session,
+    loaded: LoadedRules,
+    *,
+    zone: ZoneInfo = DEFAULT_ZONE,
+    order_ids: Sequence[int] | None = None,
+) -> int:
+    """Recompute ``next_deadline_at`` of open orders (all, or ``order_ids``) and clear it on
+    closed ones; returns how many orders changed. Call it after stage moves or rule changes."""
+    closed = update(Order).where(
+        Order.stage.not_in(OPEN_STAGES), Order.next_deadline_at.is_not(None)
+    )
+    if order_ids is not None:
+        closed = closed.where(Order.id.in_(order_ids))
+    changed = session.execute(closed.values(next_deadline_at=None)).rowcount  # type: ignore[attr-defined]
+    updates = [
+        {"id": order_id, "next_deadline_at": due}
+        for order_id, current, due in _open_deadlines(session, loaded, zone, order_ids)
+        if current != due
+    ]
+    if updates:
+        session.execute(update(Order), updates)
+    return int(changed) + len(updates)
+
+
+def _open_deadlines(
+    session: Session, loaded: LoadedRules, zone: ZoneInfo, order_ids: Sequence[int] | None
+) -> Iterator[tuple[int, datetime | None, datetime | None]]:
+    query = (
+        select(
+            Order.id,
+            Order.next_deadline_at,
+            Order.stage,
+            Order.stage_entered_at,
+            Channel.name,
+            Order.warehouse,
+            Order.paid_at,
+            Order.ship_by,
+        )
+        .join(Channel, Channel.id == Order.channel_id)
+        .where(Order.stage.in_(OPEN_STAGES))
+    )
+    if order_ids is not None:
+        query = query.where(Order.id.in_(order_ids))
+    for row in session.execute(query):
+        clock = OrderClock(row[2], row[3], row[4], row[5], row[6], row[7])
+        found = deadlines(clock, loaded, zone)
+        yield row[0], row[1], found[0].due_at if found else None
+
+
+def due_orders(session: Session, now: datetime, *, limit: int = 1000) -> list[tuple[str, datetime]]:
+    """Open orders whose earliest deadline has passed, most overdue first (by the index)."""
+    query = (
+        select(Order.order_no, Order.next_deadline_at)
+        .where(Order.next_deadline_at.is_not(None), Order.next_deadline_at <= now)
+        .order_by(Order.next_deadline_at)
+        .limit(limit)
+    )
+    return [(str(no), due) for no, due in session.execute(query) if due is not None]

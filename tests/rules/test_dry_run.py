@@ -1,0 +1,127 @@
+"""Dry run: the proposed whitelist against the article's orders, SQL agreeing with Python."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from rules.catalog import LoadedRules, load_rules
+from rules.compile_sql import BuyerHistory, RiskSql
+from rules.definitions import RiskConditions, RiskRule, RiskWhitelist, SlaPolicy
+from rules.dry_run import dry_run
+from rules.facts import gather_facts
+from rules.review import review_paid_orders
+from rules.risk import RiskEvaluator
+from store.models import Channel, Order, RiskDecision, Rule, Sku
+from store.upsert import upsert_orders
+from tests.factories import T0, canonical
+from tests.rules.article import BNPL, TMALL, XHS, seed_article
+
+NOW = T0 + timedelta(hours=1)
+WHITELIST = RiskWhitelist(name="xhs-bnpl", channel=XHS, payment_method=BNPL, below=Decimal(300))
+
+
+def test_whitelist_dry_run_releases_17_except_those_over_300(
+    sessions: sessionmaker[Session],
+) -> None:
+    seed_article(sessions)
+    with sessions.begin() as session:
+        review_paid_orders(session, now=NOW)
+    with sessions() as session:
+        before = session.scalar(select(func.count()).select_from(Rule))
+        proposed = load_rules(session).rules.model_copy(update={"whitelists": (WHITELIST,)})
+        report = dry_run(session, proposed, days=7, now=NOW)
+        after = session.scalar(select(func.count()).select_from(Rule))
+        decisions = session.scalar(select(func.count()).select_from(RiskDecision))
+    xhs = next(c for c in report.channels if c.channel == XHS)
+    assert (xhs.orders, xhs.held_now, xhs.held_proposed, xhs.released) == (17, 17, 3, 14)
+    assert report.total("newly_held") == 0
+    assert report.rule_changes == ["risk_whitelist xhs-bnpl: added as v1"]
+    [shift] = report.shifts
+    assert (shift.now, shift.proposed, shift.orders) == (
+        "risk rule bnpl-high-risk v1",
+        "whitelist xhs-bnpl v1",
+        14,
+    )
+    assert (before, after, decisions) == (after, before, 17)  # nothing written
+
+
+def test_dry_run_counts_sla_breaches(sessions: sessionmaker[Session]) -> None:
+    seed_article(sessions)
+    with sessions.begin() as session:
+        review_paid_orders(session, now=T0 + timedelta(minutes=30))
+    later = T0 + timedelta(hours=3)
+    with sessions() as session:
+        rules = load_rules(session).rules
+        tighter = rules.model_copy(
+            update={
+                "sla": (
+                    *[p for p in rules.sla if p.stage != "pending_review"],
+                    SlaPolicy(name="pending-review-4h", stage="pending_review", max_hours=1),
+                )
+            }
+        )
+        report = dry_run(session, tighter, now=later)
+    xhs = next(c for c in report.channels if c.channel == XHS)
+    assert (xhs.breaches_now, xhs.breaches_proposed) == (0, 17)
+    assert report.rule_changes == ["sla pending-review-4h: changed v1 → v2"]
+
+
+def test_sql_and_python_agree_on_every_order(sessions: sessionmaker[Session]) -> None:
+    seed_article(sessions)
+    with sessions.begin() as session:
+        session.add(Sku(code="SKU-9", category="gadget"))
+        upsert_orders(
+            session,
+            TMALL,
+            [
+                canonical("H1", buyer_phone="13900000001", amount=Decimal("2500")),
+                canonical("H5", buyer_phone="13900000002", created_at=T0, amount=Decimal("2500")),
+                canonical("H2", buyer_address="北京朝阳门外大街12号院"),
+                canonical("H3", buyer_address=None, payment_method=None),
+                canonical("H4", items=[{"sku": "SKU-9", "quantity": 1, "unit_price": "9.90"}]),
+            ],
+        )
+        rules = load_rules(session).rules.model_copy(
+            update={
+                "whitelists": (WHITELIST,),
+                "risk_rules": (
+                    *load_rules(session).rules.risk_rules,
+                    RiskRule(
+                        name="big-first-order",
+                        priority=50,
+                        action="hold",
+                        when=RiskConditions(first_order=True, amount_at_least=Decimal(2000)),
+                    ),
+                    RiskRule(
+                        name="not-first-order",
+                        priority=60,
+                        action="pass",
+                        when=RiskConditions(first_order=False, channels=(TMALL,)),
+                    ),
+                    RiskRule(
+                        name="gadgets",
+                        priority=70,
+                        action="hold",
+                        when=RiskConditions(sku_categories=("gadget",)),
+                    ),
+                ),
+            }
+        )
+        loaded = LoadedRules(rules, {})
+        channels = {name: id_ for name, id_ in session.execute(select(Channel.name, Channel.id))}
+        history = BuyerHistory(session)
+        compiled = RiskSql(loaded, channels, history)
+        rows = session.execute(
+            select(Order.id, compiled.code()).select_from(history.join(Order.__table__))
+        ).all()
+        facts = gather_facts(session, [row[0] for row in rows])
+    evaluate = RiskEvaluator(loaded)
+    sql = {order_id: compiled.verdicts[code] for order_id, code in rows}
+    python = {order_id: evaluate(facts[order_id]) for order_id in sql}
+    assert sql == python
+    names = {v.name for v in sql.values()}
+    assert names >= {"xhs-bnpl", "bnpl-high-risk", "big-first-order", "gadgets", "not-first-order"}
