@@ -28,6 +28,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -35,6 +36,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -49,6 +51,7 @@ from store.inventory import receive_stock
 from store.migrate import upgrade
 from store.people import create_token
 from store.scans import ScanInput, ScanKind, apply_scans
+from store.stages import Stage
 from store.upsert import upsert_orders
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -102,7 +105,7 @@ def preload(sessions: sessionmaker[Session], engine: Engine, count: int) -> list
             upsert_orders(session, "bench", orders[start : start + 10_000])
     _release_all(engine)
     with engine.connect() as connection:
-        numbers = dict(
+        numbers: dict[str, str] = dict(
             connection.execute(text("SELECT channel_order_id, order_no FROM orders")).all()
         )
     return [_flow(numbers[o.channel_order_id], o) for o in orders]
@@ -116,7 +119,7 @@ def _order(n: int, rng: random.Random) -> CanonicalOrder:
     )
     return CanonicalOrder(
         channel_order_id=f"B{n:09d}",
-        stage="paid",  # type: ignore[arg-type]
+        stage=Stage.PAID,
         amount=sum((i.unit_price * i.quantity for i in items), Decimal("0")),
         created_at=paid - timedelta(minutes=2),
         modified_at=paid,
@@ -249,12 +252,23 @@ def client_main(base: str, secrets: list[str], job: str, work: list[Any], out: A
 
 async def _drive(
     base: str, secrets: list[str], job: str, work: list[Any]
-) -> tuple[float, list[float], int]:
+) -> tuple[float, list[float], int, int]:
     hands = deal(work, len(secrets))
     latencies: list[float] = []
-    failures = 0
+    failures = retries = 0
     limits = httpx.Limits(max_connections=len(secrets))
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
+
+        async def post(body: Any, headers: dict[str, str]) -> httpx.Response:
+            # A handheld resends on a dropped connection; scans are idempotent, so a resent
+            # scan that had been applied is answered "duplicate".
+            nonlocal retries
+            for _attempt in range(3):
+                try:
+                    return await client.post("/api/v1/scans", json=body, headers=headers)
+                except httpx.TransportError:
+                    retries += 1
+            return await client.post("/api/v1/scans", json=body, headers=headers)
 
         async def handheld(secret: str, mine: list[Any]) -> None:
             nonlocal failures
@@ -262,20 +276,19 @@ async def _drive(
             bodies = mine if job == "batch" else [scan for flow in mine for scan in flow]
             for body in bodies:
                 sent = time.perf_counter()
-                payload = {"scans": body} if job == "batch" else body
-                response = await client.post("/api/v1/scans", json=payload, headers=headers)
+                response = await post({"scans": body} if job == "batch" else body, headers)
                 latencies.append(time.perf_counter() - sent)
                 failures += response.status_code != 200 or _refused(response.json())
 
         began = time.perf_counter()
         await asyncio.gather(*(handheld(s, m) for s, m in zip(secrets, hands, strict=True)))
-    return time.perf_counter() - began, latencies, failures
+    return time.perf_counter() - began, latencies, failures, retries
 
 
 def _refused(body: dict[str, Any]) -> int:
     if "results" in body:
         return int(body["refused"])
-    return int(body.get("status") != "accepted")
+    return int(body.get("status") == "refused")
 
 
 def drive(base: str, secrets: list[str], job: str, work: list[Any]) -> tuple[float, list[float]]:
@@ -283,10 +296,16 @@ def drive(base: str, secrets: list[str], job: str, work: list[Any]) -> tuple[flo
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(target=client_main, args=(base, secrets, job, work, sender))
     process.start()
-    seconds, latencies, failures = receiver.recv()
+    sender.close()  # so a client that dies ends recv() with EOFError instead of a hang
+    try:
+        seconds, latencies, failures, retries = receiver.recv()
+    except EOFError:
+        raise SystemExit(f"the {job} client process died (exit code {process.exitcode})") from None
     process.join()
     if failures:
         raise SystemExit(f"{failures} {job} request(s) or scans were not accepted")
+    if retries:
+        print(f"  ({retries} request(s) resent after a dropped connection)")
     return seconds, latencies
 
 
@@ -304,16 +323,20 @@ def server(database_url: str) -> Iterator[str]:
         "ORDERWATCH_LOG_FORMAT": "json",
     }
     command = [sys.executable, "-c", "from orderwatch.cli import main; main()", "serve"]
-    process = subprocess.Popen(
-        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
     base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_ready(base, process)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    with tempfile.NamedTemporaryFile(prefix="bench-scans-server-") as log:
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            _wait_ready(base, process)
+            yield base
+        except BaseException:
+            log.flush()
+            tail = Path(log.name).read_text(errors="replace")[-3000:]
+            print(f"server log (end):\n{tail}")
+            raise
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
 
 
 def _free_port() -> int:

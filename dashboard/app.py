@@ -27,25 +27,24 @@ from sqlalchemy.orm import Session, sessionmaker
 from dashboard import shell
 from dashboard.api import create_api
 from dashboard.auth import login_router, protect
-from orderwatch.settings import Settings
+from dashboard.config import WebConfig
 
 HERE = Path(__file__).parent
 PAGES = HERE / "pages"
 ASSETS = HERE / "assets"
 
 
-def create_app(settings: Settings, *, sessions: sessionmaker[Session]) -> FastAPI:
+def create_app(config: WebConfig, *, sessions: sessionmaker[Session]) -> FastAPI:
     """The web application of ``orderwatch serve``."""
-    secret = settings.require_secret()  # first, so production without a key fails at once
     app = FastAPI(title="orderwatch", docs_url=None, redoc_url=None, openapi_url=None)
     # Pages and callbacks reach the store through the request's app, not through globals.
-    app.state.settings = settings
+    app.state.config = config
     app.state.sessions = sessions
     app.include_router(probe_router(sessions))
     app.include_router(login_router(sessions))
-    app.mount("/api", create_api(sessions))
+    app.mount("/api", create_api(sessions, zone=config.zone))
     mount_console(app)
-    protect(app, secret=secret)
+    protect(app, secret=config.secret_key)
     return app
 
 
@@ -112,7 +111,7 @@ def store_sessions() -> sessionmaker[Session]:
     return sessions
 
 
-def app_settings() -> Settings:
-    """The settings of the app serving the current Dash request."""
-    settings: Settings = get_current_request().app.state.settings
-    return settings
+def app_config() -> WebConfig:
+    """The configuration of the app serving the current Dash request."""
+    config: WebConfig = get_current_request().app.state.config
+    return config

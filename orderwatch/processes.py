@@ -44,9 +44,12 @@ def run_demo(settings: Settings, *, orders_count: int) -> None:
 
 
 def _serve(settings: Settings, sessions: sessionmaker[Session]) -> None:
+    # Imported here so that CLI commands which never serve start without the web stack.
     from dashboard.app import create_app
+    from dashboard.config import WebConfig
 
-    app = create_app(settings, sessions=sessions)
+    config = WebConfig(secret_key=settings.require_secret(), zone=settings.zone)
+    app = create_app(config, sessions=sessions)
     log.info("serve.start", host=settings.host, port=settings.port)
     uvicorn.run(app, host=settings.host, port=settings.port, log_config=None)
 

@@ -26,7 +26,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.orm import Session, sessionmaker
 
-from ingest import reconcile
+from ingest import reconcile, stock_sync, writeback
 from ingest.jobs import run_channel_sync, syncable_channels
 from ingest.locks import try_lock
 from orderwatch.context import open_store
@@ -156,4 +156,14 @@ def _reconcile(sessions: sessionmaker[Session]) -> None:
     reconcile.reconcile_all(sessions)
 
 
+def _confirm_shipments(sessions: sessionmaker[Session]) -> None:
+    writeback.drain_writebacks(sessions)
+
+
+def _sync_stock(sessions: sessionmaker[Session]) -> None:
+    stock_sync.sync_stock(sessions)
+
+
 add_periodic_job(PeriodicJob("ingest.reconcile", _reconcile, every_s=reconcile.EVERY_S))
+add_periodic_job(PeriodicJob("ingest.writeback", _confirm_shipments, every_s=writeback.EVERY_S))
+add_periodic_job(PeriodicJob("ingest.stock", _sync_stock, every_s=stock_sync.EVERY_S))

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from store.channels import get_channel
 from store.errors import NotFound
-from store.models import Channel, Order, StageEvent
+from store.models import Channel, ChannelWriteback, Order, StageEvent
 from store.privacy import mask_address, mask_name, mask_phone
 from store.stages import Stage
 
@@ -134,7 +134,31 @@ def order_document(
             }
             for event in timeline(session, order)
         ],
+        "channel_writebacks": _writebacks(session, order.id),
     }
+
+
+def _writebacks(session: Session, order_id: int) -> list[dict[str, object]]:
+    """The calls owed to the channel for this order (shipment confirmation) and how they went:
+    a failed confirmation must be visible on the order."""
+    rows = session.scalars(
+        select(ChannelWriteback)
+        .where(ChannelWriteback.order_id == order_id)
+        .order_by(ChannelWriteback.id)
+    )
+    return [
+        {
+            "kind": row.kind,
+            "status": row.status,
+            "carrier": row.carrier,
+            "waybill": row.waybill,
+            "attempts": row.attempts,
+            "last_error": row.last_error,
+            "next_attempt_at": _iso(row.next_attempt_at) if row.status == "pending" else None,
+            "done_at": _iso(row.done_at),
+        }
+        for row in rows
+    ]
 
 
 def get_channel_name(session: Session, channel_id: int) -> str:

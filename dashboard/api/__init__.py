@@ -3,14 +3,19 @@ interactive docs at ``/api/docs``), for handhelds, integrations and scripts."""
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
 from dashboard.api import problems
 from dashboard.api.routers import ROUTERS
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+"""The product's default business time zone (``ORDERWATCH_TIMEZONE``)."""
 
-def create_api(sessions: sessionmaker[Session]) -> FastAPI:
+
+def create_api(sessions: sessionmaker[Session], *, zone: ZoneInfo = SHANGHAI) -> FastAPI:
     api = FastAPI(
         title="orderwatch API",
         version="1",
@@ -19,6 +24,7 @@ def create_api(sessions: sessionmaker[Session]) -> FastAPI:
         redoc_url=None,
     )
     api.state.sessions = sessions
+    api.state.zone = zone
     problems.install(api)
     for router in ROUTERS:
         api.include_router(router)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -38,6 +39,12 @@ class Caller:
 def store_sessions(request: Request) -> sessionmaker[Session]:
     sessions: sessionmaker[Session] = request.app.state.sessions
     return sessions
+
+
+def business_zone(request: Request) -> ZoneInfo:
+    """The configured business time zone (days, hours and weekdays are counted in it)."""
+    zone: ZoneInfo = request.app.state.zone
+    return zone
 
 
 def db_session(

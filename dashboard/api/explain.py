@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from sqlalchemy.orm import Session
 
-from dashboard.api.deps import Caller, db_session, require_scope
+from dashboard.api.deps import Caller, business_zone, db_session, require_scope
 from rules.explain import explain_order
-from rules.sla import DEFAULT_ZONE
 
 router = APIRouter(prefix="/v1/orders", tags=["orders"])
 
@@ -17,11 +17,10 @@ router = APIRouter(prefix="/v1/orders", tags=["orders"])
 @router.get("/{order_no}/explain")
 def get_explanation(
     order_no: str,
-    request: Request,
+    zone: Annotated[ZoneInfo, Depends(business_zone)],
     session: Annotated[Session, Depends(db_session)],
     _caller: Annotated[Caller, Depends(require_scope("orders:read"))],
 ) -> dict[str, Any]:
     """The order's timeline, the rule version that held or released it (with the matching
     conditions), its SLA deadlines and overrun, what it waits for and who can unblock it."""
-    zone = getattr(request.app.state, "zone", DEFAULT_ZONE)
     return explain_order(session, order_no, zone=zone).as_dict()

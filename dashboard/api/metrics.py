@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy.orm import Session
 
-from dashboard.api.deps import Caller, db_session, require_scope
+from dashboard.api.deps import Caller, business_zone, db_session, require_scope
 from metrics.board import board
 from metrics.compare import compare_periods
 from metrics.report import metrics_document
 from metrics.window import parse_range, parse_window, resolve_scope
-from orderwatch.settings import get_settings
 from store.models import utcnow
 
 router = APIRouter(prefix="/v1/metrics", tags=["metrics"])
 
 Reader = Annotated[Caller, Depends(require_scope("metrics:read"))]
 Db = Annotated[Session, Depends(db_session)]
+Zone = Annotated[ZoneInfo, Depends(business_zone)]
 Channel = Annotated[str | None, Query(description="Only this channel's orders")]
 Warehouse = Annotated[str | None, Query(description="Only this warehouse's orders")]
 
@@ -27,13 +28,14 @@ Warehouse = Annotated[str | None, Query(description="Only this warehouse's order
 def get_metrics(
     _caller: Reader,
     session: Db,
+    zone: Zone,
     start: Annotated[str, Query(alias="from", description="First business day, YYYY-MM-DD")],
     end: Annotated[str, Query(alias="to", description="Last business day (included)")],
     channel: Channel = None,
     warehouse: Warehouse = None,
 ) -> dict[str, Any]:
     """Every KPI of the window: the same document as ``orderwatch metrics --json``."""
-    window = parse_window(start, end, get_settings().zone)
+    window = parse_window(start, end, zone)
     scope = resolve_scope(session, channel=channel, warehouse=warehouse)
     return metrics_document(session, window=window, scope=scope, now=utcnow())
 
@@ -42,13 +44,13 @@ def get_metrics(
 def get_comparison(
     _caller: Reader,
     session: Db,
+    zone: Zone,
     before: Annotated[str, Query(description="Earlier period, START..END")],
     after: Annotated[str, Query(description="Later period, START..END")],
     channel: Channel = None,
     warehouse: Warehouse = None,
 ) -> dict[str, Any]:
     """Before/after table: metric, before, after, change %, which way is better."""
-    zone = get_settings().zone
     old, new = parse_range(before, zone), parse_range(after, zone)
     scope = resolve_scope(session, channel=channel, warehouse=warehouse)
     return compare_periods(session, before=old, after=new, scope=scope, now=utcnow())
@@ -56,8 +58,8 @@ def get_comparison(
 
 @router.get("/board")
 def get_board(
-    _caller: Reader, session: Db, channel: Channel = None, warehouse: Warehouse = None
+    _caller: Reader, session: Db, zone: Zone, channel: Channel = None, warehouse: Warehouse = None
 ) -> dict[str, Any]:
     """The live board: hourly rollups and open orders."""
     scope = resolve_scope(session, channel=channel, warehouse=warehouse)
-    return board(session, now=utcnow(), zone=get_settings().zone, scope=scope)
+    return board(session, now=utcnow(), zone=zone, scope=scope)

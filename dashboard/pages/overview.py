@@ -11,7 +11,7 @@ from dash import Input, Output, callback, dcc, html
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from dashboard.app import app_settings, store_sessions
+from dashboard.app import app_config, store_sessions
 from dashboard.i18n import lang_of, stage_label, t
 from dashboard.shell import CARD_STYLE, LANG_STORE, THEME
 from metrics.wip import StageCount, orders_by_stage, total_orders
@@ -86,7 +86,7 @@ async def refresh(
     # Dash's FastAPI backend runs callbacks on the event loop: the query goes to a worker
     # thread so one slow refresh never stalls every other request of the process.
     counts = await run_in_threadpool(read_counts, store_sessions(), now)
-    updated = f"{t('overview.updated', lang)} {now.astimezone(app_settings().zone):%H:%M:%S}"
+    updated = f"{t('overview.updated', lang)} {now.astimezone(app_config().zone):%H:%M:%S}"
     has_orders = total_orders(counts) > 0
     work = [entry for entry in counts if entry.is_open]
     return (

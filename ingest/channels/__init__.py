@@ -5,9 +5,11 @@ from __future__ import annotations
 import httpx
 
 from ingest.channels.base import ChannelConfig, Clock, Connector, Guard, direct, utcnow
+from ingest.channels.douyin import DouyinConnector
 from ingest.channels.jd import JdConnector
 from ingest.channels.pdd import PddConnector
 from ingest.channels.taobao import TaobaoConnector
+from ingest.channels.xiaohongshu import XiaohongshuConnector
 from store.errors import InvalidInput
 from store.models import Channel
 
@@ -16,6 +18,8 @@ CONNECTORS: dict[str, type[Connector]] = {
     "tmall": TaobaoConnector,
     "pdd": PddConnector,
     "jd": JdConnector,
+    "douyin": DouyinConnector,
+    "xiaohongshu": XiaohongshuConnector,
 }
 """Platform code (``channels.platform``) → connector class."""
 

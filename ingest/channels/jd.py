@@ -222,9 +222,8 @@ class JdConnector(Connector):
         return self._search(window)
 
     def fetch_order(self, channel_order_id: str) -> RawOrder:
-        inner = self.call(
-            "jingdong.pop.order.get", {"order_id": channel_order_id, "optional_fields": ORDER_FIELDS}
-        )
+        params = {"order_id": channel_order_id, "optional_fields": ORDER_FIELDS}
+        inner = self.call("jingdong.pop.order.get", params)
         info = self._result(inner, "orderDetailInfo").get("orderInfo")
         if not isinstance(info, dict):
             raise MalformedPayload(f"{self.config.name}: order {channel_order_id} has no body")
@@ -242,7 +241,8 @@ class JdConnector(Connector):
         items = raw.get("itemInfoList")
         if not isinstance(items, list) or not items or not all(isinstance(i, dict) for i in items):
             raise MalformedPayload("itemInfoList: is required")
-        consignee = raw.get("consigneeInfo") if isinstance(raw.get("consigneeInfo"), dict) else {}
+        found = raw.get("consigneeInfo")
+        consignee: dict[str, Any] = found if isinstance(found, dict) else {}
         pay_type = str(raw.get("payType") or "")
         paid_at = optional(raw, "paymentConfirmTime", gmt8)
         order = parse_canonical(

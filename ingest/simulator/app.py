@@ -22,17 +22,19 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ingest.simulator.faults import Fault, FaultPlan
-from ingest.simulator.protocols import jd, pdd, taobao
+from ingest.simulator.protocols import douyin, jd, pdd, taobao, xiaohongshu
 from ingest.simulator.protocols.common import Credentials, PlatformApi, ProtocolError, Request
 from ingest.simulator.world import SimOrder, World
 
-SERVED = frozenset({"taobao", "tmall", "pdd", "jd"})
-"""Platforms whose protocol the simulator speaks so far."""
+SERVED = frozenset({"taobao", "tmall", "pdd", "jd", "douyin", "xiaohongshu"})
+"""Platforms whose protocol the simulator speaks (tmall is Taobao's)."""
 TRUTH_STATUS = {
     "taobao": taobao.truth_status,
     "tmall": taobao.truth_status,
     "pdd": pdd.truth_status,
     "jd": jd.truth_status,
+    "douyin": douyin.truth_status,
+    "xiaohongshu": xiaohongshu.truth_status,
 }
 
 
@@ -45,6 +47,10 @@ def protocols_for(world: World, credentials: Credentials) -> dict[str, PlatformA
             made[platform] = pdd.PddProtocol(world, credentials)
         elif platform == "jd":
             made[platform] = jd.JdProtocol(world, credentials)
+        elif platform == "douyin":
+            made[platform] = douyin.DouyinProtocol(world, credentials)
+        elif platform == "xiaohongshu":
+            made[platform] = xiaohongshu.XiaohongshuProtocol(world, credentials)
     return made
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ingest.channels import jd, pdd, taobao
+from ingest.channels import douyin, jd, pdd, taobao, xiaohongshu
 from store.stages import Stage
 
 
@@ -16,4 +16,10 @@ def expected_stage(platform: str, status: str) -> Stage | None:
         return pdd.stage_of(order_status, refund_status, confirm_status)
     if platform == "jd":
         return None if status == "NOT_LISTED" else jd.ORDER_STATE[status]
+    if platform == "douyin":
+        order_status, paid = status.split("/")
+        return douyin.stage_of(order_status, paid == "1")
+    if platform == "xiaohongshu":
+        order_status, paid = status.split("/")
+        return xiaohongshu.stage_of(order_status, paid == "1")
     raise ValueError(f"no truth mapping for platform {platform!r}")

@@ -129,8 +129,12 @@ class Shop:
     listings: dict[str, Listing] = field(default_factory=dict)
     hidden: set[str] = field(default_factory=set)
     """Orders the incremental list leaves out (as real platforms occasionally do)."""
+    listed: dict[tuple[datetime, datetime], list[str]] = field(default_factory=dict)
+    """``modified_between`` answers until the next change: paging a window asks the same
+    question once per page, and answering it afresh each time made big windows quadratic."""
 
     def add(self, order: SimOrder) -> None:
+        self.listed.clear()
         self.orders[order.order_id] = order
         insort(self.by_modified, (order.modified, order.order_id))
         insort(self.by_created, (order.created, order.order_id))
@@ -138,6 +142,7 @@ class Shop:
     def touch(self, order: SimOrder, at: datetime) -> None:
         """Record a modification at ``at`` (never backwards; platforms keep whole seconds)."""
         at = max(at.replace(microsecond=0), order.modified)
+        self.listed.clear()
         index = bisect_left(self.by_modified, (order.modified, order.order_id))
         del self.by_modified[index]
         order.modified = at
@@ -145,11 +150,13 @@ class Shop:
 
     def modified_between(self, start: datetime, end: datetime) -> list[str]:
         """Ids modified in ``[start, end]``, newest first (the platforms' list order)."""
-        lo = bisect_left(self.by_modified, (start, ""))
-        hi = bisect_right(self.by_modified, (end, "\uffff"))
-        ids = [oid for _, oid in self.by_modified[lo:hi] if oid not in self.hidden]
-        ids.reverse()
-        return ids
+        if (start, end) not in self.listed:
+            lo = bisect_left(self.by_modified, (start, ""))
+            hi = bisect_right(self.by_modified, (end, "\uffff"))
+            ids = [oid for _, oid in self.by_modified[lo:hi] if oid not in self.hidden]
+            ids.reverse()
+            self.listed[(start, end)] = ids
+        return self.listed[(start, end)]
 
     def created_between(self, start: datetime, end: datetime) -> list[str]:
         lo = bisect_left(self.by_created, (start, ""))
@@ -418,6 +425,7 @@ class World:
         """Leave ``order_id`` out of the incremental list (for reconciliation tests)."""
         with self.lock:
             self.shops[platform].hidden.add(order_id)
+            self.shops[platform].listed.clear()
 
     def truth(self) -> Iterator[SimOrder]:
         with self.lock:

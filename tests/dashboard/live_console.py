@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import uvicorn
@@ -25,7 +26,7 @@ from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.wait import WebDriverWait
 
 from dashboard.app import create_app
-from orderwatch.settings import Settings
+from dashboard.config import WebConfig
 from store.canonical import CanonicalOrder
 from store.channels import create_channel
 from store.db import make_engine, session_factory
@@ -93,10 +94,8 @@ def live_console(database: Path, orders: Sequence[CanonicalOrder]) -> Iterator[s
     url = f"sqlite:///{database}"
     seed_store(url, orders)
     engine = make_engine(url)
-    app = create_app(
-        Settings(database_url=url, secret_key="browser-test-secret"),
-        sessions=session_factory(engine),
-    )
+    config = WebConfig(secret_key="browser-test-secret", zone=ZoneInfo("Asia/Shanghai"))
+    app = create_app(config, sessions=session_factory(engine))
     # Bound here and handed to uvicorn, so no other process can take the port in between.
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))

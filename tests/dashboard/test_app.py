@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,7 +16,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from dashboard.app import create_app
 from dashboard.auth import safe_next
-from orderwatch.settings import Settings
+from dashboard.config import WebConfig
 from store.canonical import CanonicalOrder
 from store.channels import create_channel
 from store.db import make_engine, session_factory
@@ -23,14 +24,14 @@ from store.people import create_user
 from store.upsert import upsert_orders
 
 PASSWORD = "correct-horse-9"
+CONFIG = WebConfig(secret_key="test-secret-key", zone=ZoneInfo("Asia/Shanghai"))
 
 
 def client_for(engine: Engine) -> TestClient:
     sessions = session_factory(engine)
     with sessions.begin() as session:
         create_user(session, username="lead", role="supervisor", password=PASSWORD)
-    settings = Settings(database_url=str(engine.url), secret_key="test-secret-key")
-    return TestClient(create_app(settings, sessions=sessions))
+    return TestClient(create_app(CONFIG, sessions=sessions))
 
 
 @pytest.fixture
@@ -55,8 +56,7 @@ def test_healthz_reports_the_database(engine: Engine) -> None:
 
 def test_healthz_is_503_when_the_database_is_down(tmp_path: Path) -> None:
     missing = make_engine(f"sqlite:///{tmp_path / 'no-such-dir' / 'orderwatch.db'}")
-    settings = Settings(database_url=str(missing.url), secret_key="test-secret-key")
-    app = create_app(settings, sessions=session_factory(missing))
+    app = create_app(CONFIG, sessions=session_factory(missing))
 
     with TestClient(app) as client:
         response = client.get("/healthz")

@@ -131,7 +131,10 @@ def test_pages_from_the_last_page_back_to_the_first() -> None:
     ]
     first = fake.calls[1]
     assert first["method"] == "jingdong.pop.order.search"
-    assert (first["start_date"], first["end_date"]) == ("2026-11-24 11:00:00", "2026-11-24 12:00:00")
+    assert (first["start_date"], first["end_date"]) == (
+        "2026-11-24 11:00:00",
+        "2026-11-24 12:00:00",
+    )
     assert first["dateType"] == "0" and first["sortType"] == "1"  # by modified time, newest first
     assert set(first["order_state"].split(",")) == set(ORDER_STATE)
     assert "itemInfoList" in first["optional_fields"]

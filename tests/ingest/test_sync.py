@@ -49,7 +49,7 @@ def _settle(sessions: sessionmaker[Session], sim: Platforms, channel: str) -> No
     raise AssertionError(f"{channel} never settled: {report}")
 
 
-@pytest.mark.parametrize("platform", ["taobao", "pdd", "jd"])
+@pytest.mark.parametrize("platform", ["taobao", "pdd", "jd", "douyin", "xiaohongshu"])
 def test_sync_with_faults_at_20_percent_ends_with_the_store_equal_to_the_truth(
     sessions: sessionmaker[Session], platform: str
 ) -> None:

@@ -149,8 +149,8 @@ class JdProtocol:
                 render(shop.orders[oid], corrupt=n == bad) for n, oid in enumerate(chunk)
             ],
         }
-        return {"jingdong_pop_order_search_responce": {"code": "0",
-                                                       "searchorderinfo_result": result}}  # fmt: skip
+        inner = {"code": "0", "searchorderinfo_result": result}
+        return {"jingdong_pop_order_search_responce": inner}
 
     def _get(self, business: Mapping[str, Any], corrupt: bool) -> Answer:
         order = self.world.shops[self.platform].orders.get(str(business.get("order_id")))
@@ -166,9 +166,9 @@ class JdProtocol:
             self.platform, str(business.get("order_id")), str(business.get("logiNo")),
             str(business.get("logiCoprId")),
         )  # fmt: skip
-        outcome = {"success": result == "ok", "chineseErrCode": "成功" if result == "ok" else result}
-        return {"jingdong_pop_order_shipment_responce": {"code": "0",
-                                                         "sopjosshipment_result": outcome}}  # fmt: skip
+        outcome = {"success": result == "ok", "chineseErrCode": result}
+        inner = {"code": "0", "sopjosshipment_result": outcome}
+        return {"jingdong_pop_order_shipment_responce": inner}
 
     def _stock(self, business: Mapping[str, Any], corrupt: bool) -> Answer:
         self.world.set_stock(self.platform, str(business.get("skuId")), _int(business, "stockNum"))
