@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shlex
 import socket
@@ -40,8 +41,8 @@ SCHEMA_SHA256 = "0dc04bd346dcfee1b1419628fff79937bbf076925f298f272a2b490e2b112ba
 
 PORT = 8050
 HEALTHZ = f"http://127.0.0.1:{PORT}/healthz"
-# service: command. A process kind is listed only once its CLI command exists (no `worker` yet).
-APP_SERVICES = {"migrate": "migrate", "serve": "serve"}
+# service: command. A process kind is listed only once its CLI command exists.
+APP_SERVICES = {"migrate": "migrate", "serve": "serve", "worker": "worker"}
 BACKING_IMAGES = {"postgres": "postgres:16-alpine", "redis": "redis:7-alpine"}
 # Official Docker Hub images the stack may use; tags must carry a major version.
 OFFICIAL_IMAGES = {"postgres", "redis"}
@@ -206,6 +207,7 @@ def test_services_from_the_image_override_its_http_healthcheck(
     """The image's HEALTHCHECK probes the console port: only ``serve`` may inherit its idea."""
     assert services["migrate"]["healthcheck"] == {"disable": True}
     assert HEALTHZ in healthcheck_argv(services["serve"])[-1]
+    assert HEALTHZ not in " ".join(healthcheck_argv(services["worker"]))
 
 
 def test_backing_service_healthchecks(services: dict[str, dict[str, Any]]) -> None:
@@ -222,10 +224,11 @@ def test_start_order(services: dict[str, dict[str, Any]]) -> None:
     assert conditions("postgres") == {}
     assert conditions("redis") == {}
     assert conditions("migrate") == {"postgres": "service_healthy"}
-    assert conditions("serve") == {
-        "migrate": "service_completed_successfully",
-        "redis": "service_healthy",
-    }
+    for name in ("serve", "worker"):
+        assert conditions(name) == {
+            "migrate": "service_completed_successfully",
+            "redis": "service_healthy",
+        }
 
 
 def test_only_the_console_publishes_a_port(services: dict[str, dict[str, Any]]) -> None:
@@ -360,10 +363,10 @@ def unused_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def run_check(argv: list[str]) -> int:
+def run_check(argv: list[str], env: dict[str, str] | None = None) -> int:
     assert argv[0] == "python"
     return subprocess.run(
-        [sys.executable, *argv[1:]], capture_output=True, timeout=60, check=False
+        [sys.executable, *argv[1:]], capture_output=True, timeout=60, check=False, env=env
     ).returncode
 
 
@@ -377,3 +380,17 @@ def test_http_healthcheck_passes_on_healthz_and_fails_otherwise(
     assert run_check([part.replace("/healthz", "/missing") for part in ok]) != 0
     closed = unused_port()
     assert run_check([part.replace(f":{PORT}/", f":{closed}/") for part in argv]) != 0
+
+
+def test_worker_healthcheck_checks_the_database_and_redis(
+    services: dict[str, dict[str, Any]], tmp_path: Path
+) -> None:
+    argv = healthcheck_argv(services["worker"])
+    base = {key: value for key, value in os.environ.items() if not key.startswith("ORDERWATCH_")}
+    sqlite = {**base, "ORDERWATCH_DATABASE_URL": f"sqlite:///{tmp_path / 'w.db'}"}
+    closed = unused_port()
+    assert run_check(argv, sqlite) == 0
+    dead_redis = {**sqlite, "ORDERWATCH_REDIS_URL": f"redis://127.0.0.1:{closed}/0"}
+    assert run_check(argv, dead_redis) != 0
+    dead_db = {**base, "ORDERWATCH_DATABASE_URL": f"postgresql+psycopg://x@127.0.0.1:{closed}/x"}
+    assert run_check(argv, dead_db) != 0
