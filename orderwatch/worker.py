@@ -46,7 +46,7 @@ class PeriodicJob:
     """Work run every ``every_s`` seconds with the store's sessions."""
 
     id: str
-    run: Callable[[sessionmaker[Session]], None]
+    run: Callable[[sessionmaker[Session]], object]
     every_s: float
     cluster_once: bool = True
     """Take a cluster-wide lock so only one worker runs it at a time."""
@@ -139,6 +139,10 @@ def run_worker(settings: Settings) -> None:
     """The ``orderwatch worker`` process: runs until interrupted."""
     configure_logging(settings)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per platform call is noise
+    # Imported here: the routines module registers its jobs through this one.
+    from orderwatch.routines import register_routines
+
+    register_routines(settings.zone)
     sessions = open_store(settings, feed=ChangeFeed(settings.redis_url))
     scheduler = BlockingScheduler(timezone=UTC)
     Worker(sessions, scheduler).install()

@@ -87,3 +87,8 @@ def require_scope(scope: str) -> Callable[..., Caller]:
         return caller
 
     return check
+
+
+Store = Annotated[Session, Depends(db_session, scope="function")]
+"""The request's store transaction, committed before the response is sent, so a client that
+got an answer can rely on it being stored."""

@@ -6,19 +6,19 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends
-from sqlalchemy.orm import Session
 
-from dashboard.api.deps import Caller, business_zone, db_session, require_scope
+from dashboard.api.deps import Caller, Store, business_zone, require_scope
+from dashboard.api.problems import documented
 from rules.explain import explain_order
 
-router = APIRouter(prefix="/v1/orders", tags=["orders"])
+router = APIRouter(prefix="/v1/orders", tags=["orders"], responses=documented(404))
 
 
 @router.get("/{order_no}/explain")
 def get_explanation(
     order_no: str,
     zone: Annotated[ZoneInfo, Depends(business_zone)],
-    session: Annotated[Session, Depends(db_session)],
+    session: Store,
     _caller: Annotated[Caller, Depends(require_scope("orders:read"))],
 ) -> dict[str, Any]:
     """The order's timeline, the rule version that held or released it (with the matching

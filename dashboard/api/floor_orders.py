@@ -10,8 +10,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict
 
-from dashboard.api.deps import Caller, require_scope
-from dashboard.api.warehouse_models import Note, OrderNoPath, ScanId, ScanTime, Store, problems
+from dashboard.api.deps import Caller, Store, require_scope
+from dashboard.api.problems import documented
+from dashboard.api.warehouse_models import Note, OrderNoPath, ScanId, ScanTime
 from store.floor import floor_times, release_hold, report_exception
 from store.models import Order
 from store.stages import Source
@@ -73,7 +74,7 @@ class FloorTimesOut(BaseModel):
 @router.post(
     "/exceptions",
     summary="Report a problem found on the floor; the order goes on hold",
-    responses=problems(400, 404, 409),
+    responses=documented(400, 404, 409),
 )
 def post_exception(
     order_no: OrderNoPath,
@@ -96,7 +97,7 @@ def post_exception(
 @router.post(
     "/release",
     summary="Release a held order to the stage it left (supervisor; audited)",
-    responses=problems(404, 409),
+    responses=documented(404, 409),
 )
 def post_release(
     order_no: OrderNoPath,
@@ -110,7 +111,7 @@ def post_release(
 @router.get(
     "/timestamps",
     summary="The floor times of one order: awaiting pick, first pick, packed, carrier pickup",
-    responses=problems(404),
+    responses=documented(404),
 )
 def get_timestamps(
     order_no: OrderNoPath,

@@ -8,16 +8,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
-from dashboard.api.deps import Caller, require_scope
+from dashboard.api.deps import Caller, Store, require_scope
+from dashboard.api.problems import documented
 from dashboard.api.warehouse_models import (
     Code,
     ScanId,
     ScanTime,
     SkuCode,
-    Store,
     Warehouse,
     WarehouseQuery,
-    problems,
 )
 from ingest.release import release_restocked
 from store.errors import InvalidInput
@@ -101,7 +100,7 @@ class CountOut(BaseModel):
 @router.post(
     "/receipts",
     summary="Receive stock; orders waiting for it are released at once",
-    responses=problems(400),
+    responses=documented(400),
 )
 def post_receipt(
     body: ReceiptIn,
@@ -134,7 +133,7 @@ def post_receipt(
 @router.post(
     "/counts",
     summary="Record cycle counts per SKU and location beside the system's stock",
-    responses=problems(400),
+    responses=documented(400),
 )
 def post_counts(
     body: CountsIn,
@@ -164,7 +163,7 @@ def post_counts(
     ]
 
 
-@router.get("", summary="Stock per SKU and warehouse", responses=problems())
+@router.get("", summary="Stock per SKU and warehouse", responses=documented())
 def get_stock(
     _caller: Annotated[Caller, Depends(require_scope("orders:read"))],
     session: Store,

@@ -6,19 +6,18 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query
-from sqlalchemy.orm import Session
 
-from dashboard.api.deps import Caller, business_zone, db_session, require_scope
+from dashboard.api.deps import Caller, Store, business_zone, require_scope
+from dashboard.api.problems import documented
 from metrics.board import board
 from metrics.compare import compare_periods
 from metrics.report import metrics_document
 from metrics.window import parse_range, parse_window, resolve_scope
 from store.models import utcnow
 
-router = APIRouter(prefix="/v1/metrics", tags=["metrics"])
+router = APIRouter(prefix="/v1/metrics", tags=["metrics"], responses=documented(404))
 
 Reader = Annotated[Caller, Depends(require_scope("metrics:read"))]
-Db = Annotated[Session, Depends(db_session)]
 Zone = Annotated[ZoneInfo, Depends(business_zone)]
 Channel = Annotated[str | None, Query(description="Only this channel's orders")]
 Warehouse = Annotated[str | None, Query(description="Only this warehouse's orders")]
@@ -27,7 +26,7 @@ Warehouse = Annotated[str | None, Query(description="Only this warehouse's order
 @router.get("")
 def get_metrics(
     _caller: Reader,
-    session: Db,
+    session: Store,
     zone: Zone,
     start: Annotated[str, Query(alias="from", description="First business day, YYYY-MM-DD")],
     end: Annotated[str, Query(alias="to", description="Last business day (included)")],
@@ -43,7 +42,7 @@ def get_metrics(
 @router.get("/compare")
 def get_comparison(
     _caller: Reader,
-    session: Db,
+    session: Store,
     zone: Zone,
     before: Annotated[str, Query(description="Earlier period, START..END")],
     after: Annotated[str, Query(description="Later period, START..END")],
@@ -58,7 +57,11 @@ def get_comparison(
 
 @router.get("/board")
 def get_board(
-    _caller: Reader, session: Db, zone: Zone, channel: Channel = None, warehouse: Warehouse = None
+    _caller: Reader,
+    session: Store,
+    zone: Zone,
+    channel: Channel = None,
+    warehouse: Warehouse = None,
 ) -> dict[str, Any]:
     """The live board: hourly rollups and open orders."""
     scope = resolve_scope(session, channel=channel, warehouse=warehouse)

@@ -8,15 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict
 
-from dashboard.api.deps import Caller, require_scope
-from dashboard.api.warehouse_models import (
-    OrderNoPath,
-    Picker,
-    PickerQuery,
-    Store,
-    WarehouseQuery,
-    problems,
-)
+from dashboard.api.deps import Caller, Store, require_scope
+from dashboard.api.problems import documented
+from dashboard.api.warehouse_models import OrderNoPath, Picker, PickerQuery, WarehouseQuery
 from store.picking import PickTask, assign_picker, claim_order, pick_tasks
 
 router = APIRouter(tags=["warehouse"])
@@ -75,7 +69,7 @@ class AssigneeIn(BaseModel):
 @router.get(
     "/v1/pick-tasks",
     summary="A picker's orders awaiting pick, and unassigned work to claim",
-    responses=problems(),
+    responses=documented(),
 )
 def get_pick_tasks(
     _caller: Annotated[Caller, Depends(require_scope("scans"))],
@@ -98,7 +92,7 @@ def get_pick_tasks(
 @router.post(
     "/v1/pick-tasks/{order_no}/claim",
     summary="Claim an unassigned order awaiting pick",
-    responses=problems(400, 404, 409),
+    responses=documented(400, 404, 409),
 )
 def post_claim(
     order_no: OrderNoPath,
@@ -112,7 +106,7 @@ def post_claim(
 @router.put(
     "/v1/orders/{order_no}/assignee",
     summary="Assign or reassign the order's picker (supervisor; audited)",
-    responses=problems(400, 404, 409),
+    responses=documented(400, 404, 409),
 )
 def put_assignee(
     order_no: OrderNoPath,

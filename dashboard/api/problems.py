@@ -97,3 +97,26 @@ async def _http(_request: Request, exc: HTTPException) -> JSONResponse:
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("api.unexpected_error", path=request.url.path, error=type(exc).__name__)
     return problem_response(500, "internal_error", "the server failed; the error was logged")
+
+
+_PROBLEM_SCHEMA = Problem.model_json_schema()
+_WHEN = {
+    400: "The body is not valid JSON",
+    401: "No API token, or an unknown or revoked one",
+    403: "The token lacks the scope this endpoint needs",
+    404: "The order, channel or other thing named does not exist",
+    409: "The order's stage does not allow this",
+    422: "The request is invalid; `detail` and `errors` say which field and why",
+}
+
+
+def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the problem+json answers an endpoint can give (401, 403 and 422
+    always)."""
+    return {
+        status: {
+            "description": _WHEN[status],
+            "content": {MEDIA_TYPE: {"schema": _PROBLEM_SCHEMA}},
+        }
+        for status in sorted({401, 403, 422, *statuses})
+    }

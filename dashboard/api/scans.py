@@ -10,18 +10,9 @@ from fastapi import APIRouter, Body, Depends
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 
-from dashboard.api.deps import Caller, require_scope
-from dashboard.api.problems import problem_response
-from dashboard.api.warehouse_models import (
-    Code,
-    OrderNo,
-    Quantity,
-    ScanId,
-    ScanTime,
-    SkuCode,
-    Store,
-    problems,
-)
+from dashboard.api.deps import Caller, Store, require_scope
+from dashboard.api.problems import documented, problem_response
+from dashboard.api.warehouse_models import Code, OrderNo, Quantity, ScanId, ScanTime, SkuCode
 from store.models import utcnow
 from store.scans import MAX_BATCH, REFUSALS, ScanInput, ScanKind, ScanResult, apply_scans
 
@@ -115,7 +106,7 @@ _STATUS = {"unknown_order": 404, "sku_not_on_order": 422, "quantity_over_ordered
         "warehouse exception."
     ),
     response_model=ScanOutcome | BatchOutcome,
-    responses=problems(400, 404, 409),
+    responses=documented(400, 404, 409),
 )
 def post_scans(
     body: ScanBody,

@@ -6,12 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, Path, Query
+from fastapi import Path, Query
 from pydantic import AfterValidator, AwareDatetime, Field
-from sqlalchemy.orm import Session
-
-from dashboard.api.deps import db_session
-from dashboard.api.problems import MEDIA_TYPE, Problem
 
 # No control characters (PostgreSQL refuses NUL in text; none belongs in a code or a name).
 _PRINTABLE = r"^[^\x00-\x1f\x7f]+$"
@@ -47,29 +43,3 @@ ScanTime = Annotated[
 OrderNoPath = Annotated[str, Path(min_length=1, max_length=16, pattern=_PRINTABLE)]
 PickerQuery = Annotated[str | None, Query(min_length=1, max_length=64, pattern=_PRINTABLE)]
 WarehouseQuery = Annotated[str | None, Query(min_length=1, max_length=32, pattern=_PRINTABLE)]
-
-Store = Annotated[Session, Depends(db_session, scope="function")]
-"""The request's store transaction, committed before the response is sent, so a client that
-got an answer can rely on it being stored."""
-
-_PROBLEM_SCHEMA = Problem.model_json_schema()
-_WHEN = {
-    400: "The body is not valid JSON",
-    401: "No API token, or an unknown or revoked one",
-    403: "The token lacks the scope this endpoint needs",
-    404: "No such order",
-    409: "The order's stage does not allow this",
-    422: "The request is invalid; `detail` and `errors` say which field and why",
-}
-
-
-def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI entries for the problem+json answers an endpoint can give (401, 403 and 422
-    always)."""
-    return {
-        status: {
-            "description": _WHEN[status],
-            "content": {MEDIA_TYPE: {"schema": _PROBLEM_SCHEMA}},
-        }
-        for status in sorted({401, 403, 422, *statuses})
-    }

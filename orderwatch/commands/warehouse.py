@@ -1,5 +1,5 @@
-"""``release``: push paid orders with stock to the warehouse (the worker will run this on a
-schedule; until then ``--every`` keeps it running)."""
+"""``release``: risk review, then push paid orders with stock to the warehouse, now (the worker
+does the same every few seconds)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from ingest.release import release_paid_orders
 from orderwatch.context import open_store
+from orderwatch.routines import release_with_review
 from orderwatch.settings import get_settings
 
 
@@ -29,7 +29,7 @@ def release(
     pause = threading.Event()
     while True:
         with sessions.begin() as session:
-            report = release_paid_orders(session, warehouse=warehouse, limit=limit)
+            report = release_with_review(session, warehouse=warehouse, limit=limit)
         typer.echo(f"released {len(report.released)}, held out of stock {len(report.held)}")
         if every is None:
             return
