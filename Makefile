@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench-upsert clean
+.PHONY: demo test lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,8 +27,16 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-bench-upsert: $(STAMP)
-	$(BIN)/python bench/upsert.py
+BENCH_STAMP := $(VENV)/.bench-installed
+BENCHES := upsert scans ingest rules board
+
+$(BENCH_STAMP): pyproject.toml | $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	touch $(BENCH_STAMP)
+
+# Every benchmark against the test PostgreSQL; `make bench BENCH_ARGS=--quick` for a smoke run.
+bench: $(BENCH_STAMP)
+	for name in $(BENCHES); do $(BIN)/python bench/$$name.py $(BENCH_ARGS) || exit 1; done
 
 clean:
 	rm -rf $(VENV) orderwatch.db orderwatch.db-wal orderwatch.db-shm
