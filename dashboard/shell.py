@@ -65,7 +65,13 @@ def create_layout() -> html.Div:
     )
 
 
+NAV = (("overview", "/"), ("health", "/health"))
+"""The console's pages in the order the header lists them: (name, path); the link's text is
+the translation of ``nav.<name>``."""
+
+
 def create_header(user: ConsoleUser | None, lang: Lang) -> html.Header:
+    link = {"color": "#fff", "marginLeft": "1.5rem", "textDecoration": "none"}
     brand = html.Div(
         [
             html.Span("orderwatch", style={"fontWeight": "700", "fontSize": "1.25rem"}),
@@ -73,6 +79,10 @@ def create_header(user: ConsoleUser | None, lang: Lang) -> html.Header:
                 t("app.tagline", lang),
                 id="shell-tagline",
                 style={"marginLeft": ".75rem", "opacity": ".75"},
+            ),
+            *(
+                dcc.Link(t(f"nav.{name}", lang), href=path, id=f"shell-nav-{name}", style=link)
+                for name, path in NAV
             ),
         ]
     )
@@ -125,6 +135,7 @@ def register_callbacks(app: Dash) -> None:
     app.callback(
         Output("shell-tagline", "children"),
         Output("shell-logout", "children"),
+        *(Output(f"shell-nav-{name}", "children") for name, _path in NAV),
         Input(LANG_STORE, "data"),
     )(translate_header)
 
@@ -135,5 +146,9 @@ def sync_language(stored: Any, chosen: Any) -> tuple[Lang, Lang]:
     return lang, lang
 
 
-def translate_header(lang: Any) -> tuple[str, str]:
-    return t("app.tagline", lang), t("shell.logout", lang)
+def translate_header(lang: Any) -> tuple[str, ...]:
+    return (
+        t("app.tagline", lang),
+        t("shell.logout", lang),
+        *(t(f"nav.{name}", lang) for name, _path in NAV),
+    )

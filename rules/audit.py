@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from store.models import (
@@ -294,9 +294,14 @@ def _raise_alert(session: Session, finding: Finding, now: datetime) -> None:
 
 
 def latest_findings(session: Session) -> tuple[FlowHealthRun | None, list[FlowHealthFinding]]:
-    """The last run and its findings, for the console."""
+    """The most recent audit run and its findings, most severe first (for the console)."""
     run = session.scalar(select(FlowHealthRun).order_by(FlowHealthRun.at.desc()).limit(1))
     if run is None:
         return None, []
-    query = select(FlowHealthFinding).where(FlowHealthFinding.run_id == run.id)
-    return run, list(session.scalars(query.order_by(FlowHealthFinding.id)))
+    severity = case({"critical": 0, "warning": 1}, value=FlowHealthFinding.severity, else_=2)
+    findings = session.scalars(
+        select(FlowHealthFinding)
+        .where(FlowHealthFinding.run_id == run.id)
+        .order_by(severity, FlowHealthFinding.id)
+    )
+    return run, list(findings)

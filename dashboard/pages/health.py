@@ -1,0 +1,150 @@
+"""Flow health (流程健康度审计): where automation is breaking, from the latest audit run."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import dash
+import dash_ag_grid as dag
+from dash import Input, Output, State, callback, html, no_update
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
+
+from dashboard.app import app_config, store_sessions
+from dashboard.auth import current_user
+from dashboard.i18n import lang_of, t
+from dashboard.shell import CARD_STYLE, LANG_STORE, THEME
+from rules.audit import latest_findings, run_flow_health_audit
+from store.models import FlowHealthFinding, FlowHealthRun
+
+dash.register_page(__name__, path="/health", title="orderwatch · flow health")  # type: ignore[no-untyped-call]
+
+MAY_RUN = frozenset({"supervisor", "ops_supervisor", "admin"})
+"""Roles that may start an audit from the console (it writes findings and may raise alerts)."""
+BUTTON = {
+    "padding": ".4rem 1rem",
+    "border": "0",
+    "borderRadius": "4px",
+    "background": THEME["accent"],
+    "color": "#fff",
+    "cursor": "pointer",
+    "marginRight": ".75rem",
+}
+
+
+def layout(**_query: Any) -> html.Section:
+    return html.Section(
+        [
+            html.H2(id="health-title", style={"marginTop": 0}),
+            html.P(id="health-intro", style={"color": THEME["muted"], "maxWidth": "760px"}),
+            html.Div(
+                [
+                    html.Button(id="health-run", n_clicks=0, style=BUTTON),
+                    html.Button(id="health-export", n_clicks=0, style=BUTTON),
+                    html.Span(id="health-last-run", style={"color": THEME["muted"]}),
+                    html.P(id="health-message", role="status", style={"color": THEME["alert"]}),
+                ],
+                style={"marginBottom": ".75rem"},
+            ),
+            html.Div(
+                dag.AgGrid(
+                    id="health-grid",
+                    rowData=[],
+                    columnDefs=[],
+                    defaultColDef={"sortable": True, "filter": True, "resizable": True},
+                    columnSize="responsiveSizeToFit",
+                    dashGridOptions={"domLayout": "autoHeight", "overlayNoRowsTemplate": " "},
+                    csvExportParams={"fileName": "orderwatch-flow-health.csv"},
+                    getRowId="params.data.id",
+                ),
+                style=CARD_STYLE,
+            ),
+        ]
+    )
+
+
+@callback(
+    Output("health-title", "children"),
+    Output("health-intro", "children"),
+    Output("health-run", "children"),
+    Output("health-export", "children"),
+    Input(LANG_STORE, "data"),
+)
+def translate(lang: Any) -> tuple[str, str, str, str]:
+    keys = ("health.title", "health.intro", "health.run_now", "health.export")
+    title, intro, run, export = (t(key, lang) for key in keys)
+    return title, intro, run, export
+
+
+@callback(
+    Output("health-grid", "rowData"),
+    Output("health-grid", "columnDefs"),
+    Output("health-last-run", "children"),
+    Output("health-message", "children"),
+    Input(LANG_STORE, "data"),
+    Input("health-run", "n_clicks"),
+)
+async def show(lang_data: Any, clicks: int | None) -> tuple[Any, ...]:
+    lang = lang_of(lang_data)
+    user = current_user()
+    if clicks and (user is None or user.role not in MAY_RUN):
+        return no_update, no_update, no_update, t("health.not_allowed", lang)
+    # Reading (and running) the audit touches the store: off the event loop, in a thread.
+    run, findings = await run_in_threadpool(read_audit, store_sessions(), bool(clicks))
+    return rows(findings, lang), columns(lang), last_run_line(run, lang), ""
+
+
+@callback(
+    Output("health-grid", "exportDataAsCsv"),
+    Input("health-export", "n_clicks"),
+    State("health-grid", "rowData"),
+    prevent_initial_call=True,
+)
+def export(_clicks: int, _rows: Any) -> bool:
+    return True
+
+
+def read_audit(
+    sessions: sessionmaker[Session], run_now: bool
+) -> tuple[FlowHealthRun | None, list[FlowHealthFinding]]:
+    if run_now:
+        with sessions.begin() as session:
+            run_flow_health_audit(session)
+    with sessions() as session:
+        return latest_findings(session)
+
+
+def rows(findings: list[FlowHealthFinding], lang: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": finding.id,
+            "severity": t(f"severity.{finding.severity}", lang),
+            "finding": finding.message_en if lang == "en" else finding.message_zh,
+            "cause": finding.cause or "",
+            "rule": f"{finding.rule_name} v{finding.rule_version}" if finding.rule_name else "",
+            "channel": finding.channel or "",
+        }
+        for finding in findings
+    ]
+
+
+def columns(lang: str) -> list[dict[str, Any]]:
+    widths = {"severity": 1, "finding": 4, "cause": 3, "rule": 2, "channel": 1}
+    return [
+        {
+            "field": name,
+            "headerName": t(f"health.{name}", lang),
+            "flex": flex,
+            "wrapText": True,
+            "autoHeight": True,
+        }
+        for name, flex in widths.items()
+    ]
+
+
+def last_run_line(run: FlowHealthRun | None, lang: str) -> str:
+    if run is None:
+        return f"{t('health.none.title', lang)} · {t('health.none.body', lang)}"
+    when: datetime = run.at.astimezone(app_config().zone)
+    return f"{t('health.last_run', lang)}: {when:%Y-%m-%d %H:%M}"
