@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from dashboard.api import explain, floor_orders, inventory, metrics, pick_tasks, scans
+from dashboard.api import (
+    channel_push,
+    explain,
+    floor_orders,
+    inventory,
+    metrics,
+    pick_tasks,
+    scans,
+)
 
 ROUTERS: list[APIRouter] = [
     scans.router,
@@ -13,4 +21,5 @@ ROUTERS: list[APIRouter] = [
     inventory.router,
     metrics.router,
     explain.router,
+    channel_push.router,
 ]

@@ -34,7 +34,7 @@ CHECKS = [
 
 
 # Every area documents its answers (problem+json included), so the whole document is fuzzed.
-FUZZED_TAGS = {"warehouse", "inventory", "orders", "metrics"}
+FUZZED_TAGS = {"warehouse", "inventory", "orders", "metrics", "channels"}
 
 
 def _operations() -> list[tuple[str, str]]:
