@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import structlog
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from store.inventory import reserve_order, settle_reservations
-from store.models import Order, OrderItem, utcnow
+from store.models import Channel, Order, OrderItem, utcnow
 from store.stages import Source, Stage
 from store.transitions import move_order
 
@@ -52,9 +52,11 @@ def release_paid_orders(
     """Release up to ``limit`` paid orders, oldest promise first, in the caller's transaction.
 
     Orders another release run has locked are skipped (``SKIP LOCKED``), so any number of
-    workers can run this at once. Orders without a warehouse stay ``paid``.
+    workers can run this at once. An order that names no warehouse ships from its channel's
+    default warehouse; without either it stays ``paid``.
     """
     settle_reservations(session)
+    route_to_default_warehouse(session)
     query = (
         select(Order)
         .options(selectinload(Order.items))
@@ -74,6 +76,20 @@ def release_paid_orders(
     if report.released or report.held:
         log.info("release.done", released=len(report.released), held=len(report.held))
     return report
+
+
+def route_to_default_warehouse(session: Session) -> int:
+    """Give paid orders that name no warehouse their channel's default one; returns how many."""
+    default = (
+        select(Channel.default_warehouse).where(Channel.id == Order.channel_id).scalar_subquery()
+    )
+    routed = session.execute(
+        update(Order)
+        .where(Order.stage == Stage.PAID.value, Order.warehouse.is_(None), default.is_not(None))
+        .values(warehouse=default)
+        .execution_options(synchronize_session=False)
+    )
+    return int(routed.rowcount)  # type: ignore[attr-defined]
 
 
 def _release_one(session: Session, order: Order, report: ReleaseReport, at: datetime) -> None:

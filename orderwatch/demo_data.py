@@ -1,31 +1,28 @@
-"""Demo data: five channels, five users and a few hundred orders spread over the stages.
+"""What the demo puts in the store before it runs: users, one channel per simulated platform,
+the demo rules, stock in two warehouses and the channels' listings.
 
-Everything goes through the same store functions the real flow uses (batch upsert, stage
-moves), so the demo board shows what a real store would.
+Orders are not written here: they come from the platform simulator through the real sync, as
+they would from real platforms. Everything is idempotent, so a second start of the demo on the
+same database keeps its users (and the printed logins), points the channels at the new
+simulator port and adds nothing twice.
 """
 
 from __future__ import annotations
 
 import json
-import random
+import re
 import secrets
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from decimal import Decimal
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 
-from rich.progress import track
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from store.canonical import CanonicalItem, CanonicalOrder
 from store.channels import create_channel
-from store.models import Channel, utcnow
-from store.orders import find_order
+from store.inventory import receive_stock
+from store.models import Channel, ChannelListing, Order, Sku, User
 from store.people import create_user
-from store.stages import Source, Stage
-from store.transitions import move_order
-from store.upsert import upsert_orders
 
 DEMO_USERS = (
     ("admin", "admin"),
@@ -35,103 +32,128 @@ DEMO_USERS = (
     ("viewer", "viewer"),
 )
 CHANNELS = (
-    ("tmall-flagship", "tmall", "支付宝"),
-    ("jd-store", "jd", "在线支付"),
-    ("pdd-shop", "pdd", "微信支付"),
-    ("douyin-shop", "douyin", "抖音支付"),
-    ("xhs-shop", "xiaohongshu", "先用后付"),
+    ("tmall-flagship", "tmall"),
+    ("jd-store", "jd"),
+    ("pdd-shop", "pdd"),
+    ("douyin-shop", "douyin"),
+    ("xhs-shop", "xiaohongshu"),
 )
-SKUS = (("SKU-LIP-01", "39.90"), ("SKU-CRM-02", "129.00"), ("SKU-MSK-03", "19.90"))
+"""Demo channel name → platform; the simulator serves each platform under its own path."""
+SIM_CREDENTIALS = {"app_key": "sim", "app_secret": "sim-secret", "access_token": "sim-token"}
+"""What the simulator accepts unless told otherwise (``ingest.simulator.protocols.common``)."""
+SYNC_INTERVAL_S = 30
+"""Demo channels are pulled every 30 s instead of the production default of five minutes."""
 WAREHOUSES = ("SH-01", "HZ-02")
-FLOOR = (Stage.AWAITING_PICK, Stage.PICKED, Stage.PACKED, Stage.SHIPPED)
-HOLDS = ("out_of_stock", "unclear_address", "customer_refused")
+STOCK_PER_SKU = 500
+"""Units of every SKU received in each warehouse: a day of the live stream."""
+SHORT_SKUS = {"SKU-0005": 1, "SKU-0017": 1, "SKU-0023": 4}
+"""SKUs the demo warehouses barely have, so out-of-stock holds (缺货) and paused listings show."""
+SAFETY_THRESHOLD = 5
+"""Below this many available units a SKU sells on one channel only (自动暂停其他平台销售链接)."""
+"""先用后付 as a label and as the Xiaohongshu connector's payment code."""
+_SERIAL = re.compile(r"(\d+)$")
 
 
-@dataclass(frozen=True, slots=True)
-class Plan:
-    """How far one demo order has come, and how long each step took."""
-
-    order: CanonicalOrder
-    channel: str
-    steps: int
-    hold: str | None
-    gaps: tuple[timedelta, ...]
-
-
-def seed_demo(sessions: sessionmaker[Session], *, orders: int, logins: Path) -> dict[str, str]:
-    """Create the demo once; later runs find it and return the same logins."""
+def ensure_users(sessions: sessionmaker[Session], logins: Path) -> dict[str, str]:
+    """The demo users' passwords: made once and kept in ``logins``; later starts reuse them."""
     if logins.exists():
         return dict(json.loads(logins.read_text(encoding="utf-8")))
     passwords = {name: secrets.token_urlsafe(9) for name, _role in DEMO_USERS}
     with sessions.begin() as session:
         for name, role in DEMO_USERS:
-            create_user(session, username=name, role=role, password=passwords[name])
-        for name, platform, _payment in CHANNELS:
-            if session.scalar(select(Channel.id).where(Channel.name == name)) is None:
-                create_channel(session, name=name, platform=platform)
-    _seed_orders(sessions, orders)
+            existing = session.scalar(select(User.id).where(User.username == name))
+            if existing is None:
+                create_user(session, username=name, role=role, password=passwords[name])
     logins.write_text(json.dumps(passwords), encoding="utf-8")
     logins.chmod(0o600)
     return passwords
 
 
-def _seed_orders(sessions: sessionmaker[Session], count: int) -> None:
-    rng = random.Random(20261130)
-    now = utcnow()
-    plans = [_plan(rng, now, index) for index in range(count)]
+def connect_channels(sessions: sessionmaker[Session], base_url: Callable[[str], str]) -> None:
+    """One channel per platform pointing at the simulator (created, or moved to its new port)."""
     with sessions.begin() as session:
-        for name, _platform, _payment in CHANNELS:
-            batch = [p.order for p in plans if p.channel == name]
-            upsert_orders(session, name, batch)
-    for plan in track(plans, description="demo orders", transient=True):
-        with sessions.begin() as session:
-            _walk(session, plan)
+        for name, platform in CHANNELS:
+            channel = session.scalar(select(Channel).where(Channel.name == name))
+            if channel is None:
+                create_channel(
+                    session,
+                    name=name,
+                    platform=platform,
+                    base_url=base_url(platform),
+                    credentials=dict(SIM_CREDENTIALS),
+                    sync_interval_s=SYNC_INTERVAL_S,
+                )
+                continue
+            channel.platform = platform
+            channel.base_url = base_url(platform)
+            channel.credentials = dict(SIM_CREDENTIALS)
+            channel.sync_interval_s = SYNC_INTERVAL_S
+            # A new simulator starts healthy: yesterday's failures are not today's backoff.
+            channel.consecutive_failures = 0
 
 
-def _plan(rng: random.Random, now: datetime, index: int) -> Plan:
-    channel, _platform, payment = rng.choice(CHANNELS)
-    paid = now - timedelta(minutes=rng.randint(5, 72 * 60))
-    sku, price = rng.choice(SKUS)
-    quantity = rng.randint(1, 3)
-    order = CanonicalOrder(
-        channel_order_id=f"DEMO{index:06d}",
-        stage=Stage.PAID,
-        amount=Decimal(price) * quantity,
-        created_at=paid - timedelta(minutes=rng.randint(1, 20)),
-        modified_at=paid,
-        paid_at=paid,
-        payment_method=payment,
-        warehouse=rng.choice(WAREHOUSES),
-        ship_by=paid + timedelta(hours=48),
-        items=(CanonicalItem(sku=sku, quantity=quantity, unit_price=Decimal(price)),),
-    )
-    gaps = tuple(timedelta(minutes=rng.randint(10, 240)) for _ in FLOOR)
-    age_steps = sum(1 for i in range(len(FLOOR)) if paid + sum(gaps[: i + 1], timedelta()) < now)
-    hold = rng.choice(HOLDS) if rng.random() < 0.06 and age_steps < len(FLOOR) else None
-    return Plan(order=order, channel=channel, steps=age_steps, hold=hold, gaps=gaps)
-
-
-def _walk(session: Session, plan: Plan) -> None:
-    order_no = _order_no(session, plan)
-    at = plan.order.paid_at or plan.order.modified_at
-    if plan.order.payment_method == "先用后付" and plan.order.amount > Decimal("100"):
-        move_order(session, order_no=order_no, to=Stage.PENDING_REVIEW, source=Source.RULE, at=at)
-        return
-    for stage, gap in zip(FLOOR[: plan.steps], plan.gaps, strict=False):
-        at += gap
-        source = Source.RULE if stage is Stage.AWAITING_PICK else Source.HANDHELD
-        move_order(session, order_no=order_no, to=stage, source=source, actor="demo", at=at)
-    if plan.hold is not None:
-        move_order(
-            session,
-            order_no=order_no,
-            to=Stage.ON_HOLD,
-            source=Source.HANDHELD,
-            actor="demo",
-            at=at + timedelta(minutes=5),
-            hold_category=plan.hold,
+def stock_warehouses(sessions: sessionmaker[Session], skus: Sequence[str]) -> None:
+    """Receive the demo stock once per warehouse (the receipt ids make a second start a no-op)."""
+    with sessions.begin() as session:
+        for warehouse in WAREHOUSES:
+            lines = {sku: SHORT_SKUS.get(sku, STOCK_PER_SKU) for sku in skus}
+            receive_stock(
+                session,
+                receipt_id=f"demo-opening-{warehouse}",
+                warehouse=warehouse,
+                lines=lines,
+                received_by="demo",
+            )
+        session.execute(
+            update(Sku).where(Sku.code.in_(skus)).values(safety_threshold=SAFETY_THRESHOLD)
         )
 
 
-def _order_no(session: Session, plan: Plan) -> str:
-    return find_order(session, plan.channel, plan.order.channel_order_id).order_no
+def add_listings(sessions: sessionmaker[Session], listings: Sequence[tuple[str, str]]) -> None:
+    """Each channel sells every SKU under the simulator's item id (``(sku, listing_id)``), so
+    stock sync pushes quantities and pauses the short SKUs' listings."""
+    with sessions.begin() as session:
+        channels = {name: cid for name, cid in session.execute(select(Channel.name, Channel.id))}
+        existing = {
+            (cid, listing)
+            for cid, listing in session.execute(
+                select(ChannelListing.channel_id, ChannelListing.listing_id)
+            )
+        }
+        for name, _platform in CHANNELS:
+            channel_id = channels[name]
+            for sku, listing_id in listings:
+                if (channel_id, listing_id) not in existing:
+                    session.add(
+                        ChannelListing(channel_id=channel_id, sku=sku, listing_id=listing_id)
+                    )
+
+
+def last_order_at(sessions: sessionmaker[Session]) -> datetime | None:
+    """When the newest stored demo order was created (an earlier demo's last one)."""
+    names = [name for name, _platform in CHANNELS]
+    with sessions.begin() as session:
+        return session.scalar(
+            select(func.max(Order.created_at))
+            .join(Channel, Channel.id == Order.channel_id)
+            .where(Channel.name.in_(names))
+        )
+
+
+def next_order_serial(sessions: sessionmaker[Session]) -> int:
+    """The first simulator order number that no stored demo order uses.
+
+    Every simulated platform's order id ends in the world's running number (below 10^15), so a
+    new simulator on a database an earlier demo filled must start after the highest one.
+    """
+    names = [name for name, _platform in CHANNELS]
+    with sessions.begin() as session:
+        ids = session.scalars(
+            select(Order.channel_order_id)
+            .join(Channel, Channel.id == Order.channel_id)
+            .where(Channel.name.in_(names))
+        )
+        highest = max(
+            (int(m.group(1)) % 10**15 for oid in ids if (m := _SERIAL.search(oid))), default=0
+        )
+    return highest + 1

@@ -2,23 +2,52 @@
 
 from __future__ import annotations
 
+import itertools
+import logging
 import secrets
+import statistics
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import structlog
 import uvicorn
+from apscheduler.schedulers.background import BackgroundScheduler
 from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
+from ingest.simulator.app import Simulator, SimulatorServer
+from ingest.simulator.world import HOURLY, WEEKDAY, StreamSettings, World, listing_id_for
+from ingest.sync import sync_channel
 from orderwatch.context import open_store
-from orderwatch.demo_data import DEMO_USERS, seed_demo
+from orderwatch.demo_data import (
+    CHANNELS,
+    DEMO_USERS,
+    add_listings,
+    connect_channels,
+    ensure_users,
+    last_order_at,
+    next_order_serial,
+    stock_warehouses,
+)
+from orderwatch.demo_floor import Floor, release_backlog
 from orderwatch.logs import configure_logging
+from orderwatch.routines import register_routines
 from orderwatch.settings import Settings
+from orderwatch.worker import Worker
 from store.db import make_engine
 from store.events import ChangeFeed
 from store.migrate import upgrade
 
 log = structlog.get_logger(__name__)
+
+BACKLOG = timedelta(days=2)
+"""The demo starts with this much order history, so the board is full at once."""
+LIVE_ORDERS_PER_MINUTE = 12.0
+"""After the backlog: an order every five seconds on average (fewer at night, Shanghai time)."""
+FLOOR_EVERY_S = 3.0
 
 
 def run_serve(settings: Settings) -> None:
@@ -29,18 +58,124 @@ def run_serve(settings: Settings) -> None:
 
 
 def run_demo(settings: Settings, *, orders_count: int) -> None:
-    """Migrate the embedded store, add demo users and orders, then serve the console."""
+    """The simulator, the worker, the demo floor and the console in one process; Ctrl-C
+    stops them all."""
     if settings.secret_key is None:
         settings.secret_key = SecretStr(secrets.token_urlsafe(32))
     configure_logging(settings)
+    for noisy in ("httpx", "apscheduler"):  # a line per platform call and per job run
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     upgrade(make_engine(settings.database_url))
     sessions = open_store(settings, feed=ChangeFeed(settings.redis_url))
-    passwords = seed_demo(sessions, orders=orders_count, logins=_logins_file(settings))
-    print(f"\norderwatch demo on http://{settings.host}:{settings.port}")
-    print(f"store: {settings.database_url}")
-    for username, role in DEMO_USERS:
-        print(f"  login {username:<12} password {passwords[username]:<16} role {role}")
-    _serve(settings, sessions)
+    demo = start_demo(
+        sessions, zone=settings.zone, backlog_orders=orders_count, logins=_logins_file(settings)
+    )
+    try:
+        print(f"\norderwatch demo on http://{settings.host}:{settings.port}")
+        print(f"store: {settings.database_url}")
+        print(f"platform simulator: {demo.server.base_url('<platform>')}")
+        for username, role in DEMO_USERS:
+            print(f"  login {username:<12} password {demo.passwords[username]:<16} role {role}")
+        _serve(settings, sessions)
+    finally:
+        demo.stop()
+
+
+@dataclass(slots=True)
+class DemoRun:
+    """The parts of a running demo besides the console, and how to stop them."""
+
+    passwords: dict[str, str]
+    world: World
+    server: SimulatorServer
+    scheduler: BackgroundScheduler
+    floor: Floor
+
+    def stop(self) -> None:
+        self.floor.stop()
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=True)
+        self.server.stop()
+
+
+def start_demo(
+    sessions: sessionmaker[Session],
+    *,
+    zone: ZoneInfo,
+    backlog_orders: int,
+    logins: Path,
+    live_orders_per_minute: float = LIVE_ORDERS_PER_MINUTE,
+    floor_every_s: float = FLOOR_EVERY_S,
+) -> DemoRun:
+    """Everything of the demo but the console, on a migrated store: users, the simulator with
+    ``backlog_orders`` orders of the last two days and a live stream, channels pointing at it,
+    stock, a first sync, the backlog released at its own times, the worker and the floor."""
+    passwords = ensure_users(sessions, logins)
+    now = datetime.now(UTC)
+    # A second start on the same store fills only the time the demo was off.
+    start = max(now - BACKLOG, last_order_at(sessions) or now - BACKLOG)
+    rate = backlog_orders / (BACKLOG.total_seconds() / 60)
+    world = _demo_world(sessions, rate, start=start, now=now)
+    world.settings = replace(world.settings, orders_per_minute=live_orders_per_minute)
+    server = SimulatorServer(Simulator(world)).start()
+    try:
+        connect_channels(sessions, server.base_url)
+        skus = [f"SKU-{n:04d}" for n in range(1, world.settings.skus + 1)]
+        stock_warehouses(sessions, skus)
+        add_listings(sessions, [(sku, listing_id_for(sku)) for sku in skus])
+        _first_sync(sessions, since=start - timedelta(minutes=5))
+        release_backlog(sessions, start=start, end=now)
+        scheduler = _start_worker(sessions, zone)
+    except BaseException:
+        server.stop()
+        raise
+    floor = Floor(sessions, every_s=floor_every_s).start()
+    return DemoRun(passwords, world, server, scheduler, floor)
+
+
+def _demo_world(
+    sessions: sessionmaker[Session], per_minute: float, *, start: datetime, now: datetime
+) -> World:
+    """A world holding the orders of ``per_minute`` (on average, over the daily and weekly
+    rhythm) created between ``start`` and ``now``."""
+    rhythm = statistics.fmean(HOURLY) * statistics.fmean(WEEKDAY)
+    serial = next_order_serial(sessions)
+    world = World(
+        platforms=tuple(platform for _name, platform in CHANNELS),
+        settings=StreamSettings(orders_per_minute=per_minute / rhythm),
+        seed=serial,
+        start=start,
+    )
+    # Order ids continue after the ones an earlier demo left in this store (World has no
+    # parameter for its first order number yet).
+    world._ids = itertools.count(serial)
+    world.advance(now)
+    return world
+
+
+def _first_sync(sessions: sessionmaker[Session], *, since: datetime) -> None:
+    """Pull the backlog of every demo channel now, in parallel, so the board starts full."""
+    with ThreadPoolExecutor(max_workers=len(CHANNELS)) as pool:
+        reports = pool.map(
+            lambda name: sync_channel(sessions, name, since=since),
+            [name for name, _platform in CHANNELS],
+        )
+        for report in reports:
+            if not report.ok:
+                log.warning("demo.first_sync_failed", channel=report.channel, error=report.error)
+
+
+def _start_worker(sessions: sessionmaker[Session], zone: ZoneInfo) -> BackgroundScheduler:
+    """The worker's scheduler in a background thread; every routine runs within seconds
+    instead of after its first full interval (reconciliation is hourly)."""
+    register_routines(zone)
+    scheduler = BackgroundScheduler(timezone=UTC)
+    Worker(sessions, scheduler).install()
+    scheduler.start()
+    soon = datetime.now(UTC)
+    for n, job in enumerate(j for j in scheduler.get_jobs() if j.id.startswith("job:")):
+        job.modify(next_run_time=soon + timedelta(seconds=1 + 2 * n))
+    return scheduler
 
 
 def _serve(settings: Settings, sessions: sessionmaker[Session]) -> None:
@@ -51,7 +186,10 @@ def _serve(settings: Settings, sessions: sessionmaker[Session]) -> None:
     config = WebConfig(secret_key=settings.require_secret(), zone=settings.zone)
     app = create_app(config, sessions=sessions)
     log.info("serve.start", host=settings.host, port=settings.port)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None)
+    # No access log: a line per handheld scan costs a good part of the request and says what
+    # the reverse proxy's log and /metrics already say. (uvicorn[standard] brings uvloop and
+    # httptools, which uvicorn picks by itself.)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
 
 
 def _logins_file(settings: Settings) -> Path:

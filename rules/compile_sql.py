@@ -34,6 +34,7 @@ from rules.definitions import RiskConditions, SlaPolicy
 from rules.risk import DISTRICT_MARKS, NO_MATCH, RiskVerdict, rule_verdict, whitelist_verdict
 from store.models import Order, OrderItem, Sku, StageEvent
 from store.models.base import UtcDateTime
+from store.models.rules import ADDRESS_DISTRICT_MARKS, ORDERS_TABLE
 
 Expr = ColumnElement[Any]
 Cond = ColumnElement[bool]
@@ -110,9 +111,19 @@ def refuser_phones(count: int) -> Select[str | None]:
 
 
 def missing_district_sql() -> Cond:
+    """The address names no district or county: the flag stored when the address was written
+    (matching Chinese text per order is the costliest part of a dry run), or, should the
+    stored flag ever look for other marks than risk review does, the text itself."""
+    if ADDRESS_DISTRICT_MARKS == DISTRICT_MARKS:
+        return ORDERS_TABLE.c.address_names_district.is_not(True)
     address = Order.buyer_address
     marks = [not_(address.like(f"%{mark}%")) for mark in DISTRICT_MARKS]
     return or_(address.is_(None), and_(*marks, not_(address.like("%市%市%"))))
+
+
+def address_shorter_sql(limit: int) -> Cond:
+    """Fewer than ``limit`` characters (no address: none), from the stored length."""
+    return func.coalesce(ORDERS_TABLE.c.address_chars, 0) < limit
 
 
 class RiskSql:
@@ -193,8 +204,7 @@ class RiskSql:
             missing = missing_district_sql()
             parts.append(missing if when.address_missing_district else not_(missing))
         if when.address_shorter_than is not None:
-            length = func.coalesce(func.length(Order.buyer_address), 0)
-            parts.append(length < when.address_shorter_than)
+            parts.append(address_shorter_sql(when.address_shorter_than))
         if when.sku_categories is not None:
             parts.append(_has_category(when.sku_categories))
         return and_(*parts) if parts else literal(True)

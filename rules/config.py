@@ -57,6 +57,7 @@ class ChannelConfig(_Strict):
     shop_id: Annotated[str, Field(max_length=64)] | None = None
     base_url: Annotated[str, Field(max_length=255)] | None = None
     sync_interval_s: Annotated[int, Field(gt=0)] = 300
+    default_warehouse: Annotated[str, Field(min_length=1, max_length=32)] | None = None
 
 
 class UserConfig(_Strict):

@@ -21,6 +21,9 @@ from rules.definitions import (
 )
 
 BNPL = "先用后付"
+BNPL_CODE = "buy_now_pay_later"
+"""The same payment as the Xiaohongshu connector names it; exports from other systems use the
+Chinese label, so the default rule names both."""
 
 DEFAULT_RULES = RuleSet(
     risk_rules=(
@@ -28,7 +31,7 @@ DEFAULT_RULES = RuleSet(
             name="bnpl-high-risk",
             priority=10,
             action="hold",
-            when=RiskConditions(payment_methods=(BNPL,)),
+            when=RiskConditions(payment_methods=(BNPL, BNPL_CODE)),
             description="先用后付订单默认纳入高风险组 / buy-now-pay-later is high risk",
         ),
         RiskRule(

@@ -28,6 +28,7 @@ def create_channel(
     base_url: str | None = None,
     credentials: dict[str, Any] | None = None,
     sync_interval_s: int = 300,
+    default_warehouse: str | None = None,
 ) -> Channel:
     """Add a channel; the name must be new and the platform one orderwatch speaks."""
     if not name or len(name) > 64 or not name.replace("-", "").replace("_", "").isalnum():
@@ -45,6 +46,7 @@ def create_channel(
         base_url=base_url,
         credentials=credentials or {},
         sync_interval_s=sync_interval_s,
+        default_warehouse=default_warehouse,
     )
     session.add(channel)
     session.flush()

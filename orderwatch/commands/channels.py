@@ -26,6 +26,9 @@ def channels_add(
     app_secret: Annotated[str | None, typer.Option()] = None,
     access_token: Annotated[str | None, typer.Option()] = None,
     shop_id: Annotated[str | None, typer.Option()] = None,
+    warehouse: Annotated[
+        str | None, typer.Option(help="Where its orders ship from when they name no warehouse")
+    ] = None,
 ) -> None:
     """Register a sales channel."""
     credentials = {
@@ -44,6 +47,7 @@ def channels_add(
             name=name,
             platform=platform,
             shop_id=shop_id,
+            default_warehouse=warehouse,
             base_url=base_url,
             credentials=credentials,
         )

@@ -30,6 +30,8 @@ class Channel(Base):
     base_url: Mapped[str | None] = mapped_column(String(255))
     credentials: Mapped[dict[str, Any]] = mapped_column(default=dict)
     """App key, secret and session token as the platform names them."""
+    default_warehouse: Mapped[str | None] = mapped_column(String(32))
+    """Where this channel's orders ship from when the order names no warehouse."""
     sync_interval_s: Mapped[int] = mapped_column(default=300)
     """Pull schedule; the article's default is every five minutes."""
     sync_watermark: Mapped[datetime | None]

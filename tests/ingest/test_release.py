@@ -9,6 +9,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from ingest.release import release_paid_orders
+from store.channels import get_channel
 from store.db import session_factory
 from store.inventory import reserve_order, stock_levels
 from store.models import Order
@@ -79,6 +80,19 @@ def test_orders_without_a_warehouse_stay_paid(
     with sessions.begin() as session:
         get_order(session, order_no).warehouse = None
     assert release(sessions).released == []
+
+
+def test_orders_without_a_warehouse_ship_from_the_channel_default(
+    sessions: sessionmaker[Session], channel: str
+) -> None:
+    stock(sessions, {"SKU-1": 5})
+    order_no = paid_order(sessions, "T1", [("SKU-1", 1)])
+    with sessions.begin() as session:
+        get_order(session, order_no).warehouse = None
+        get_channel(session, channel).default_warehouse = WAREHOUSE
+    assert release(sessions).released == [order_no]
+    with sessions() as session:
+        assert get_order(session, order_no).warehouse == WAREHOUSE
 
 
 @pytest.mark.postgres

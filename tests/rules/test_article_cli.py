@@ -73,7 +73,7 @@ def test_article_case_end_to_end(
     assert explanation["stage"]["code"] == "pending_review"
     assert explanation["risk"]["rule"] == "bnpl-high-risk"
     assert explanation["risk"]["version"] == 1
-    assert explanation["risk"]["matched"] == ["payment_method in [先用后付]"]
+    assert explanation["risk"]["matched"] == ["payment_method in [先用后付, buy_now_pay_later]"]
     assert explanation["can_unblock"] == ["supervisor", "ops_supervisor", "admin"]
     assert "bnpl-high-risk v1" in explanation["summary"]["zh"]
 

@@ -56,6 +56,7 @@ def upgrade() -> None:
     sa.Column('shop_id', sa.String(length=64), nullable=True),
     sa.Column('base_url', sa.String(length=255), nullable=True),
     sa.Column('credentials', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('default_warehouse', sa.String(length=32), nullable=True),
     sa.Column('sync_interval_s', sa.Integer(), nullable=False),
     sa.Column('sync_watermark', sa.DateTime(timezone=True), nullable=True),
     sa.Column('last_success_at', sa.DateTime(timezone=True), nullable=True),
