@@ -46,7 +46,7 @@ SYNC_INTERVAL_S = 30
 WAREHOUSES = ("SH-01", "HZ-02")
 STOCK_PER_SKU = 500
 """Units of every SKU received in each warehouse: a day of the live stream."""
-SHORT_SKUS = {"SKU-0005": 1, "SKU-0017": 1, "SKU-0023": 4}
+SHORT_SKUS = {"SKU-0005": 1, "SKU-0023": 4}
 """SKUs the demo warehouses barely have, so out-of-stock holds (缺货) and paused listings show."""
 SAFETY_THRESHOLD = 5
 """Below this many available units a SKU sells on one channel only (自动暂停其他平台销售链接)."""
