@@ -23,6 +23,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.routing import Match, Mount
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from dashboard import shell
 from dashboard.api import create_api
@@ -42,10 +44,31 @@ def create_app(config: WebConfig, *, sessions: sessionmaker[Session]) -> FastAPI
     app.state.sessions = sessions
     app.include_router(probe_router(sessions))
     app.include_router(login_router(sessions))
-    app.mount("/api", create_api(sessions, zone=config.zone))
+    api = Mount("/api", app=create_api(sessions, zone=config.zone))
+    app.router.routes.append(api)
     mount_console(app)
     protect(app, secret=config.secret_key)
+    app.add_middleware(ApiFirst, api=api)  # outermost: added last
     return app
+
+
+class ApiFirst:
+    """ASGI middleware: requests under ``/api`` go straight to the REST API's mount, past the
+    console's session cookie, sign-in check and Dash's middleware, none of which an API call
+    needs (it authenticates with its bearer token); everything else takes the normal path."""
+
+    def __init__(self, app: ASGIApp, api: Mount) -> None:
+        self.app = app
+        self.api = api
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            match, child_scope = self.api.matches(scope)
+            if match is Match.FULL:
+                scope.update(child_scope)  # what the router does for a matching mount
+                await self.api.handle(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 def mount_console(app: FastAPI) -> dash.Dash:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -16,6 +17,9 @@ from store.errors import Conflict, InvalidInput
 from store.models import ROLES, ApiToken, User, utcnow
 
 SCOPES = ("scans", "orders:read", "orders:act", "metrics:read", "tickets", "channels:push")
+TOKEN_USE_RESOLUTION = timedelta(minutes=1)
+"""``last_used_at`` is kept to this resolution: a handheld scanning every second would
+otherwise turn each read-only check into a row write (and a WAL flush)."""
 TOKEN_PREFIX = "owt_"  # noqa: S105 - a marker that makes leaked tokens easy to find
 _hasher = PasswordHasher()
 
@@ -110,14 +114,17 @@ def create_token(
 
 
 def verify_token(session: Session, secret: str) -> ApiToken | None:
-    """The live token matching ``secret``, with its last use recorded; else ``None``."""
+    """The live token matching ``secret``, else ``None``; its last use is recorded in the
+    caller's transaction when the recorded one is older than ``TOKEN_USE_RESOLUTION``."""
     record = session.scalar(
         select(ApiToken).where(
             ApiToken.token_hash == _digest(secret), ApiToken.revoked_at.is_(None)
         )
     )
     if record is not None:
-        record.last_used_at = utcnow()
+        now = utcnow()
+        if record.last_used_at is None or now - record.last_used_at >= TOKEN_USE_RESOLUTION:
+            record.last_used_at = now
     return record
 
 

@@ -3,7 +3,7 @@ scopes."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from store.people import verify_token
@@ -36,31 +37,65 @@ class Caller:
     scopes: frozenset[str]
 
 
-def store_sessions(request: Request) -> sessionmaker[Session]:
+# The dependencies below are ``async`` although the store is synchronous: FastAPI runs every
+# plain ``def`` dependency in the thread pool, and a hop there and back for work that does no
+# I/O costs more than the work. Only what talks to the database goes to a thread.
+
+
+async def store_sessions(request: Request) -> sessionmaker[Session]:
     sessions: sessionmaker[Session] = request.app.state.sessions
     return sessions
 
 
-def business_zone(request: Request) -> ZoneInfo:
+async def business_zone(request: Request) -> ZoneInfo:
     """The configured business time zone (days, hours and weekdays are counted in it)."""
     zone: ZoneInfo = request.app.state.zone
     return zone
 
 
-def db_session(
+async def db_session(
     sessions: Annotated[sessionmaker[Session], Depends(store_sessions)],
-) -> Iterator[Session]:
+) -> AsyncIterator[Session]:
     """One transaction per request: committed when the endpoint returns, rolled back if it
-    raises."""
-    with sessions.begin() as session:
+    raises. The session connects on its first statement, so opening it needs no thread."""
+    session = sessions()
+    try:
         yield session
+    except BaseException:
+        await _finish(session, commit=False)
+        raise
+    await _finish(session, commit=True)
 
 
-def require_scope(scope: str) -> Callable[..., Caller]:
-    """Dependency: the request carries a live token that has ``scope``."""
+async def _finish(session: Session, *, commit: bool) -> None:
+    if session.in_transaction() or session.new or session.dirty or session.deleted:
+        await run_in_threadpool(_end, session, commit=commit)
+    else:
+        # Nothing begun (a refused token) or already committed by the endpoint (which may
+        # commit in its own worker thread to save a trip): closing needs no I/O.
+        session.close()
 
-    def check(
-        sessions: Annotated[sessionmaker[Session], Depends(store_sessions)],
+
+def _end(session: Session, *, commit: bool) -> None:
+    with session:  # closing rolls back whatever was not committed
+        if commit:
+            session.commit()
+
+
+Store = Annotated[Session, Depends(db_session, scope="function")]
+"""The request's store transaction, committed before the response is sent, so a client that
+got an answer can rely on it being stored."""
+
+
+def require_scope(scope: str) -> Callable[..., Coroutine[None, None, Caller]]:
+    """Dependency: the request carries a live token that has ``scope``.
+
+    The token is checked in the request's own transaction (the same ``Store`` the
+    endpoint gets), so a request costs one connection and one commit.
+    """
+
+    async def check(
+        session: Store,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> Caller:
         if credentials is None:
@@ -70,9 +105,7 @@ def require_scope(scope: str) -> Callable[..., Caller]:
                 "this endpoint needs an API token: Authorization: Bearer <token>",
                 {"WWW-Authenticate": "Bearer"},
             )
-        with sessions.begin() as session:
-            token = verify_token(session, credentials.credentials)
-            caller = None if token is None else Caller(token.name, frozenset(token.scopes))
+        caller = await run_in_threadpool(_caller, session, credentials.credentials)
         if caller is None:
             raise ApiRefusal(
                 401,
@@ -89,6 +122,6 @@ def require_scope(scope: str) -> Callable[..., Caller]:
     return check
 
 
-Store = Annotated[Session, Depends(db_session, scope="function")]
-"""The request's store transaction, committed before the response is sent, so a client that
-got an answer can rely on it being stored."""
+def _caller(session: Session, secret: str) -> Caller | None:
+    token = verify_token(session, secret)
+    return None if token is None else Caller(token.name, frozenset(token.scopes))

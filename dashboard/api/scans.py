@@ -9,6 +9,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Depends
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from dashboard.api.deps import Caller, Store, require_scope
 from dashboard.api.problems import documented, problem_response
@@ -108,14 +110,15 @@ _STATUS = {"unknown_order": 404, "sku_not_on_order": 422, "quantity_over_ordered
     response_model=ScanOutcome | BatchOutcome,
     responses=documented(400, 404, 409),
 )
-def post_scans(
+async def post_scans(
     body: ScanBody,
     caller: Annotated[Caller, Depends(require_scope("scans"))],
     session: Store,
 ) -> ScanOutcome | BatchOutcome | JSONResponse:
     scans = body.scans if isinstance(body, ScanBatch) else [body]
     now = utcnow()
-    applied = apply_scans(session, [_input(s, now) for s in scans], device=caller.name)
+    inputs = [_input(s, now) for s in scans]
+    applied = await run_in_threadpool(_apply, session, inputs, caller.name)
     results = [_outcome(result) for result in applied]
     if isinstance(body, ScanBatch):
         return _batch(results)
@@ -124,6 +127,15 @@ def post_scans(
         code = str(result.code)
         return problem_response(_STATUS.get(code, 409), code, str(result.message))
     return result
+
+
+def _apply(session: Session, scans: list[ScanInput], device: str) -> list[ScanResult]:
+    """The store work and its commit in one worker thread: a single scan is a small
+    transaction, and a second trip to the thread pool for the commit would cost about as much
+    as the scan itself (``db_session`` then finds nothing left to commit)."""
+    applied = apply_scans(session, scans, device=device)
+    session.commit()
+    return applied
 
 
 def _input(scan: PickScan | PackScan | PickupScan, now: datetime) -> ScanInput:

@@ -37,7 +37,8 @@ def test_a_held_order_names_rule_deadline_and_reviewers(sessions: sessionmaker[S
     assert document["waiting_for"]["code"] == "reviewer"
     assert document["summary"]["en"] == (
         f"{order_no} has been pending review for 5 h; risk rule bnpl-high-risk v1 held it "
-        "(payment_method in [先用后付, buy_now_pay_later]); over its deadline pending-review-4h v1 by 1 h; "
+        "(payment_method in [先用后付, buy_now_pay_later]); "
+        "over its deadline pending-review-4h v1 by 1 h; "
         "waiting for a risk reviewer (can unblock: supervisor, ops_supervisor, admin)"
     )
 

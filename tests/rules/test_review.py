@@ -40,7 +40,9 @@ def test_default_rules_hold_the_17_bnpl_orders(sessions: sessionmaker[Session]) 
         held = find_order(session, XHS, "X000")
         last = timeline(session, held)[-1]
         assert (last.to_stage, last.source, last.actor) == ("pending_review", "rule", "risk-review")
-        assert last.note == "risk rule bnpl-high-risk v1: payment_method in [先用后付, buy_now_pay_later]"
+        assert last.note == (
+            "risk rule bnpl-high-risk v1: payment_method in [先用后付, buy_now_pay_later]"
+        )
 
 
 def test_a_second_pass_changes_nothing(sessions: sessionmaker[Session]) -> None:
