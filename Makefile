@@ -36,7 +36,7 @@ $(BENCH_STAMP): pyproject.toml | $(STAMP)
 
 # Every benchmark against the test PostgreSQL; `make bench BENCH_ARGS=--quick` for a smoke run.
 bench: $(BENCH_STAMP)
-	for name in $(BENCHES); do $(BIN)/python bench/$$name.py $(BENCH_ARGS) || exit 1; done
+	for name in $(BENCHES); do $(BIN)/python -m bench.$$name $(BENCH_ARGS) || exit 1; done
 
 clean:
 	rm -rf $(VENV) orderwatch.db orderwatch.db-wal orderwatch.db-shm

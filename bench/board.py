@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import tempfile
 import time
@@ -25,10 +24,10 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
-from generate import DEFAULT_URL, generate
 from sqlalchemy import Engine, text
-from upsert import scratch_database
 
+from bench.common import bench_url, scratch_database
+from bench.generate import generate
 from metrics.board import board
 from metrics.rollups import roll_up
 from metrics.spans import STAGE_SPANS
@@ -225,9 +224,7 @@ def main() -> None:
     args = parser.parse_args()
     small, large = (10_000, 100_000) if args.quick else (100_000, 1_000_000)
     refreshes = 5 if args.quick else REFRESHES
-    url = os.environ.get("ORDERWATCH_BENCH_DATABASE_URL") or os.environ.get(
-        "ORDERWATCH_TEST_DATABASE_URL", DEFAULT_URL
-    )
+    url = bench_url()
     with (
         tempfile.TemporaryDirectory() as tmp,
         scratch_database(url) as small_db,

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import random
 import time
 from collections.abc import Iterator
@@ -22,11 +21,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, text
 
+from bench.common import bench_url
 from store.channels import create_channel
 from store.db import make_engine, session_factory
 from store.migrate import upgrade
 
-DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 ZONE = ZoneInfo("Asia/Shanghai")
 PER_DAY = 1000
 CHANNELS = (("tmall-flagship", "tmall", 0.35), ("jd-self", "jd", 0.25), ("pdd-main", "pdd", 0.2),
@@ -290,8 +289,7 @@ def _floor_facts(connection: object, rng: random.Random, first: datetime, end: d
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--orders", type=int, default=100_000)
-    parser.add_argument("--url", default=os.environ.get("ORDERWATCH_BENCH_DATABASE_URL")
-                        or os.environ.get("ORDERWATCH_TEST_DATABASE_URL", DEFAULT_URL))  # fmt: skip
+    parser.add_argument("--url", default=bench_url())
     parser.add_argument("--end", default=None, help="UTC end of the history (default: now)")
     args = parser.parse_args()
     end = datetime.fromisoformat(args.end).replace(tzinfo=UTC) if args.end else datetime.now(UTC)

@@ -13,37 +13,26 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import statistics
-import sys
 import time
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-# This script is named like the package it measures: take its own folder off the import path
-# so that ``rules`` below is the package, not this file.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).parent.resolve()]
+from rich.progress import Progress
+from sqlalchemy import Engine, text
 
-from rich.progress import Progress  # noqa: E402
-from sqlalchemy import Engine, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from bench.common import bench_url, scratch_database
+from rules.catalog import LoadedRules
+from rules.defaults import BNPL, DEFAULT_RULES
+from rules.definitions import RiskWhitelist, RuleSet
+from rules.dry_run import dry_run
+from rules.risk import RiskEvaluator, RiskFacts
+from store.channels import create_channel
+from store.db import session_factory
 
-from rules.catalog import LoadedRules  # noqa: E402
-from rules.defaults import BNPL, DEFAULT_RULES  # noqa: E402
-from rules.definitions import RiskWhitelist, RuleSet  # noqa: E402
-from rules.dry_run import dry_run  # noqa: E402
-from rules.risk import RiskEvaluator, RiskFacts  # noqa: E402
-from store.channels import create_channel  # noqa: E402
-from store.db import make_engine, session_factory  # noqa: E402
-from store.migrate import upgrade  # noqa: E402
-
-DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 NOW = datetime(2026, 11, 9, 12, 0, tzinfo=UTC)
 CHANNELS = (
     ("xhs-main", "xiaohongshu"),
@@ -161,24 +150,6 @@ def fill_orders(engine: Engine, count: int, channel_ids: list[int]) -> None:
         connection.execute(text("CHECKPOINT"))
 
 
-@contextmanager
-def scratch_database(base_url: str) -> Iterator[Engine]:
-    base = make_url(base_url)
-    name = f"ow_bench_rules_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(base.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = make_engine(base.set(database=name).render_as_string(hide_password=False))
-    try:
-        upgrade(engine)
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def time_scan(engine: Engine) -> float:
     began = time.perf_counter()
     with engine.connect() as connection:
@@ -204,9 +175,7 @@ def main() -> None:
     count, risk_count, rounds = (
         (100_000, 20_000, 1) if args.quick else (args.orders, args.risk_orders, args.rounds)
     )
-    url = os.environ.get("ORDERWATCH_BENCH_DATABASE_URL") or os.environ.get(
-        "ORDERWATCH_TEST_DATABASE_URL", DEFAULT_URL
-    )
+    url = bench_url()
     risk_rate = bench_risk(risk_count)
     proposed = proposed_rules()
     scans, runs = [], []

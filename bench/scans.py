@@ -41,20 +41,18 @@ from typing import Any
 
 import httpx
 from sqlalchemy import Engine, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from bench.common import bench_url, scratch_database
 from store.canonical import CanonicalItem, CanonicalOrder
 from store.channels import create_channel
-from store.db import make_engine, session_factory
+from store.db import session_factory
 from store.inventory import receive_stock
-from store.migrate import upgrade
 from store.people import create_token
 from store.scans import ScanInput, ScanKind, apply_scans
 from store.stages import Stage
 from store.upsert import upsert_orders
 
-DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 WAREHOUSE = "SH-01"
 SKUS = [f"SKU-{n:04d}" for n in range(1, 501)]
 BATCH = 100
@@ -66,25 +64,6 @@ Scan = dict[str, Any]
 
 
 # --- the store ------------------------------------------------------------------------------
-
-
-@contextmanager
-def scratch_database(base_url: str) -> Iterator[tuple[Engine, str]]:
-    base = make_url(base_url)
-    name = f"ow_bench_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(base.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = base.set(database=name).render_as_string(hide_password=False)
-    engine = make_engine(url)
-    try:
-        upgrade(engine)
-        yield engine, url
-    finally:
-        engine.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def preload(sessions: sessionmaker[Session], engine: Engine, count: int) -> list[list[Scan]]:
@@ -415,10 +394,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="5k orders, shorter phases")
     args = parser.parse_args()
     count = 5_000 if args.quick else args.orders
-    url = os.environ.get("ORDERWATCH_BENCH_DATABASE_URL") or os.environ.get(
-        "ORDERWATCH_TEST_DATABASE_URL", DEFAULT_URL
-    )
-    with scratch_database(url) as (engine, database_url):
+    with scratch_database(bench_url()) as engine:
+        database_url = engine.url.render_as_string(hide_password=False)
         sessions = session_factory(engine)
         began = time.perf_counter()
         flows = preload(sessions, engine, count)

@@ -8,27 +8,22 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import statistics
 import time
-import uuid
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import Engine, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from bench.common import bench_url, scratch_database
 from store.canonical import CanonicalItem, CanonicalOrder
 from store.channels import create_channel
-from store.db import make_engine, session_factory
-from store.migrate import upgrade
+from store.db import session_factory
 from store.upsert import ITEM_COLUMNS, ORDER_COLUMNS, _item_rows, _new_row, upsert_orders
 
-DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 STAGES = ("paid", "paid", "paid", "pending_review", "shipped", "cancelled")
 
 
@@ -64,24 +59,6 @@ def make_orders(count: int, seed: int = 1) -> list[CanonicalOrder]:
             )
         )
     return orders
-
-
-@contextmanager
-def scratch_database(base_url: str) -> Iterator[Engine]:
-    base = make_url(base_url)
-    name = f"ow_bench_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(base.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = make_engine(base.set(database=name).render_as_string(hide_password=False))
-    try:
-        upgrade(engine)
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def batches(orders: Sequence[CanonicalOrder], size: int) -> Iterator[Sequence[CanonicalOrder]]:
@@ -137,9 +114,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="10k orders, one round")
     args = parser.parse_args()
     count, rounds = (10_000, 1) if args.quick else (args.orders, args.rounds)
-    url = os.environ.get("ORDERWATCH_BENCH_DATABASE_URL") or os.environ.get(
-        "ORDERWATCH_TEST_DATABASE_URL", DEFAULT_URL
-    )
+    url = bench_url()
     print(f"building {count:,} canonical orders …", flush=True)
     orders = make_orders(count)
     copies, upserts, replays = [], [], []

@@ -3,9 +3,11 @@
 The channel's watermark is the platform-modified time up to which every order has been read.
 A sync reads from the watermark minus an overlap up to the platform clock minus its lag, in
 windows the platform accepts, each page by page (the connectors page backwards so orders that
-change meanwhile are never skipped). Each page is written in its own transaction; the last page
-of a window is written in the same transaction as the watermark moving to the window's end, so
-the watermark never passes a window that was not fully read, and a crash costs a re-read.
+change meanwhile are never skipped). Pages are written in batches of about
+``SyncOptions.write_batch`` orders, each batch in one transaction (one commit per page made the
+WAL flush and the per-statement round trips cost more than the rows); the batch holding the last
+page of a window is written in the same transaction as the watermark moving to the window's end,
+so the watermark never passes a window that was not fully read, and a crash costs a re-read.
 
 Orders that cannot be read go to quarantine with the raw payload and the reason; the rest of
 the page proceeds and the watermark moves on, and every later sync fetches the quarantined
@@ -42,7 +44,7 @@ from ingest.retry import RateLimiter, RetryPolicy, Sleep, make_guard
 from store.canonical import CanonicalOrder
 from store.channels import get_channel
 from store.errors import DomainError, NotFound
-from store.upsert import upsert_orders
+from store.upsert import PlannerStatistics, upsert_orders
 
 log = structlog.get_logger(__name__)
 
@@ -60,6 +62,8 @@ class SyncOptions:
     timeout_s: float = 15.0
     quarantine_batch: int = 200
     """Quarantined orders fetched again per sync."""
+    write_batch: int = 2000
+    """Orders (from whole pages of one window) written per transaction."""
 
 
 @dataclass
@@ -85,6 +89,17 @@ class SyncReport:
     @property
     def ok(self) -> bool:
         return self.error is None
+
+
+@dataclass
+class _Batch:
+    """Mapped pages waiting to be written together."""
+
+    orders: list[CanonicalOrder] = field(default_factory=list)
+    readable: list[str] = field(default_factory=list)
+    bad: list[tuple[RawOrder, str | None, str]] = field(default_factory=list)
+    pages: int = 0
+    received: int = 0
 
 
 class SyncFailed(DomainError):
@@ -158,6 +173,7 @@ class ChannelSync:
         self.progress = progress
         self.channel_id = 0
         self.in_quarantine: set[str] = set()
+        self.statistics = PlannerStatistics()
 
     def run(self, since: datetime | None) -> SyncReport:
         started = self.clock()
@@ -191,6 +207,7 @@ class ChannelSync:
                 for entry in open_quarantine(session, row.id, limit=100_000)
                 if entry.channel_order_id
             }
+            self.statistics.start(session, row.id)
             try:
                 return config_of(row), watermark
             except DomainError:
@@ -221,36 +238,47 @@ class ChannelSync:
                 self.progress(done, len(windows), self.report.received)
 
     def _read_window(self, connector: Connector, start: datetime, end: datetime) -> None:
-        """Write each page as it comes; the last one with the watermark."""
-        held: list[RawOrder] | None = None
+        """Write the pages in batches as they come; the batch with the last page together with
+        the watermark (a batch is written only once the page after it has arrived)."""
+        batch = _Batch()
         for page in connector.list_changed(start, end):
-            if held is not None:
-                self._store(connector, held, watermark=None)
-            held = page
-        self._store(connector, held or [], watermark=end)
+            if batch.received >= self.options.write_batch:
+                self._store(batch, watermark=None)
+                batch = _Batch()
+            self._add(connector, batch, page)
+        self._store(batch, watermark=end)
 
-    def _store(
-        self, connector: Connector, page: list[RawOrder], *, watermark: datetime | None
-    ) -> None:
+    def _add(self, connector: Connector, batch: _Batch, page: list[RawOrder]) -> None:
         orders, readable, bad = self._map(connector, page)
+        batch.orders += orders
+        batch.readable += readable
+        batch.bad += bad
+        batch.pages += 1
+        batch.received += len(page)
+
+    def _store(self, batch: _Batch, *, watermark: datetime | None) -> None:
         now = self.clock()
         with self.sessions.begin() as session:
-            if orders:
-                result = upsert_orders(session, self.report.channel, orders)
+            if batch.orders:
+                # Pages are mapped one by one; an order on two pages keeps its newest version
+                # (``upsert_orders`` does that), as when the pages were written one by one.
+                result = upsert_orders(session, self.report.channel, batch.orders)
                 self.report.inserted += result.inserted
                 self.report.updated += result.updated
                 self.report.stale += result.stale
-            self._resolve(session, readable, now)
-            for raw, order_id, reason in bad:
+            self._resolve(session, batch.readable, now)
+            for raw, order_id, reason in batch.bad:
                 quarantine(session, channel_id=self.channel_id, channel_order_id=order_id,
                            payload=raw, reason=reason, at=now)  # fmt: skip
                 if order_id:
                     self.in_quarantine.add(order_id)
             if watermark is not None:
                 self._advance(session, watermark)
-        self.report.pages += 1
-        self.report.received += len(page)
-        self.report.quarantined += len(bad)
+        self.report.pages += batch.pages
+        self.report.received += batch.received
+        self.report.quarantined += len(batch.bad)
+        if batch.orders:
+            self.statistics.grown(self.sessions, result.inserted)
 
     def _map(
         self, connector: Connector, page: list[RawOrder]
@@ -309,7 +337,9 @@ class ChannelSync:
             except ChannelError as exc:
                 self._requarantine(order_id, payload, f"fetching it again failed: {exc.message}")
                 continue
-            self._store(connector, [raw], watermark=None)
+            single = _Batch()
+            self._add(connector, single, [raw])
+            self._store(single, watermark=None)
             self.report.received -= 1  # a retry, not a newly read order
 
     def _requarantine(self, order_id: str | None, payload: RawOrder, reason: str) -> None:

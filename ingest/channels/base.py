@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import json
 import math
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -389,10 +390,18 @@ def fen(value: Any, key: str) -> Decimal:
 
 def gmt8(value: Any, key: str) -> datetime:
     """``yyyy-MM-dd HH:mm:ss`` on the platform's clock (GMT+8)."""
+    text = str(value)
     try:
-        return datetime.strptime(str(value), "%Y-%m-%d %H:%M:%S").replace(tzinfo=CHINA)
+        if _CANONICAL_TIME.fullmatch(text):
+            # The usual, zero-padded shape: ``fromisoformat`` reads exactly these fields, ten
+            # times faster than ``strptime`` (a tenth of a sync's time went there).
+            return datetime.fromisoformat(text).replace(tzinfo=CHINA)
+        return datetime.strptime(text, "%Y-%m-%d %H:%M:%S").replace(tzinfo=CHINA)
     except ValueError:
         raise MalformedPayload(f"{key}: {value!r} is not yyyy-MM-dd HH:mm:ss") from None
+
+
+_CANONICAL_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}")
 
 
 def format_gmt8(moment: datetime) -> str:
