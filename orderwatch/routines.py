@@ -10,18 +10,21 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from ingest.health import check_channel_staleness
 from ingest.release import ReleaseReport, release_paid_orders
 from metrics.rollups import refresh_rollups
 from orderwatch.worker import PERIODIC_JOBS, PeriodicJob
 from rules.audit import run_flow_health_audit
 from rules.review import Reviewer, current_rules
 from rules.sla import refresh_deadlines
+from store.models import utcnow
 
 RELEASE_EVERY_S = 10
 """Paid orders reach the handhelds within seconds (the article's 自动推送至仓库PDA)."""
 ROLLUP_EVERY_S = 10
 DEADLINES_EVERY_S = 60
 AUDIT_EVERY_S = 15 * 60
+STALENESS_EVERY_S = 60
 
 
 def release_with_review(
@@ -42,6 +45,10 @@ def register_routines(zone: ZoneInfo) -> None:
         with sessions.begin() as session:
             refresh_deadlines(session, current_rules(session), zone=zone)
 
+    def staleness(sessions: sessionmaker[Session]) -> None:
+        with sessions.begin() as session:
+            check_channel_staleness(session, now=utcnow())
+
     def audit(sessions: sessionmaker[Session]) -> None:
         with sessions.begin() as session:
             run_flow_health_audit(session)
@@ -51,6 +58,7 @@ def register_routines(zone: ZoneInfo) -> None:
         PeriodicJob("metrics.rollups", refresh_rollups, every_s=ROLLUP_EVERY_S),
         PeriodicJob("rules.deadlines", deadlines, every_s=DEADLINES_EVERY_S),
         PeriodicJob("rules.audit", audit, every_s=AUDIT_EVERY_S),
+        PeriodicJob("ingest.staleness", staleness, every_s=STALENESS_EVERY_S),
     ):
         # Replaced, not refused, on a second call: the settings of the latest call hold.
         PERIODIC_JOBS[job.id] = job

@@ -22,8 +22,8 @@ from typing import Any
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
+from store.alerts import raise_alert
 from store.models import (
-    Alert,
     Channel,
     FlowHealthFinding,
     FlowHealthRun,
@@ -273,23 +273,15 @@ def _never_finding(dimension: str, value: str, count: int, cause: dict[str, Any]
 
 
 def _raise_alert(session: Session, finding: Finding, now: datetime) -> None:
-    alert = session.scalar(
-        select(Alert).where(Alert.dedupe_key == finding.key, Alert.status != "resolved")
-    )
     details = {"zh": finding.message_zh, "en": finding.message_en, **finding.details}
-    if alert is not None:
-        alert.last_seen_at, alert.details, alert.severity = now, details, finding.severity
-        return
-    session.add(
-        Alert(
-            kind="flow_health",
-            dedupe_key=finding.key,
-            severity=finding.severity,
-            title=finding.message_en[:255],
-            details=details,
-            opened_at=now,
-            last_seen_at=now,
-        )
+    raise_alert(
+        session,
+        kind="flow_health",
+        key=finding.key,
+        severity=finding.severity,
+        title=finding.message_en,
+        details=details,
+        now=now,
     )
 
 

@@ -38,7 +38,13 @@ def test_release_job_reviews_before_it_releases(sessions: sessionmaker[Session])
 def test_every_area_has_its_routine_and_they_run(sessions: sessionmaker[Session]) -> None:
     seed_article(sessions, alipay_orders=2)
     register_routines(SHANGHAI)
-    routines = ("warehouse.release", "metrics.rollups", "rules.deadlines", "rules.audit")
+    routines = (
+        "warehouse.release",
+        "metrics.rollups",
+        "rules.deadlines",
+        "rules.audit",
+        "ingest.staleness",
+    )
     assert set(routines) <= set(PERIODIC_JOBS)
     for name in routines:
         PERIODIC_JOBS[name].run(sessions)
