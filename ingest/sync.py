@@ -102,6 +102,47 @@ class _Batch:
     received: int = 0
 
 
+@dataclass
+class MappedOrders:
+    """Raw platform orders turned canonical: what could be read, and what could not, with why."""
+
+    orders: list[CanonicalOrder] = field(default_factory=list)
+    readable: list[str] = field(default_factory=list)
+    """Ids read without error (stored, or skipped as not ours yet)."""
+    bad: list[tuple[RawOrder, str | None, str]] = field(default_factory=list)
+    skipped: int = 0
+    """Orders that are not ours yet (unpaid)."""
+
+
+def map_orders(connector: Connector, raws: list[RawOrder]) -> MappedOrders:
+    """Map a page (or a push's fetched orders). An order repeated with other content at the
+    same modified time cannot be trusted and is quarantined; otherwise its newest wins."""
+    latest: dict[str, CanonicalOrder] = {}
+    result = MappedOrders()
+    for raw in raws:
+        order_id = connector.order_id(raw)
+        try:
+            mapped = connector.to_channel_order(raw)
+        except MalformedPayload as exc:
+            result.bad.append((raw, order_id, exc.message))
+            continue
+        if order_id is not None:
+            result.readable.append(order_id)
+        if mapped is None:
+            result.skipped += 1
+            continue
+        order = mapped.order
+        seen = latest.get(order.channel_order_id)
+        if seen is not None and seen.modified_at == order.modified_at and seen != order:
+            reason = "the page repeats this order with other content at the same time"
+            result.bad.append((raw, order_id, reason))
+            continue
+        if seen is None or order.modified_at > seen.modified_at:
+            latest[order.channel_order_id] = order
+    result.orders = list(latest.values())
+    return result
+
+
 class SyncFailed(DomainError):
     """The sync stopped; the channel's health says why."""
 
@@ -249,10 +290,11 @@ class ChannelSync:
         self._store(batch, watermark=end)
 
     def _add(self, connector: Connector, batch: _Batch, page: list[RawOrder]) -> None:
-        orders, readable, bad = self._map(connector, page)
-        batch.orders += orders
-        batch.readable += readable
-        batch.bad += bad
+        mapped = map_orders(connector, page)
+        self.report.skipped += mapped.skipped
+        batch.orders += mapped.orders
+        batch.readable += mapped.readable
+        batch.bad += mapped.bad
         batch.pages += 1
         batch.received += len(page)
 
@@ -279,36 +321,6 @@ class ChannelSync:
         self.report.quarantined += len(batch.bad)
         if batch.orders:
             self.statistics.grown(self.sessions, result.inserted)
-
-    def _map(
-        self, connector: Connector, page: list[RawOrder]
-    ) -> tuple[list[CanonicalOrder], list[str], list[tuple[RawOrder, str | None, str]]]:
-        """Canonical orders of a page, the ids read (stored or not ours yet), and what could
-        not be read, with why."""
-        orders: dict[str, CanonicalOrder] = {}
-        readable: list[str] = []
-        bad: list[tuple[RawOrder, str | None, str]] = []
-        for raw in page:
-            order_id = connector.order_id(raw)
-            try:
-                mapped = connector.to_channel_order(raw)
-            except MalformedPayload as exc:
-                bad.append((raw, order_id, exc.message))
-                continue
-            if order_id is not None:
-                readable.append(order_id)
-            if mapped is None:
-                self.report.skipped += 1
-                continue
-            order = mapped.order
-            seen = orders.get(order.channel_order_id)
-            if seen is not None and seen.modified_at == order.modified_at and seen != order:
-                reason = "the page repeats this order with other content at the same time"
-                bad.append((raw, order_id, reason))
-                continue
-            if seen is None or order.modified_at > seen.modified_at:
-                orders[order.channel_order_id] = order
-        return list(orders.values()), readable, bad
 
     def _resolve(self, session: Session, order_ids: list[str], now: datetime) -> None:
         """Close the quarantine entries of orders read successfully now."""

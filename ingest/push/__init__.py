@@ -33,7 +33,6 @@ from ingest.channels.base import (
     ChannelError,
     Clock,
     Connector,
-    MalformedPayload,
     utcnow,
 )
 from ingest.push import douyin, xiaohongshu
@@ -47,8 +46,7 @@ from ingest.push.base import (
 )
 from ingest.quarantine import quarantine, resolve
 from ingest.retry import RetryPolicy, Sleep
-from ingest.sync import guarded_connector
-from store.canonical import CanonicalOrder
+from ingest.sync import guarded_connector, map_orders
 from store.channels import get_channel
 from store.errors import DomainError, InvalidInput, NotFound
 from store.upsert import upsert_orders
@@ -195,29 +193,16 @@ def _apply(
     clock: Clock,
 ) -> None:
     """Map and write the fetched orders in one transaction, as the sync writes a page."""
-    orders: list[CanonicalOrder] = []
-    readable: list[str] = []
-    bad: list[tuple[dict[str, Any], str | None, str]] = []
-    for raw in fetched:
-        order_id = connector.order_id(raw)
-        try:
-            mapped = connector.to_channel_order(raw)
-        except MalformedPayload as exc:
-            bad.append((raw, order_id, exc.message))
-            continue
-        readable.extend([order_id] if order_id else [])
-        if mapped is None:
-            outcome.skipped += 1
-        else:
-            orders.append(mapped.order)
+    mapped = map_orders(connector, fetched)
+    outcome.skipped += mapped.skipped
     now = clock()
     with sessions.begin() as session:
-        if orders:
-            result = upsert_orders(session, outcome.channel, orders)
+        if mapped.orders:
+            result = upsert_orders(session, outcome.channel, mapped.orders)
             outcome.inserted, outcome.updated = result.inserted, result.updated
             outcome.stale = result.stale
-        resolve(session, channel_id, readable, now)
-        for raw, order_id, reason in bad:
+        resolve(session, channel_id, mapped.readable, now)
+        for raw, order_id, reason in mapped.bad:
             quarantine(session, channel_id=channel_id, channel_order_id=order_id,
                        payload=raw, reason=reason, at=now)  # fmt: skip
-    outcome.quarantined = len(bad)
+    outcome.quarantined = len(mapped.bad)
