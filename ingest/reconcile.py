@@ -36,7 +36,7 @@ from store.canonical import CanonicalOrder
 from store.channels import get_channel
 from store.errors import DomainError
 from store.models import Channel, MissedOrder, Order
-from store.upsert import upsert_orders
+from store.upsert import stored_versions, upsert_orders
 
 log = structlog.get_logger(__name__)
 
@@ -171,7 +171,7 @@ class _Run:
                 due[mapped.order.channel_order_id] = mapped.order
         now = self.clock()
         with self.sessions.begin() as session:
-            stored = self._stored(session, list(due))
+            stored = stored_versions(session, self.channel_id, list(due))
             missing = [oid for oid in due if oid not in stored]
             behind = [o for o in due if o in stored and due[o].modified_at > stored[o]]
             if missing or behind:
@@ -183,16 +183,6 @@ class _Run:
         self.report.missed += missing
         self.report.refreshed += len(behind)
         self.report.quarantined += len(bad)
-
-    def _stored(self, session: Session, ids: list[str]) -> dict[str, datetime]:
-        if not ids:
-            return {}
-        rows = session.execute(
-            select(Order.channel_order_id, Order.channel_modified_at).where(
-                Order.channel_id == self.channel_id, Order.channel_order_id.in_(ids)
-            )
-        ).all()
-        return {row[0]: row[1] for row in rows}
 
     def _record_missed(self, session: Session, ids: list[str], at: datetime) -> None:
         if not ids:

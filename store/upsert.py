@@ -105,7 +105,7 @@ def upsert_orders(session: Session, channel: str, orders: Sequence[CanonicalOrde
     known: list[CanonicalOrder] = []
     pending = latest
     for _attempt in range(_RACE_RETRIES):
-        stored = _stored_versions(session, channel_row.id, [o.channel_order_id for o in pending])
+        stored = stored_versions(session, channel_row.id, [o.channel_order_id for o in pending])
         # Only newer versions go on to the merge, whose SQL checks again under the row lock.
         known += [
             o
@@ -137,7 +137,7 @@ def _latest_per_order(orders: Iterable[CanonicalOrder]) -> list[CanonicalOrder]:
     return list(latest.values())
 
 
-def _stored_versions(session: Session, channel_id: int, ids: list[str]) -> dict[str, datetime]:
+def stored_versions(session: Session, channel_id: int, ids: list[str]) -> dict[str, datetime]:
     """The channel-modified time of each of ``ids`` the store already holds, in one query with
     one parameter (an array on PostgreSQL, a JSON list on SQLite), however long the list."""
     if not ids:
@@ -336,7 +336,7 @@ class PlannerStatistics:
 
     Without statistics that know the channel (a new store or a new shop, autovacuum off or not
     there yet: it looks once a minute) the planner takes the channel's rows for a handful and
-    answers ``_stored_versions`` by reading every row of the channel, with a generic plan that
+    answers ``stored_versions`` by reading every row of the channel, with a generic plan that
     compares each to every id of the batch, so each batch costs more than the one before and a
     first sync of 100k orders spent most of its time there. PostgreSQL's advice after a bulk
     load is ``ANALYZE``; this runs it once the writer has inserted ``_ANALYZE_AFTER`` rows, and
