@@ -1,8 +1,9 @@
 """Handheld scan throughput over HTTP against the same store work done directly, in one run.
 
-Starts the real app (``orderwatch serve``: uvicorn on loopback) in a subprocess against a
-scratch PostgreSQL database pre-loaded with released orders, then drives scans from a separate
-client process (asyncio, one lean keep-alive HTTP/1.1 connection per handheld):
+Starts the real app (``orderwatch serve``: uvicorn on loopback, its default worker process per
+core) in a subprocess against a scratch PostgreSQL database pre-loaded with released orders,
+then drives scans from a separate client process (asyncio, one lean keep-alive HTTP/1.1
+connection per handheld):
 
 (a) batches of 100 scans from 4 concurrent handhelds;
 (b) single scans from 32 concurrent handhelds (one token each), with p50/p99 latency;
@@ -44,6 +45,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bench.common import bench_url, scratch_database
+from orderwatch.settings import Settings
 from store.canonical import CanonicalItem, CanonicalOrder
 from store.channels import create_channel
 from store.db import session_factory
@@ -413,6 +415,7 @@ def main() -> None:
         direct_s = direct(sessions, direct_work, BATCH_CLIENTS)
         direct_rate = direct_scans / direct_s
         print(f"direct (no HTTP)  {direct_rate:>9,.0f} scans/s  ({direct_scans:,} scans)")
+        print(f"server: orderwatch serve with {Settings().web_workers} worker process(es)")
         with server(database_url) as base:
             checkpoint(engine)
             batch_s, batch_lat = drive(base, secrets[:BATCH_CLIENTS], "batch", http_work)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -34,6 +35,11 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8050, ge=1, le=65535)
     log_format: Literal["console", "json"] = "console"
+    web_workers: int = Field(
+        default_factory=lambda: min(len(os.sched_getaffinity(0)), 8), ge=1, le=64
+    )
+    """Processes ``serve`` runs the console and API in: one per usable CPU core (at most
+    eight) by default, so handheld traffic is not limited to one core."""
 
     @field_validator("timezone")
     @classmethod

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -116,16 +117,25 @@ def create_token(
 def verify_token(session: Session, secret: str) -> ApiToken | None:
     """The live token matching ``secret``, else ``None``; its last use is recorded in the
     caller's transaction when the recorded one is older than ``TOKEN_USE_RESOLUTION``."""
-    record = session.scalar(
+    return verify_tokens(session, [secret]).get(secret)
+
+
+def verify_tokens(session: Session, presented: Collection[str]) -> dict[str, ApiToken]:
+    """``verify_token`` for many secrets in one query: secret → live token, for those that
+    are live."""
+    digests = {_digest(secret): secret for secret in presented}
+    records = session.scalars(
         select(ApiToken).where(
-            ApiToken.token_hash == _digest(secret), ApiToken.revoked_at.is_(None)
+            ApiToken.token_hash.in_(list(digests)), ApiToken.revoked_at.is_(None)
         )
     )
-    if record is not None:
-        now = utcnow()
+    now = utcnow()
+    live = {}
+    for record in records:
         if record.last_used_at is None or now - record.last_used_at >= TOKEN_USE_RESOLUTION:
             record.last_used_at = now
-    return record
+        live[digests[record.token_hash]] = record
+    return live
 
 
 def _digest(secret: str) -> str:

@@ -21,13 +21,13 @@ first answer again.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -78,6 +78,8 @@ class ScanInput:
     weight_kg: Decimal | None = None
     carrier: str | None = None
     waybill: str | None = None
+    device: str | None = None
+    """Who sent it (an API token's name); ``apply_scans``'s ``device`` when not given."""
 
 
 Status = Literal["accepted", "duplicate", "refused"]
@@ -112,6 +114,13 @@ class _Line:
     changed: bool = False
 
 
+class _Move(NamedTuple):
+    source: Stage
+    target: Stage
+    at: datetime
+    device: str
+
+
 @dataclass(slots=True)
 class _Order:
     """An order as this batch sees it, with the moves the batch makes."""
@@ -123,13 +132,18 @@ class _Order:
     warehouse: str | None
     first_picked_at: datetime | None
     lines: list[_Line] = field(default_factory=list)
-    moves: list[tuple[Stage, Stage, datetime]] = field(default_factory=list)
+    moves: list[_Move] = field(default_factory=list)
     first_pick: datetime | None = None
     """Set when this batch records the order's first pick."""
 
 
-def apply_scans(session: Session, scans: Sequence[ScanInput], *, device: str) -> list[ScanResult]:
-    """Apply ``scans`` (answers in the same order) in the caller's transaction."""
+def apply_scans(
+    session: Session, scans: Sequence[ScanInput], *, device: str | None = None
+) -> list[ScanResult]:
+    """Apply ``scans`` (answers in the same order) in the caller's transaction; ``device``
+    names the sender of the scans that do not name their own."""
+    scans = [scan if scan.device else replace(scan, device=device or "unknown") for scan in scans]
+    _plan_for_now(session)
     orders = _lock_orders(session, sorted({scan.order_no for scan in scans}))
     answered = _answered(session, [scan.scan_id for scan in scans])
     results: dict[int, ScanResult] = {}
@@ -146,9 +160,19 @@ def apply_scans(session: Session, scans: Sequence[ScanInput], *, device: str) ->
         answered[scan.scan_id] = (None, None) if refusal is None else _answer_of(refusal)
         kept.append((scan, order, refusal))
         results[index] = _fresh(scan, refusal)
-    _write(session, kept, orders.values(), device)
+    _write(session, kept, orders.values())
     session.expire_all()  # ORM objects the caller holds must re-read what was written here
     return [_with_stage(results[i], orders) for i in range(len(scans))]
+
+
+def _plan_for_now(session: Session) -> None:
+    """Plan this transaction's statements for the tables as they are now. The scans table
+    starts empty and grows by every scan; a generic plan that PostgreSQL cached for a pooled
+    connection while it was small (a sequential scan) would stay in use until the next
+    ANALYZE, and looking up a batch's scan ids then reads the whole table (measured: 6.7 ms
+    per lookup at 24k scans, against 0.1 ms with the unique index)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
 
 
 def _lock_orders(session: Session, order_nos: list[str]) -> dict[str, _Order]:
@@ -285,7 +309,7 @@ def _pick(order: _Order, scan: ScanInput) -> None:
     if order.first_picked_at is None:
         order.first_picked_at = order.first_pick = scan.at
     if all(line.picked == line.quantity for line in order.lines):
-        _move(order, Stage.PICKED, scan.at)
+        _move(order, Stage.PICKED, scan)
 
 
 def _fill(lines: list[_Line], quantity: int) -> None:
@@ -307,7 +331,7 @@ def _pack(order: _Order, scan: ScanInput) -> None:
         )
     if order.stage is not Stage.PICKED:
         raise _Refused("order_already_packed", f"order {order.order_no} is {order.stage} already")
-    _move(order, Stage.PACKED, scan.at)
+    _move(order, Stage.PACKED, scan)
 
 
 def _pickup(order: _Order, scan: ScanInput) -> None:
@@ -318,15 +342,15 @@ def _pickup(order: _Order, scan: ScanInput) -> None:
         )
     if order.stage is not Stage.PACKED:
         raise _Refused("order_already_shipped", f"order {order.order_no} is {order.stage} already")
-    _move(order, Stage.SHIPPED, scan.at)
+    _move(order, Stage.SHIPPED, scan)
 
 
-def _move(order: _Order, target: Stage, at: datetime) -> None:
+def _move(order: _Order, target: Stage, scan: ScanInput) -> None:
     try:  # the stage table stays the one authority on what may move
         check_move(Move(order.order_no, order.stage, target, Source.HANDHELD))
     except TransitionRefused as refused:
         raise _Refused("transition_refused", refused.message) from None
-    order.moves.append((order.stage, target, at))
+    order.moves.append(_Move(order.stage, target, scan.at, str(scan.device)))
     order.stage = target
 
 
@@ -337,25 +361,24 @@ def _write(
     session: Session,
     kept: list[tuple[ScanInput, _Order | None, _Refused | None]],
     orders: Collection[_Order],
-    device: str,
 ) -> None:
     if not kept:
         return
-    _insert_scans(session, kept, device)
+    _insert_scans(session, kept)
     moved = [order for order in orders if order.moves or order.first_pick]
     _update_lines(session, orders)
     _update_orders(session, moved)
-    _insert_events(session, moved, device)
-    _insert_exceptions(session, kept, device)
-    shipped = [o.id for o in moved if any(to is Stage.SHIPPED for _f, to, _a in o.moves)]
+    _insert_events(session, moved)
+    _insert_exceptions(session, kept)
+    shipped = [o.id for o in moved if any(m.target is Stage.SHIPPED for m in o.moves)]
     free_reservations(session, shipped, consume=True)
     for order in moved:
-        at = order.moves[-1][2] if order.moves else order.first_pick
+        at = order.moves[-1].at if order.moves else order.first_pick
         record_change(session, order.order_no, order.stage.value, at or utcnow())
 
 
 def _insert_scans(
-    session: Session, kept: list[tuple[ScanInput, _Order | None, _Refused | None]], device: str
+    session: Session, kept: list[tuple[ScanInput, _Order | None, _Refused | None]]
 ) -> None:
     rows = [
         {
@@ -369,7 +392,7 @@ def _insert_scans(
             "carrier": scan.carrier,
             "waybill": scan.waybill,
             "at": scan.at,
-            "device": device,
+            "device": scan.device,
             "refused_code": refusal.code if refusal else None,
             "refused_message": refusal.message if refusal else None,
         }
@@ -433,11 +456,11 @@ def _update_orders(session: Session, moved: list[_Order]) -> None:
     statement = update(_ORDERS).where(_ORDERS.c.id == bindparam("p_id")).values(values)
     rows = []
     for order in moved:
-        entered = {to.value: at for _from, to, at in order.moves}
+        entered = {move.target.value: move.at for move in order.moves}
         row = {
             "p_id": order.id,
             "p_stage": order.stage.value,
-            "p_entered": order.moves[-1][2] if order.moves else None,
+            "p_entered": order.moves[-1].at if order.moves else None,
             "p_moves": max(len(order.moves), 1),
             "p_first_picked_at": order.first_pick,
         }
@@ -446,25 +469,25 @@ def _update_orders(session: Session, moved: list[_Order]) -> None:
     session.execute(statement, rows)
 
 
-def _insert_events(session: Session, moved: list[_Order], device: str) -> None:
+def _insert_events(session: Session, moved: list[_Order]) -> None:
     rows = [
         {
             "order_id": order.id,
-            "from_stage": current.value,
-            "to_stage": target.value,
-            "at": at,
+            "from_stage": move.source.value,
+            "to_stage": move.target.value,
+            "at": move.at,
             "source": Source.HANDHELD.value,
-            "actor": device,
+            "actor": move.device,
         }
         for order in moved
-        for current, target, at in order.moves
+        for move in order.moves
     ]
     if rows:
         session.execute(insert(_EVENTS), rows)
 
 
 def _insert_exceptions(
-    session: Session, kept: list[tuple[ScanInput, _Order | None, _Refused | None]], device: str
+    session: Session, kept: list[tuple[ScanInput, _Order | None, _Refused | None]]
 ) -> None:
     """Every refused scan is a warehouse exception the board counts (once: a repeated scan
     id is answered from the scans table and recorded nowhere)."""
@@ -475,7 +498,7 @@ def _insert_exceptions(
             "code": refusal.code,
             "message": refusal.message,
             "scan_id": scan.scan_id,
-            "device": device,
+            "device": scan.device,
             "warehouse": order.warehouse if order else None,
             "at": scan.at,
         }

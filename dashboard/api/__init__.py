@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dashboard.api import problems
 from dashboard.api.routers import ROUTERS
+from dashboard.api.scan_desk import ScanDesk
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 """The product's default business time zone (``ORDERWATCH_TIMEZONE``)."""
@@ -25,6 +26,7 @@ def create_api(sessions: sessionmaker[Session], *, zone: ZoneInfo = SHANGHAI) ->
     )
     api.state.sessions = sessions
     api.state.zone = zone
+    api.state.scan_desk = ScanDesk(sessions)
     problems.install(api)
     for router in ROUTERS:
         api.include_router(router)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
+from store.models import ApiToken
 from store.people import verify_token
 
 _bearer = HTTPBearer(auto_error=False, description="An API token: `Authorization: Bearer owt_…`")
@@ -87,6 +88,10 @@ Store = Annotated[Session, Depends(db_session, scope="function")]
 got an answer can rely on it being stored."""
 
 
+Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+"""The request's ``Authorization: Bearer`` credentials, not yet checked."""
+
+
 def require_scope(scope: str) -> Callable[..., Coroutine[None, None, Caller]]:
     """Dependency: the request carries a live token that has ``scope``.
 
@@ -94,34 +99,36 @@ def require_scope(scope: str) -> Callable[..., Coroutine[None, None, Caller]]:
     endpoint gets), so a request costs one connection and one commit.
     """
 
-    async def check(
-        session: Store,
-        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    ) -> Caller:
-        if credentials is None:
-            raise ApiRefusal(
-                401,
-                "missing_token",
-                "this endpoint needs an API token: Authorization: Bearer <token>",
-                {"WWW-Authenticate": "Bearer"},
-            )
-        caller = await run_in_threadpool(_caller, session, credentials.credentials)
-        if caller is None:
-            raise ApiRefusal(
-                401,
-                "invalid_token",
-                "the API token is unknown or revoked",
-                {"WWW-Authenticate": 'Bearer error="invalid_token"'},
-            )
-        if scope not in caller.scopes:
-            raise ApiRefusal(
-                403, "missing_scope", f"token {caller.name!r} lacks the scope {scope!r}"
-            )
-        return caller
+    async def check(session: Store, credentials: Bearer) -> Caller:
+        secret = presented_secret(credentials)
+        token = await run_in_threadpool(verify_token, session, secret)
+        return caller_of(token, scope)
 
     return check
 
 
-def _caller(session: Session, secret: str) -> Caller | None:
-    token = verify_token(session, secret)
-    return None if token is None else Caller(token.name, frozenset(token.scopes))
+def presented_secret(credentials: HTTPAuthorizationCredentials | None) -> str:
+    """The token a request presents; a 401 refusal when it presents none."""
+    if credentials is None:
+        raise ApiRefusal(
+            401,
+            "missing_token",
+            "this endpoint needs an API token: Authorization: Bearer <token>",
+            {"WWW-Authenticate": "Bearer"},
+        )
+    return credentials.credentials
+
+
+def caller_of(token: ApiToken | None, scope: str) -> Caller:
+    """The caller a verified token (``None``: unknown or revoked) stands for, when it may use
+    ``scope``; the 401/403 refusal otherwise."""
+    if token is None:
+        raise ApiRefusal(
+            401,
+            "invalid_token",
+            "the API token is unknown or revoked",
+            {"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        )
+    if scope not in token.scopes:
+        raise ApiRefusal(403, "missing_scope", f"token {token.name!r} lacks the scope {scope!r}")
+    return Caller(token.name, frozenset(token.scopes))

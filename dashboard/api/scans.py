@@ -6,17 +6,16 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import APIRouter, Body, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
-from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
-from dashboard.api.deps import Caller, Store, require_scope
+from dashboard.api.deps import Bearer, presented_secret
 from dashboard.api.problems import documented, problem_response
+from dashboard.api.scan_desk import ScanDesk
 from dashboard.api.warehouse_models import Code, OrderNo, Quantity, ScanId, ScanTime, SkuCode
 from store.models import utcnow
-from store.scans import MAX_BATCH, REFUSALS, ScanInput, ScanKind, ScanResult, apply_scans
+from store.scans import MAX_BATCH, REFUSALS, ScanInput, ScanKind, ScanResult
 
 router = APIRouter(prefix="/v1/scans", tags=["warehouse"])
 
@@ -105,20 +104,19 @@ _STATUS = {"unknown_order": 404, "sku_not_on_order": 422, "quantity_over_ordered
         "A single scan answers 200 with its outcome, or a problem (404/409/422) naming the "
         "refusal `code`. A batch always answers 200 with one outcome per scan: refused scans "
         "change nothing, the rest of the batch is applied. Every refusal is kept as a "
-        "warehouse exception."
+        "warehouse exception. Needs the `scans` scope."
     ),
     response_model=ScanOutcome | BatchOutcome,
     responses=documented(400, 404, 409),
 )
 async def post_scans(
-    body: ScanBody,
-    caller: Annotated[Caller, Depends(require_scope("scans"))],
-    session: Store,
+    body: ScanBody, credentials: Bearer, request: Request
 ) -> ScanOutcome | BatchOutcome | JSONResponse:
+    secret = presented_secret(credentials)
     scans = body.scans if isinstance(body, ScanBatch) else [body]
     now = utcnow()
-    inputs = [_input(s, now) for s in scans]
-    applied = await run_in_threadpool(_apply, session, inputs, caller.name)
+    desk: ScanDesk = request.app.state.scan_desk
+    applied = await desk.submit(secret, [_input(s, now) for s in scans])
     results = [_outcome(result) for result in applied]
     if isinstance(body, ScanBatch):
         return _batch(results)
@@ -127,15 +125,6 @@ async def post_scans(
         code = str(result.code)
         return problem_response(_STATUS.get(code, 409), code, str(result.message))
     return result
-
-
-def _apply(session: Session, scans: list[ScanInput], device: str) -> list[ScanResult]:
-    """The store work and its commit in one worker thread: a single scan is a small
-    transaction, and a second trip to the thread pool for the commit would cost about as much
-    as the scan itself (``db_session`` then finds nothing left to commit)."""
-    applied = apply_scans(session, scans, device=device)
-    session.commit()
-    return applied
 
 
 def _input(scan: PickScan | PackScan | PickupScan, now: datetime) -> ScanInput:
