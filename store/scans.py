@@ -175,52 +175,51 @@ def _plan_for_now(session: Session) -> None:
         session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
 
 
+_LOCK_ORDERS = (
+    select(
+        Order.id,
+        Order.order_no,
+        Order.stage,
+        Order.hold_category,
+        Order.warehouse,
+        Order.first_picked_at,
+        OrderItem.line_no,
+        OrderItem.sku,
+        OrderItem.quantity,
+        OrderItem.picked_quantity,
+    )
+    .outerjoin(OrderItem, OrderItem.order_id == Order.id)
+    .where(Order.order_no.in_(bindparam("order_nos", expanding=True)))
+    .order_by(Order.id, OrderItem.line_no)
+    .with_for_update(of=Order)
+)
+"""A batch's orders with their lines, the orders locked in id order (so concurrent batches
+never deadlock); built once, as every scan request runs it."""
+
+
 def _lock_orders(session: Session, order_nos: list[str]) -> dict[str, _Order]:
-    rows = session.execute(
-        select(
-            Order.id,
-            Order.order_no,
-            Order.stage,
-            Order.hold_category,
-            Order.warehouse,
-            Order.first_picked_at,
-        )
-        .where(Order.order_no.in_(order_nos))
-        .order_by(Order.id)
-        .with_for_update()
-    ).all()
-    orders = {
-        row.order_no: _Order(
-            row.id, row.order_no, Stage(row.stage), row.hold_category, row.warehouse,
-            row.first_picked_at,
-        )
-        for row in rows
-    }  # fmt: skip
-    by_id = {order.id: order for order in orders.values()}
-    lines = session.execute(
-        select(
-            OrderItem.order_id,
-            OrderItem.line_no,
-            OrderItem.sku,
-            OrderItem.quantity,
-            OrderItem.picked_quantity,
-        )
-        .where(OrderItem.order_id.in_(list(by_id)))
-        .order_by(OrderItem.order_id, OrderItem.line_no)
-    ).all()
-    for order_id, line_no, sku, quantity, picked in lines:
-        by_id[order_id].lines.append(_Line(line_no, sku, quantity, picked))
+    orders: dict[str, _Order] = {}
+    for row in session.execute(_LOCK_ORDERS, {"order_nos": order_nos}):
+        order = orders.get(row.order_no)
+        if order is None:
+            order = orders[row.order_no] = _Order(
+                row.id, row.order_no, Stage(row.stage), row.hold_category, row.warehouse,
+                row.first_picked_at,
+            )  # fmt: skip
+        if row.line_no is not None:
+            order.lines.append(_Line(row.line_no, row.sku, row.quantity, row.picked_quantity))
     return orders
+
+
+_ANSWERED = select(Scan.scan_id, Scan.refused_code, Scan.refused_message).where(
+    Scan.scan_id.in_(bindparam("scan_ids", expanding=True))
+)
 
 
 def _answered(session: Session, scan_ids: list[str]) -> dict[str, tuple[str | None, str | None]]:
     """Scan ids received before (read after the orders are locked, so a concurrent request
     with the same scan of the same order has committed by now): id → (refusal code, message)."""
-    rows = session.execute(
-        select(Scan.scan_id, Scan.refused_code, Scan.refused_message).where(
-            Scan.scan_id.in_(scan_ids)
-        )
-    ).all()
+    rows = session.execute(_ANSWERED, {"scan_ids": scan_ids}).all()
     return {row.scan_id: (row.refused_code, row.refused_message) for row in rows}
 
 

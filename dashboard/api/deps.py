@@ -107,6 +107,12 @@ def require_scope(scope: str) -> Callable[..., Coroutine[None, None, Caller]]:
     return check
 
 
+async def bearer_secret(credentials: Bearer) -> str:
+    """Dependency: the token the request presents, not yet verified (401 when there is none,
+    before the body is even read)."""
+    return presented_secret(credentials)
+
+
 def presented_secret(credentials: HTTPAuthorizationCredentials | None) -> str:
     """The token a request presents; a 401 refusal when it presents none."""
     if credentials is None:

@@ -6,11 +6,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Body, Depends, Request
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 
-from dashboard.api.deps import Bearer, presented_secret
+from dashboard.api.deps import bearer_secret
 from dashboard.api.problems import documented, problem_response
 from dashboard.api.scan_desk import ScanDesk
 from dashboard.api.warehouse_models import Code, OrderNo, Quantity, ScanId, ScanTime, SkuCode
@@ -104,27 +104,33 @@ _STATUS = {"unknown_order": 404, "sku_not_on_order": 422, "quantity_over_ordered
         "A single scan answers 200 with its outcome, or a problem (404/409/422) naming the "
         "refusal `code`. A batch always answers 200 with one outcome per scan: refused scans "
         "change nothing, the rest of the batch is applied. Every refusal is kept as a "
-        "warehouse exception. Needs the `scans` scope."
+        "warehouse exception. Needs the `scans` scope; the token is verified together with "
+        "the scans, so a malformed body is answered 422 before an unknown token is noticed."
     ),
     response_model=ScanOutcome | BatchOutcome,
     responses=documented(400, 404, 409),
 )
 async def post_scans(
-    body: ScanBody, credentials: Bearer, request: Request
-) -> ScanOutcome | BatchOutcome | JSONResponse:
-    secret = presented_secret(credentials)
+    body: ScanBody, secret: Annotated[str, Depends(bearer_secret)], request: Request
+) -> Response:
     scans = body.scans if isinstance(body, ScanBatch) else [body]
     now = utcnow()
     desk: ScanDesk = request.app.state.scan_desk
     applied = await desk.submit(secret, [_input(s, now) for s in scans])
     results = [_outcome(result) for result in applied]
     if isinstance(body, ScanBatch):
-        return _batch(results)
+        return _json(_batch(results))
     result = results[0]
     if result.status == "refused":
         code = str(result.code)
         return problem_response(_STATUS.get(code, 409), code, str(result.message))
-    return result
+    return _json(result)
+
+
+def _json(outcome: ScanOutcome | BatchOutcome) -> Response:
+    """The outcome serialized as it is: returned as a model, FastAPI would validate it once
+    more against the ``ScanOutcome | BatchOutcome`` union first, on every handheld scan."""
+    return Response(outcome.model_dump_json(), media_type="application/json")
 
 
 def _input(scan: PickScan | PackScan | PickupScan, now: datetime) -> ScanInput:

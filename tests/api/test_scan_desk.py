@@ -100,9 +100,9 @@ def test_requests_arriving_during_a_transaction_share_the_next(sqlite_engine: En
     answers = asyncio.run(scan_all())
 
     assert [result.status for (result,) in answers] == ["accepted"] * 20
-    # Two lanes took the first requests; the other 18 queued behind them and shared at most
-    # two transactions.
-    assert len(commits) <= 4
+    # Whatever queued while the store was busy went in one transaction (two, if the lane
+    # took the first request alone before the others arrived).
+    assert len(commits) <= 2
 
 
 @pytest.mark.parametrize("engine", ["postgres"], indirect=True)
