@@ -16,6 +16,7 @@ from rules.facts import gather_facts
 from rules.review import review_paid_orders
 from rules.risk import RiskEvaluator
 from store.models import Channel, Order, RiskDecision, Rule, Sku
+from store.orders import find_order
 from store.upsert import upsert_orders
 from tests.factories import T0, canonical
 from tests.rules.article import BNPL, TMALL, XHS, seed_article
@@ -36,8 +37,11 @@ def test_whitelist_dry_run_releases_17_except_those_over_300(
         report = dry_run(session, proposed, days=7, now=NOW)
         after = session.scalar(select(func.count()).select_from(Rule))
         decisions = session.scalar(select(func.count()).select_from(RiskDecision))
+        # The released are X000…X013 (below 300); examples are the group's first and last.
+        examples = [find_order(session, XHS, f"X{n:03d}").order_no for n in (0, 13)]
     xhs = next(c for c in report.channels if c.channel == XHS)
     assert (xhs.orders, xhs.held_now, xhs.held_proposed, xhs.released) == (17, 17, 3, 14)
+    assert xhs.examples_released == examples
     assert report.total("newly_held") == 0
     assert report.rule_changes == ["risk_whitelist xhs-bnpl: added as v1"]
     [shift] = report.shifts
@@ -46,6 +50,7 @@ def test_whitelist_dry_run_releases_17_except_those_over_300(
         "whitelist xhs-bnpl v1",
         14,
     )
+    assert list(shift.examples) == examples
     assert (before, after, decisions) == (after, before, 17)  # nothing written
 
 
