@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 from store.events import ChangeFeed, feed_info
 
@@ -39,6 +40,15 @@ def _sqlite_begin_immediate(connection: Any) -> None:
     # Take the write lock at BEGIN so that read-then-write transactions in two processes
     # queue up instead of failing with "database is locked" half way through.
     connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def pool_capacity(engine: Engine) -> int | None:
+    """How many connections ``engine`` lends at once (``None``: no limit)."""
+    pool = engine.pool
+    if not isinstance(pool, QueuePool):
+        return None  # NullPool, StaticPool, SingletonThreadPool: nothing to wait for
+    overflow: int = pool._max_overflow  # no public accessor; -1 means unlimited
+    return None if overflow < 0 else pool.size() + overflow
 
 
 def session_factory(engine: Engine, feed: ChangeFeed | None = None) -> sessionmaker[Session]:

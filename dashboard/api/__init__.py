@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
 from dashboard.api import problems
+from dashboard.api.deps import store_gate
 from dashboard.api.routers import ROUTERS
 from dashboard.api.scan_desk import ScanDesk
 
@@ -27,6 +28,7 @@ def create_api(sessions: sessionmaker[Session], *, zone: ZoneInfo = SHANGHAI) ->
     api.state.sessions = sessions
     api.state.zone = zone
     api.state.scan_desk = ScanDesk(sessions)
+    api.state.store_gate = store_gate(sessions)
     problems.install(api)
     for router in ROUTERS:
         api.include_router(router)

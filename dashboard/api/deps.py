@@ -3,6 +3,8 @@ scopes."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Annotated
@@ -10,10 +12,12 @@ from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
+from store.db import pool_capacity
 from store.models import ApiToken
 from store.people import verify_token
 
@@ -55,17 +59,33 @@ async def business_zone(request: Request) -> ZoneInfo:
 
 
 async def db_session(
-    sessions: Annotated[sessionmaker[Session], Depends(store_sessions)],
+    request: Request, sessions: Annotated[sessionmaker[Session], Depends(store_sessions)]
 ) -> AsyncIterator[Session]:
     """One transaction per request: committed when the endpoint returns, rolled back if it
-    raises. The session connects on its first statement, so opening it needs no thread."""
-    session = sessions()
-    try:
-        yield session
-    except BaseException:
-        await _finish(session, commit=False)
-        raise
-    await _finish(session, commit=True)
+    raises. The session connects on its first statement, so opening it needs no thread.
+
+    A request keeps its pooled connection between its trips to the thread pool (token,
+    endpoint, commit). Were more requests holding one than the pool has connections, every
+    worker thread could end up waiting for a connection held by requests that wait for a
+    thread; the store gate admits only as many requests as there are connections, and the
+    others wait on the event loop, not in a thread.
+    """
+    gate: asyncio.Semaphore | None = request.app.state.store_gate
+    async with gate or contextlib.nullcontext():
+        session = sessions()
+        try:
+            yield session
+        except BaseException:
+            await _finish(session, commit=False)
+            raise
+        await _finish(session, commit=True)
+
+
+def store_gate(sessions: sessionmaker[Session]) -> asyncio.Semaphore | None:
+    """The gate ``db_session`` passes: one place per connection the store's pool lends."""
+    bind = sessions.kw.get("bind")
+    capacity = pool_capacity(bind) if isinstance(bind, Engine) else None
+    return None if capacity is None else asyncio.Semaphore(capacity)
 
 
 async def _finish(session: Session, *, commit: bool) -> None:
