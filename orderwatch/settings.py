@@ -18,6 +18,14 @@ def default_database_url() -> str:
     return f"sqlite:///{Path.cwd() / 'orderwatch.db'}"
 
 
+def usable_cores() -> int:
+    """The CPU cores this process may run on (its affinity where the system has one: a
+    container limited to some cores sees those)."""
+    if hasattr(os, "sched_getaffinity"):  # Linux; macOS and Windows have only cpu_count
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 class Settings(BaseSettings):
     """Everything a process needs to know about its environment."""
 
@@ -35,9 +43,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8050, ge=1, le=65535)
     log_format: Literal["console", "json"] = "console"
-    web_workers: int = Field(
-        default_factory=lambda: min(len(os.sched_getaffinity(0)), 8), ge=1, le=64
-    )
+    web_workers: int = Field(default_factory=lambda: min(usable_cores(), 8), ge=1, le=64)
     """Processes ``serve`` runs the console and API in: one per usable CPU core (at most
     eight) by default, so handheld traffic is not limited to one core."""
 
