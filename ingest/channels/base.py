@@ -193,6 +193,8 @@ class Connector(ABC):
     """One platform's open API. Subclasses set the class attributes and the methods below."""
 
     platform: ClassVar[str]
+    order_id_keys: ClassVar[tuple[str, ...]]
+    """The fields holding the platform's order id in an order payload, first found wins."""
     default_base_url: ClassVar[str]
     max_window: ClassVar[timedelta]
     """Longest modified-time window the incremental list accepts."""
@@ -229,9 +231,16 @@ class Connector(ABC):
     def fetch_order(self, channel_order_id: str) -> RawOrder:
         """One order by the platform's id."""
 
-    @abstractmethod
     def order_id(self, raw: RawOrder) -> str | None:
         """The platform's order id in ``raw``, if it can be read at all."""
+        try:
+            return self.channel_order_id(raw)
+        except MalformedPayload:
+            return None
+
+    def channel_order_id(self, raw: RawOrder) -> str:
+        """The platform's order id in ``raw``; raises ``MalformedPayload`` without one."""
+        return text_id(raw, *self.order_id_keys)
 
     @abstractmethod
     def to_channel_order(self, raw: RawOrder) -> ChannelOrder | None:
@@ -358,6 +367,15 @@ def need(raw: Mapping[str, Any], key: str) -> Any:
     value = raw.get(key)
     if value is None or value == "":
         raise MalformedPayload(f"{key}: is required")
+    return value
+
+
+def records(raw: Mapping[str, Any], key: str, where: str | None = None) -> list[dict[str, Any]]:
+    """The non-empty list of objects at ``key`` (an order's lines); ``where`` names it in the
+    error when it sits deeper than ``key``."""
+    value = raw.get(key)
+    if not isinstance(value, list) or not value or not all(isinstance(x, dict) for x in value):
+        raise MalformedPayload(f"{where or key}: is required")
     return value
 
 

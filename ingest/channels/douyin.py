@@ -68,6 +68,7 @@ from ingest.channels.base import (
     optional,
     parse_canonical,
     read_backwards,
+    records,
     text_id,
     unix_seconds,
 )
@@ -178,6 +179,7 @@ def error_from(body: Mapping[str, Any], channel: str) -> ChannelError:
 
 class DouyinConnector(Connector):
     platform = "douyin"
+    order_id_keys = ("order_id",)
     default_base_url = "https://openapi-fxg.jinritemai.com"
     max_window = timedelta(hours=1)
     clock_lag = timedelta(minutes=3)
@@ -268,24 +270,16 @@ class DouyinConnector(Connector):
             raise MalformedPayload(f"{self.config.name}: order {channel_order_id} has no body")
         return detail
 
-    def order_id(self, raw: RawOrder) -> str | None:
-        try:
-            return text_id(raw, "order_id")
-        except MalformedPayload:
-            return None
-
     def to_channel_order(self, raw: RawOrder) -> ChannelOrder | None:
         paid_at = optional(raw, "pay_time", unix_seconds)
         stage = stage_of(str(need(raw, "order_status")), paid_at is not None)
         if stage is None:
             return None
-        lines = raw.get("sku_order_list")
-        if not isinstance(lines, list) or not lines or not all(isinstance(x, dict) for x in lines):
-            raise MalformedPayload("sku_order_list: is required")
+        lines = records(raw, "sku_order_list")
         pay_type = str(raw.get("pay_type", ""))
         order = parse_canonical(
             {
-                "channel_order_id": text_id(raw, "order_id"),
+                "channel_order_id": self.channel_order_id(raw),
                 "stage": stage,
                 "amount": fen(need(raw, "pay_amount"), "pay_amount"),
                 "created_at": unix_seconds(need(raw, "create_time"), "create_time"),

@@ -72,6 +72,7 @@ from ingest.channels.base import (
     optional,
     parse_canonical,
     read_backwards,
+    records,
     sorted_concat,
     text_id,
     yuan,
@@ -142,6 +143,7 @@ def error_from(envelope: Mapping[str, Any], channel: str) -> ChannelError:
 
 class JdConnector(Connector):
     platform = "jd"
+    order_id_keys = ("orderId",)
     default_base_url = "https://api.jd.com/routerjson"
     # JD accepts a month; a day keeps each window's paging (and a re-read after a failure) short.
     max_window = timedelta(days=1)
@@ -229,25 +231,17 @@ class JdConnector(Connector):
             raise MalformedPayload(f"{self.config.name}: order {channel_order_id} has no body")
         return info
 
-    def order_id(self, raw: RawOrder) -> str | None:
-        try:
-            return text_id(raw, "orderId")
-        except MalformedPayload:
-            return None
-
     def to_channel_order(self, raw: RawOrder) -> ChannelOrder | None:
         state = str(need(raw, "orderState"))
         stage = map_status(ORDER_STATE, state, "orderState")
-        items = raw.get("itemInfoList")
-        if not isinstance(items, list) or not items or not all(isinstance(i, dict) for i in items):
-            raise MalformedPayload("itemInfoList: is required")
+        items = records(raw, "itemInfoList")
         found = raw.get("consigneeInfo")
         consignee: dict[str, Any] = found if isinstance(found, dict) else {}
         pay_type = str(raw.get("payType") or "")
         paid_at = optional(raw, "paymentConfirmTime", gmt8)
         order = parse_canonical(
             {
-                "channel_order_id": text_id(raw, "orderId"),
+                "channel_order_id": self.channel_order_id(raw),
                 "stage": stage,
                 "amount": yuan(need(raw, "orderPayment"), "orderPayment"),
                 "created_at": gmt8(need(raw, "orderStartTime"), "orderStartTime"),

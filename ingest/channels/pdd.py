@@ -51,6 +51,7 @@ from ingest.channels.base import (
     optional,
     parse_canonical,
     read_backwards,
+    records,
     sorted_concat,
     text_id,
     yuan,
@@ -124,6 +125,7 @@ def error_from(envelope: Mapping[str, Any], channel: str) -> ChannelError:
 
 class PddConnector(Connector):
     platform = "pdd"
+    order_id_keys = ("order_sn",)
     default_base_url = "https://gw-api.pinduoduo.com/api/router"
     max_window = timedelta(minutes=30)
     clock_lag = timedelta(minutes=3)
@@ -205,12 +207,6 @@ class PddConnector(Connector):
             raise MalformedPayload(f"{self.config.name}: order {channel_order_id} has no body")
         return info
 
-    def order_id(self, raw: RawOrder) -> str | None:
-        try:
-            return text_id(raw, "order_sn")
-        except MalformedPayload:
-            return None
-
     def to_channel_order(self, raw: RawOrder) -> ChannelOrder | None:
         refund = str(need(raw, "refund_status"))
         stage = stage_of(
@@ -218,13 +214,11 @@ class PddConnector(Connector):
         )
         if stage is None:
             return None
-        items = raw.get("item_list")
-        if not isinstance(items, list) or not items or not all(isinstance(i, dict) for i in items):
-            raise MalformedPayload("item_list: is required")
+        items = records(raw, "item_list")
         pay_type = str(raw.get("pay_type") or "")
         order = parse_canonical(
             {
-                "channel_order_id": text_id(raw, "order_sn"),
+                "channel_order_id": self.channel_order_id(raw),
                 "stage": stage,
                 "amount": yuan(need(raw, "pay_amount"), "pay_amount"),
                 "created_at": gmt8(need(raw, "created_time"), "created_time"),

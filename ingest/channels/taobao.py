@@ -51,6 +51,7 @@ from ingest.channels.base import (
     optional,
     parse_canonical,
     read_backwards,
+    records,
     sorted_concat,
     text_id,
     yuan,
@@ -135,6 +136,7 @@ class TaobaoConnector(Connector):
     """``taobao`` and ``tmall`` channels."""
 
     platform = "taobao"
+    order_id_keys = ("tid_str", "tid")
     default_base_url = "https://eco.taobao.com/router/rest"
     max_window = timedelta(days=1)
     clock_lag = timedelta(minutes=3)
@@ -205,12 +207,6 @@ class TaobaoConnector(Connector):
             raise MalformedPayload(f"{self.config.name}: trade {channel_order_id} has no body")
         return trade
 
-    def order_id(self, raw: RawOrder) -> str | None:
-        try:
-            return text_id(raw, "tid_str", "tid")
-        except MalformedPayload:
-            return None
-
     def to_channel_order(self, raw: RawOrder) -> ChannelOrder | None:
         stage = map_status(TRADE_STATUS, need(raw, "status"), "status")
         if stage is None:
@@ -218,7 +214,7 @@ class TaobaoConnector(Connector):
         lines = _sub_orders(raw)
         order = parse_canonical(
             {
-                "channel_order_id": text_id(raw, "tid_str", "tid"),
+                "channel_order_id": self.channel_order_id(raw),
                 "stage": stage,
                 "amount": yuan(need(raw, "payment"), "payment"),
                 "created_at": gmt8(need(raw, "created"), "created"),
@@ -279,11 +275,8 @@ def _trade_list(inner: Mapping[str, Any]) -> list[RawOrder]:
 
 
 def _sub_orders(raw: RawOrder) -> list[dict[str, Any]]:
-    orders = raw.get("orders") or {}
-    lines = orders.get("order") if isinstance(orders, dict) else None
-    if not isinstance(lines, list) or not lines or not all(isinstance(x, dict) for x in lines):
-        raise MalformedPayload("orders.order: is required")
-    return lines
+    orders = raw.get("orders")
+    return records(orders if isinstance(orders, dict) else {}, "order", "orders.order")
 
 
 def _item(line: Mapping[str, Any], n: int) -> dict[str, Any]:

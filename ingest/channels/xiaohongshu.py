@@ -71,6 +71,7 @@ from ingest.channels.base import (
     optional,
     parse_canonical,
     read_backwards,
+    records,
     text_id,
     unix_seconds,
 )
@@ -150,6 +151,7 @@ def millis(value: Any, key: str) -> datetime:
 
 class XiaohongshuConnector(Connector):
     platform = "xiaohongshu"
+    order_id_keys = ("orderId",)
     default_base_url = "https://ark.xiaohongshu.com/ark/open_api/v3/common_controller"
     max_window = timedelta(minutes=30)
     clock_lag = timedelta(minutes=3)
@@ -243,24 +245,16 @@ class XiaohongshuConnector(Connector):
             raise MalformedPayload(f"{self.config.name}: order {channel_order_id} has no body")
         return data
 
-    def order_id(self, raw: RawOrder) -> str | None:
-        try:
-            return text_id(raw, "orderId")
-        except MalformedPayload:
-            return None
-
     def to_channel_order(self, raw: RawOrder) -> ChannelOrder | None:
         paid_at = optional(raw, "paidTime", millis)
         stage = stage_of(str(need(raw, "orderStatus")), paid_at is not None)
         if stage is None:
             return None
-        lines = raw.get("skuList")
-        if not isinstance(lines, list) or not lines or not all(isinstance(x, dict) for x in lines):
-            raise MalformedPayload("skuList: is required")
+        lines = records(raw, "skuList")
         payment = str(raw.get("paymentType", ""))
         order = parse_canonical(
             {
-                "channel_order_id": text_id(raw, "orderId"),
+                "channel_order_id": self.channel_order_id(raw),
                 "stage": stage,
                 "amount": fen(need(raw, "totalPayAmount"), "totalPayAmount"),
                 "created_at": millis(need(raw, "createdTime"), "createdTime"),
