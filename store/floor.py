@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from pydantic import ConfigDict
+from pydantic.dataclasses import dataclass as pydantic_dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -83,9 +84,10 @@ def release_hold(session: Session, *, order_no: str, actor: str, source: Source)
     )
 
 
-@dataclass(frozen=True, slots=True)
+@pydantic_dataclass(frozen=True, slots=True, config=ConfigDict(use_attribute_docstrings=True))
 class FloorTimes:
-    """The times the board follows for one order, with what the scans recorded."""
+    """The times the board follows for one order, with what the scans recorded (also the
+    REST API's answer, field descriptions included)."""
 
     order_no: str
     stage: str

@@ -4,7 +4,6 @@ a held order, and the stage times the board follows."""
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends
@@ -13,7 +12,7 @@ from pydantic import BaseModel, ConfigDict
 from dashboard.api.deps import Caller, Store, require_scope
 from dashboard.api.problems import documented
 from dashboard.api.warehouse_models import Note, OrderNoPath, ScanId, ScanTime
-from store.floor import floor_times, release_hold, report_exception
+from store.floor import FloorTimes, floor_times, release_hold, report_exception
 from store.models import Order
 from store.stages import Source
 
@@ -49,26 +48,6 @@ class OrderStageOut(BaseModel):
             stage_entered_at=order.stage_entered_at,
             version=order.version,
         )
-
-
-class FloorTimesOut(BaseModel):
-    order_no: str
-    stage: str
-    warehouse: str | None
-    assignee: str | None
-    awaiting_pick_at: datetime | None
-    """Entered 待拣货 (released to the warehouse)."""
-    first_picked_at: datetime | None
-    """First item pick scan."""
-    picked_at: datetime | None
-    """Last line picked."""
-    packed_at: datetime | None
-    """Last item packed."""
-    shipped_at: datetime | None
-    """Carrier pickup."""
-    weight_kg: Decimal | None
-    carrier: str | None
-    waybill: str | None
 
 
 @router.post(
@@ -117,5 +96,5 @@ def get_timestamps(
     order_no: OrderNoPath,
     _caller: Annotated[Caller, Depends(require_scope("orders:read"))],
     session: Store,
-) -> FloorTimesOut:
-    return FloorTimesOut.model_validate(floor_times(session, order_no), from_attributes=True)
+) -> FloorTimes:
+    return floor_times(session, order_no)
