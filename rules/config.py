@@ -230,17 +230,7 @@ def _apply_channel(session: Session, wanted: ChannelConfig, author: str) -> list
             entity_id=wanted.name, after=wanted.model_dump(),
         )  # fmt: skip
         return [f"channel {wanted.name}: created"]
-    before = {key: getattr(channel, key) for key in fields}
-    if before == fields:
-        return []
-    for key, value in fields.items():
-        setattr(channel, key, value)
-    write_audit(
-        session, actor=author, action="channel.changed", entity_type="channel",
-        entity_id=wanted.name, before=before, after=fields,
-    )  # fmt: skip
-    changed = ", ".join(sorted(k for k in fields if before[k] != fields[k]))
-    return [f"channel {wanted.name}: changed {changed}"]
+    return _update(session, channel, fields, author=author, kind="channel", key=wanted.name)
 
 
 def _apply_user(session: Session, wanted: UserConfig, author: str) -> list[str]:
@@ -254,17 +244,24 @@ def _apply_user(session: Session, wanted: UserConfig, author: str) -> list[str]:
         user.is_active = wanted.active
         return [f"user {wanted.username}: created ({wanted.role})"]
     fields = {"role": wanted.role, "display_name": wanted.display_name, "is_active": wanted.active}
-    before = {key: getattr(user, key) for key in fields}
+    return _update(session, user, fields, author=author, kind="user", key=wanted.username)
+
+
+def _update(
+    session: Session, entity: object, fields: dict[str, Any], *, author: str, kind: str, key: str
+) -> list[str]:
+    """Set ``fields`` on an existing channel or user, audited; nothing when they hold already."""
+    before = {name: getattr(entity, name) for name in fields}
     if before == fields:
         return []
-    for key, value in fields.items():
-        setattr(user, key, value)
+    for name, value in fields.items():
+        setattr(entity, name, value)
     write_audit(
-        session, actor=author, action="user.changed", entity_type="user",
-        entity_id=wanted.username, before=before, after=fields,
+        session, actor=author, action=f"{kind}.changed", entity_type=kind, entity_id=key,
+        before=before, after=fields,
     )  # fmt: skip
-    changed = ", ".join(sorted(k for k in fields if before[k] != fields[k]))
-    return [f"user {wanted.username}: changed {changed}"]
+    changed = ", ".join(sorted(name for name in fields if before[name] != fields[name]))
+    return [f"{kind} {key}: changed {changed}"]
 
 
 def export_config(session: Session) -> str:
