@@ -23,6 +23,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    # Plan every statement for the tables as they are now. psycopg prepares a statement it
+    # has run five times, and PostgreSQL then keeps a generic plan made while a table was
+    # small (scans, stage events, exceptions and reservations all start empty): a sequential
+    # scan, kept until the next ANALYZE. Looking up a batch's scan ids took 6.7 ms at 24k
+    # scans that way instead of 0.1 ms; planning anew costs tens of microseconds.
+    connect_args = kwargs.setdefault("connect_args", {})
+    connect_args.setdefault("options", "-c plan_cache_mode=force_custom_plan")
     return create_engine(url, **kwargs)
 
 

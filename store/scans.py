@@ -27,7 +27,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Literal, NamedTuple
 
-from sqlalchemy import Table, bindparam, func, insert, select, text, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -143,7 +143,6 @@ def apply_scans(
     """Apply ``scans`` (answers in the same order) in the caller's transaction; ``device``
     names the sender of the scans that do not name their own."""
     scans = [scan if scan.device else replace(scan, device=device or "unknown") for scan in scans]
-    _plan_for_now(session)
     orders = _lock_orders(session, sorted({scan.order_no for scan in scans}))
     answered = _answered(session, [scan.scan_id for scan in scans])
     results: dict[int, ScanResult] = {}
@@ -163,16 +162,6 @@ def apply_scans(
     _write(session, kept, orders.values())
     session.expire_all()  # ORM objects the caller holds must re-read what was written here
     return [_with_stage(results[i], orders) for i in range(len(scans))]
-
-
-def _plan_for_now(session: Session) -> None:
-    """Plan this transaction's statements for the tables as they are now. The scans table
-    starts empty and grows by every scan; a generic plan that PostgreSQL cached for a pooled
-    connection while it was small (a sequential scan) would stay in use until the next
-    ANALYZE, and looking up a batch's scan ids then reads the whole table (measured: 6.7 ms
-    per lookup at 24k scans, against 0.1 ms with the unique index)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
 
 
 _LOCK_ORDERS = (
