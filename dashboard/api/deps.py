@@ -108,8 +108,23 @@ Store = Annotated[Session, Depends(db_session, scope="function")]
 got an answer can rely on it being stored."""
 
 
-Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-"""The request's ``Authorization: Bearer`` credentials, not yet checked."""
+async def bearer_secret(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> str:
+    """Dependency: the token the request presents, not yet verified (401 when there is none,
+    before the body is even read)."""
+    if credentials is None:
+        raise ApiRefusal(
+            401,
+            "missing_token",
+            "this endpoint needs an API token: Authorization: Bearer <token>",
+            {"WWW-Authenticate": "Bearer"},
+        )
+    return credentials.credentials
+
+
+Secret = Annotated[str, Depends(bearer_secret)]
+"""The request's bearer token, present but not yet verified."""
 
 
 def require_scope(scope: str) -> Callable[..., Coroutine[None, None, Caller]]:
@@ -119,30 +134,11 @@ def require_scope(scope: str) -> Callable[..., Coroutine[None, None, Caller]]:
     endpoint gets), so a request costs one connection and one commit.
     """
 
-    async def check(session: Store, credentials: Bearer) -> Caller:
-        secret = presented_secret(credentials)
+    async def check(session: Store, secret: Secret) -> Caller:
         token = await run_in_threadpool(verify_token, session, secret)
         return caller_of(token, scope)
 
     return check
-
-
-async def bearer_secret(credentials: Bearer) -> str:
-    """Dependency: the token the request presents, not yet verified (401 when there is none,
-    before the body is even read)."""
-    return presented_secret(credentials)
-
-
-def presented_secret(credentials: HTTPAuthorizationCredentials | None) -> str:
-    """The token a request presents; a 401 refusal when it presents none."""
-    if credentials is None:
-        raise ApiRefusal(
-            401,
-            "missing_token",
-            "this endpoint needs an API token: Authorization: Bearer <token>",
-            {"WWW-Authenticate": "Bearer"},
-        )
-    return credentials.credentials
 
 
 def caller_of(token: ApiToken | None, scope: str) -> Caller:

@@ -6,11 +6,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, Request
+from fastapi import APIRouter, Body, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 
-from dashboard.api.deps import bearer_secret
+from dashboard.api.deps import Secret
 from dashboard.api.problems import documented, problem_response
 from dashboard.api.scan_desk import ScanDesk
 from dashboard.api.warehouse_models import Code, OrderNo, Quantity, ScanId, ScanTime, SkuCode
@@ -110,9 +110,7 @@ _STATUS = {"unknown_order": 404, "sku_not_on_order": 422, "quantity_over_ordered
     response_model=ScanOutcome | BatchOutcome,
     responses=documented(400, 404, 409),
 )
-async def post_scans(
-    body: ScanBody, secret: Annotated[str, Depends(bearer_secret)], request: Request
-) -> Response:
+async def post_scans(body: ScanBody, secret: Secret, request: Request) -> Response:
     scans = body.scans if isinstance(body, ScanBatch) else [body]
     now = utcnow()
     desk: ScanDesk = request.app.state.scan_desk
