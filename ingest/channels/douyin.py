@@ -182,8 +182,6 @@ class DouyinConnector(Connector):
     order_id_keys = ("order_id",)
     default_base_url = "https://openapi-fxg.jinritemai.com"
     max_window = timedelta(hours=1)
-    clock_lag = timedelta(minutes=3)
-    page_size = 100
     sign_method = "hmac-sha256"
 
     # --- protocol

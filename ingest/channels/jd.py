@@ -147,7 +147,6 @@ class JdConnector(Connector):
     default_base_url = "https://api.jd.com/routerjson"
     # JD accepts a month; a day keeps each window's paging (and a re-read after a failure) short.
     max_window = timedelta(days=1)
-    clock_lag = timedelta(minutes=3)
     page_size = 50
 
     # --- protocol

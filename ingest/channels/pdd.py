@@ -128,8 +128,6 @@ class PddConnector(Connector):
     order_id_keys = ("order_sn",)
     default_base_url = "https://gw-api.pinduoduo.com/api/router"
     max_window = timedelta(minutes=30)
-    clock_lag = timedelta(minutes=3)
-    page_size = 100
 
     # --- protocol
 

@@ -139,8 +139,6 @@ class TaobaoConnector(Connector):
     order_id_keys = ("tid_str", "tid")
     default_base_url = "https://eco.taobao.com/router/rest"
     max_window = timedelta(days=1)
-    clock_lag = timedelta(minutes=3)
-    page_size = 100
     sign_method = "md5"
 
     # --- protocol

@@ -154,8 +154,6 @@ class XiaohongshuConnector(Connector):
     order_id_keys = ("orderId",)
     default_base_url = "https://ark.xiaohongshu.com/ark/open_api/v3/common_controller"
     max_window = timedelta(minutes=30)
-    clock_lag = timedelta(minutes=3)
-    page_size = 100
     version = "2.0"
 
     # --- protocol
