@@ -16,7 +16,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import dash
-from dash.backends._fastapi import get_current_request
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -26,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from dashboard import shell
+from dashboard import permissions, shell
 from dashboard.api import create_api
 from dashboard.auth import login_router, protect
 from dashboard.config import WebConfig
@@ -47,6 +46,7 @@ def create_app(config: WebConfig, *, sessions: sessionmaker[Session]) -> FastAPI
     api = Mount("/api", app=create_api(sessions, zone=config.zone))
     app.router.routes.append(api)
     mount_console(app)
+    permissions.install(app)
     protect(app, secret=config.secret_key)
     app.add_middleware(ApiFirst, api=api)  # outermost: added last
     return app
@@ -126,15 +126,3 @@ def database_problem(sessions: sessionmaker[Session]) -> str | None:
         reason = str(getattr(exc, "orig", None) or exc)
         return reason.strip().splitlines()[0] if reason.strip() else type(exc).__name__
     return None
-
-
-def store_sessions() -> sessionmaker[Session]:
-    """The store of the app serving the current Dash request (for layouts and callbacks)."""
-    sessions: sessionmaker[Session] = get_current_request().app.state.sessions
-    return sessions
-
-
-def app_config() -> WebConfig:
-    """The configuration of the app serving the current Dash request."""
-    config: WebConfig = get_current_request().app.state.config
-    return config
