@@ -29,6 +29,7 @@ from dashboard import permissions, shell
 from dashboard.api import create_api
 from dashboard.auth import login_router, protect
 from dashboard.config import WebConfig
+from metrics.board import HeatmapCache
 
 HERE = Path(__file__).parent
 PAGES = HERE / "pages"
@@ -41,6 +42,7 @@ def create_app(config: WebConfig, *, sessions: sessionmaker[Session]) -> FastAPI
     # Pages and callbacks reach the store through the request's app, not through globals.
     app.state.config = config
     app.state.sessions = sessions
+    app.state.heatmaps = HeatmapCache()
     app.include_router(probe_router(sessions))
     app.include_router(login_router(sessions))
     api = Mount("/api", app=create_api(sessions, zone=config.zone))

@@ -28,18 +28,18 @@ class BoardFilters:
         return None if self.range == CUSTOM else self.range
 
     def query(self) -> str:
-        """The query string (with its ``?``) that gives this view; empty for the default."""
-        pairs = [("channel", ",".join(self.channels)), ("warehouse", ",".join(self.warehouses))]
+        """The query string (with its ``?``) that gives this view."""
+        # Never empty: a location whose search goes back to "" is not reported as a change.
+        pairs = [("channel", ",".join(self.channels)), ("warehouse", ",".join(self.warehouses)),
+                 ("range", self.range)]  # fmt: skip
         if self.range == CUSTOM:
-            pairs += [("range", CUSTOM), ("from", self.start or ""), ("to", self.end or "")]
-        elif self.range != "today":
-            pairs.append(("range", self.range))
-        kept = [(key, value) for key, value in pairs if value]
-        return f"?{urlencode(kept)}" if kept else ""
+            pairs += [("from", self.start or ""), ("to", self.end or "")]
+        return "?" + urlencode([(key, value) for key, value in pairs if value])
 
-    def scoped(self) -> str:
+    def scoped(self) -> list[tuple[str, str]]:
         """The channel and warehouse part alone, for links into other pages."""
-        return BoardFilters(self.channels, self.warehouses).query()
+        pairs = [("channel", ",".join(self.channels)), ("warehouse", ",".join(self.warehouses))]
+        return [(key, value) for key, value in pairs if value]
 
 
 def from_query(search: str | Mapping[str, object] | None) -> BoardFilters:

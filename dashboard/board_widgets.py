@@ -10,7 +10,7 @@ import dash_mantine_components as dmc
 from dashboard.formatting import change, duration, moment, number, percent
 from dashboard.i18n import t
 from dashboard.theme import BAD, GOOD, NEUTRAL, STALE
-from metrics.board_document import Board, ChannelHealth, Kpi
+from metrics.board_document import ChannelHealth, Kpi, WindowFigures
 
 
 def shown(card: Kpi, value: float | None, lang: str) -> str:
@@ -22,7 +22,7 @@ def shown(card: Kpi, value: float | None, lang: str) -> str:
     return number(value, lang)
 
 
-def kpi_grid(board: Board, lang: str) -> list[dmc.Card]:
+def kpi_grid(board: WindowFigures, lang: str) -> list[dmc.Card]:
     return [kpi_card(card, lang) for card in board.kpis]
 
 

@@ -7,6 +7,7 @@ from dash.backends._fastapi import get_current_request
 from sqlalchemy.orm import Session, sessionmaker
 
 from dashboard.config import WebConfig
+from metrics.board import HeatmapCache
 
 
 def store_sessions() -> sessionmaker[Session]:
@@ -19,3 +20,9 @@ def app_config() -> WebConfig:
     """The configuration of the app serving the current Dash request."""
     config: WebConfig = get_current_request().app.state.config
     return config
+
+
+def heatmap_cache() -> HeatmapCache:
+    """The board heatmaps the app's console refreshes share."""
+    cache: HeatmapCache = get_current_request().app.state.heatmaps
+    return cache

@@ -8,10 +8,12 @@ rollup of an hour is only final once it is over), so a change shows on the next 
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -28,7 +30,9 @@ from metrics.board_document import (
     HourFlow,
     Kpi,
     NodeTimes,
+    NowFigures,
     StageWork,
+    WindowFigures,
 )
 from metrics.flow import cell_name, processing_hours, warehouse_nodes
 from metrics.rollups import HOUR, ROLLUP, facts, floor_hour
@@ -133,41 +137,81 @@ def board(
     window: Window,
     scope: Scope,
     limits: SlaLimits | None = None,
+    heatmaps: HeatmapCache | None = None,
 ) -> Board:
-    """The console's live board for ``window`` (cut at ``now``) and ``scope``."""
+    """The live board for ``window`` (cut at ``now``) and ``scope``; ``heatmaps`` lets repeated
+    refreshes share the four weeks' heatmaps."""
+    return Board(
+        scope=BoardScope(channels=list(scope.channels), warehouses=list(scope.warehouses)),
+        **dict(window_figures(session, now=now, window=window, scope=scope, limits=limits)),
+        **dict(now_figures(session, now=now, zone=window.zone, scope=scope, limits=limits,
+                           heatmaps=heatmaps)),
+    )  # fmt: skip
+
+
+def window_figures(
+    session: Session,
+    *,
+    now: datetime,
+    window: Window,
+    scope: Scope,
+    limits: SlaLimits | None = None,
+) -> WindowFigures:
+    """The board's figures for ``window`` (cut at ``now``) against a week earlier."""
     limits = limits or SlaLimits()
     zone = window.zone
     current = Window(window.start, min(window.end, now), zone) if window.start < now else window
     previous = current.shifted(-WEEK)
     sql = Sql(session, zone)
     flows, before = (hourly(session, scope, w.start, w.end) for w in (current, previous))
-    holds = kpis.interceptions(sql, current, scope)["by_category"]
-    work = _work_in_progress(session, now, scope)
-    breaches = open_breaches(sql, now, limits, scope)
-    state = session.get(MetricRollupState, ROLLUP)
-    return Board(
-        as_of=now.astimezone(zone),
-        rollup_as_of=None if state is None else state.last_run_at.astimezone(zone),
-        scope=BoardScope(channels=list(scope.channels), warehouses=list(scope.warehouses)),
+    nows = {
+        "sla_breaches": sum(open_breaches(sql, now, limits, scope).values()),
+        "holds": _count_open(session, now, scope, Stage.ON_HOLD),
+    }
+    return WindowFigures(
         window=BoardWindow(
             start=current.start.astimezone(zone),
             end=current.end.astimezone(zone),
             previous_start=previous.start.astimezone(zone),
             previous_end=previous.end.astimezone(zone),
         ),
-        kpis=_kpis(sql, (current, flows), (previous, before), scope, limits, now=(work, breaches)),
-        work_in_progress=work,
-        sla_open_breaches=breaches,
+        kpis=_kpis(sql, (current, flows), (previous, before), scope, limits, nows),
         throughput=_throughput(flows, before, current),
         warehouse_nodes=[
             NodeTimes(node=name, count=d.stats.count, p50=_r(d.stats.p50), p90=_r(d.stats.p90))
             for name, d in warehouse_nodes(sql, current, scope).items()
         ],
-        heatmaps=_heatmaps(session, scope, now, zone),
-        exceptions_by_category=holds,
+        exceptions_by_category=kpis.interceptions(sql, current, scope)["by_category"],
         refused_scans_by_code=kpis.floor_exceptions(sql, current, scope),
+    )
+
+
+def now_figures(
+    session: Session,
+    *,
+    now: datetime,
+    zone: ZoneInfo,
+    scope: Scope,
+    limits: SlaLimits | None = None,
+    heatmaps: HeatmapCache | None = None,
+) -> NowFigures:
+    """Work in progress, open breaches, the four weeks' heatmaps and channel health."""
+    state = session.get(MetricRollupState, ROLLUP)
+    return NowFigures(
+        as_of=now.astimezone(zone),
+        rollup_as_of=None if state is None else state.last_run_at.astimezone(zone),
+        work_in_progress=_work_in_progress(session, now, scope),
+        sla_open_breaches=open_breaches(Sql(session, zone), now, limits or SlaLimits(), scope),
+        heatmaps=_heatmaps(session, scope, now, zone, heatmaps),
         channels=channel_health(session, now, scope),
     )
+
+
+def _count_open(session: Session, now: datetime, scope: Scope, stage: Stage) -> int:
+    query = select(func.count()).where(
+        Order.stage == stage.value, Order.stage_entered_at <= now, *scope.orders()
+    )
+    return int(session.scalar(query) or 0)
 
 
 Period = tuple[Window, Hourly]
@@ -179,13 +223,9 @@ def _kpis(
     previous: Period,
     scope: Scope,
     limits: SlaLimits,
-    *,
-    now: tuple[list[StageWork], dict[str, int]],
+    nows: dict[str, int],
 ) -> list[Kpi]:
-    work, breaches = now
-    on_hold = next(w.count for w in work if w.stage == Stage.ON_HOLD.value)
     this, last = (_figures(sql, w, flows, scope, limits) for w, flows in (current, previous))
-    nows = {"sla_breaches": sum(breaches.values()), "holds": on_hold}
     return [
         Kpi(key=key, value=this[key], previous=last[key], change_pct=_change(this[key], last[key]),
             better=better, unit=unit, now=nows.get(key))
@@ -279,20 +319,50 @@ def _entered(flows: Hourly, hour: datetime, stage: Stage) -> int:
     return 0 if sums is None else sums.entered
 
 
-def _heatmaps(session: Session, scope: Scope, now: datetime, zone: Any) -> Heatmaps:
-    since = floor_hour(now) - timedelta(days=HEATMAP_DAYS)
-    flows = hourly(session, scope, since, floor_hour(now))
+HEATMAP_TTL = timedelta(minutes=1)
+
+
+class HeatmapCache:
+    """Heatmaps a process may reuse. They end at the last whole hour, so within an hour only
+    that hour's final rollup run (seconds after it ends) can still change them: each is kept
+    for a minute per scope and hour, and then computed again from four weeks of rollups."""
+
+    def __init__(self) -> None:
+        self._kept: dict[tuple[Scope, str, datetime], tuple[datetime, Heatmaps]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Scope, str, datetime], now: datetime) -> Heatmaps | None:
+        with self._lock:
+            found = self._kept.get(key)
+        return found[1] if found is not None and now - found[0] < HEATMAP_TTL else None
+
+    def put(self, key: tuple[Scope, str, datetime], now: datetime, maps: Heatmaps) -> None:
+        with self._lock:
+            for old in [k for k in self._kept if k[2] < key[2]]:
+                del self._kept[old]
+            self._kept[key] = (now, maps)
+
+
+def _heatmaps(
+    session: Session, scope: Scope, now: datetime, zone: ZoneInfo, cache: HeatmapCache | None
+) -> Heatmaps:
+    key = (scope, zone.key, floor_hour(now))
+    found = None if cache is None else cache.get(key, now)
+    if found is None:
+        found = _compute_heatmaps(session, scope, now, zone)
+        if cache is not None:
+            cache.put(key, now, found)
+    return found
+
+
+def _compute_heatmaps(session: Session, scope: Scope, now: datetime, zone: ZoneInfo) -> Heatmaps:
+    cells = _week_cells(session, scope, floor_hour(now) - timedelta(days=HEATMAP_DAYS), now, zone)
     intake = [[0] * 24 for _ in range(7)]
-    dwell: dict[str, dict[tuple[int, int], Sums]] = defaultdict(lambda: defaultdict(Sums))
-    for (hour, stage), sums in flows.items():
-        local = hour.astimezone(zone)
-        cell = (local.weekday(), local.hour)
-        if stage == Stage.PAID.value:
-            intake[cell[0]][cell[1]] += sums.entered
-        dwell[stage][cell].add(sums)
-    slowest = _slowest(dwell)
+    for (day, hour_of_day), sums in cells.get(Stage.PAID.value, {}).items():
+        intake[day][hour_of_day] = sums.entered
+    slowest = _slowest(cells)
     delay: list[list[float | None]] = [[None] * 24 for _ in range(7)]
-    for (day, hour_of_day), sums in dwell.get(slowest or "", {}).items():
+    for (day, hour_of_day), sums in cells.get(slowest or "", {}).items():
         delay[day][hour_of_day] = _r(sums.dwell / sums.exited) if sums.exited else None
     return Heatmaps(
         days=HEATMAP_DAYS,
@@ -304,7 +374,34 @@ def _heatmaps(session: Session, scope: Scope, now: datetime, zone: Any) -> Heatm
     )
 
 
-def _slowest(dwell: dict[str, dict[tuple[int, int], Sums]]) -> str | None:
+Cells = dict[str, dict[tuple[int, int], Sums]]
+"""Measures per stage and (weekday, business hour)."""
+
+
+def _week_cells(
+    session: Session, scope: Scope, since: datetime, now: datetime, zone: ZoneInfo
+) -> Cells:
+    """Whole rollup hours from ``since`` to the current hour, summed in the database per stage
+    and business-zone weekday × hour (a few hundred rows, whatever the store's size)."""
+    sql = Sql(session, zone)
+    local = sql.local(MetricHourly.hour, since, now)
+    weekday, hour = sql.weekday(local), sql.hour_of_day(local)
+    query = (
+        select(MetricHourly.stage, weekday, hour, *_measures(MetricHourly.__table__.c))
+        .where(
+            MetricHourly.hour >= since,
+            MetricHourly.hour < floor_hour(now),
+            *scope.rows(channel_id=MetricHourly.channel_id, warehouse=MetricHourly.warehouse),
+        )
+        .group_by(MetricHourly.stage, weekday, hour)
+    )
+    cells: Cells = defaultdict(dict)
+    for stage, day, hour_of_day, *measures in session.execute(query):
+        cells[str(stage)][(int(day), int(hour_of_day))] = _sums(*measures)
+    return cells
+
+
+def _slowest(dwell: Cells) -> str | None:
     """The seller-side stage with the highest mean dwell over the heatmap's weeks."""
     means = {}
     for stage in DELAY_STAGES:

@@ -107,25 +107,35 @@ class ChannelHealth(BaseModel):
     stale: bool = Field(description="Missed three pulls (at least 15 minutes)")
 
 
-class Board(BaseModel):
-    """The live board: rollups for what happened, open orders for what waits now."""
+class WindowFigures(BaseModel):
+    """What happened in the board's time range, against the same range a week earlier."""
 
-    as_of: datetime
-    rollup_as_of: datetime | None
-    scope: BoardScope
     window: BoardWindow
     kpis: list[Kpi]
-    work_in_progress: list[StageWork]
-    sla_open_breaches: dict[str, int]
     throughput: list[HourFlow]
     warehouse_nodes: list[NodeTimes]
-    heatmaps: Heatmaps
     exceptions_by_category: dict[str, int] = Field(description="Holds in the window by cause")
     refused_scans_by_code: dict[str, int]
-    channels: list[ChannelHealth]
 
     def kpi(self, key: str) -> Kpi:
         return next(card for card in self.kpis if card.key == key)
 
+
+class NowFigures(BaseModel):
+    """What waits right now, and the last four weeks' rhythm: the same for any time range."""
+
+    as_of: datetime
+    rollup_as_of: datetime | None
+    work_in_progress: list[StageWork]
+    sla_open_breaches: dict[str, int]
+    heatmaps: Heatmaps
+    channels: list[ChannelHealth]
+
     def stage(self, stage: str) -> StageWork:
         return next(work for work in self.work_in_progress if work.stage == stage)
+
+
+class Board(WindowFigures, NowFigures):
+    """The live board: rollups for what happened, open orders for what waits now."""
+
+    scope: BoardScope

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 
 from dashboard.api.deps import Caller, Store, business_zone, require_scope
 from dashboard.api.problems import documented
@@ -62,6 +62,7 @@ def get_comparison(
 
 @router.get("/board", response_model=Board)
 def get_board(
+    request: Request,
     _caller: Reader,
     session: Store,
     zone: Zone,
@@ -80,4 +81,5 @@ def get_board(
     now = utcnow()
     window = board_window(preset, start, end, now=now, zone=zone)
     scope = resolve_scope(session, channels=channel or (), warehouses=warehouse or ())
-    return board(session, now=now, window=window, scope=scope)
+    cache = request.app.state.heatmaps
+    return board(session, now=now, window=window, scope=scope, heatmaps=cache)

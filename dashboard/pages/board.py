@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 import dash
 import dash_mantine_components as dmc
@@ -20,19 +22,18 @@ from dash import (
     html,
     no_update,
 )
-from plotly.graph_objects import Figure
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from dashboard import board_charts as charts
 from dashboard.board_filters import CUSTOM, RANGES, BoardFilters, from_query
 from dashboard.board_widgets import channel_strip, kpi_grid
-from dashboard.context import app_config, store_sessions
+from dashboard.context import app_config, heatmap_cache, store_sessions
 from dashboard.formatting import moment
 from dashboard.i18n import lang_of, t
 from dashboard.shell import LANG_STORE, SCHEME_STORE
-from metrics.board import board, board_version
-from metrics.board_document import Board
+from metrics.board import HeatmapCache, board_version, now_figures, window_figures
+from metrics.board_document import NowFigures, WindowFigures
 from metrics.window import board_window, known_warehouses, resolve_scope
 from store.channels import list_channels
 from store.errors import DomainError
@@ -43,7 +44,10 @@ dash.register_page(__name__, path="/", title="orderwatch")  # type: ignore[no-un
 
 POLL_MS = 2_000
 """How often an open board asks whether the store changed (a handful of index lookups)."""
-CHARTS = ("wip", "throughput", "nodes", "intake", "delay", "exceptions", "refused")
+WINDOW_CHARTS = ("throughput", "nodes", "exceptions", "refused")
+NOW_CHARTS = ("wip", "intake", "delay")
+TITLED = ("wip", "throughput", "nodes", "intake", "exceptions", "refused", "channels")
+"""Cards whose title is fixed text (the delay heatmap's names its stage)."""
 
 
 def layout(**query: Any) -> dmc.Stack:
@@ -77,7 +81,8 @@ def layout(**query: Any) -> dmc.Stack:
                 display="none",
             ),
             dmc.Stack(_content(), id="board-content", gap="md"),
-            html.Div(id="board-rendered", hidden=True),
+            html.Div(id="board-rendered-window", hidden=True),
+            html.Div(id="board-rendered-now", hidden=True),
         ],
         gap="md",
     )
@@ -128,27 +133,27 @@ def _captioned(name: str) -> dmc.Stack:
     return dmc.Stack([caption, _graph(name)], gap=0)
 
 
+WINDOW_ROWS = ("kpis", "flow", "exceptions")
+"""Rows drawn from the time range's figures (redrawn when the range changes)."""
+NOW_ROWS = ("wip", "heat", "channels")
+"""Rows drawn from what waits now and the last four weeks (the same for any range)."""
+
+
+def _row(name: str, *cards: Any) -> dmc.SimpleGrid:
+    return dmc.SimpleGrid(list(cards), id=f"board-row-{name}", cols={"base": 1, "md": len(cards)})
+
+
 def _content() -> list[Any]:
+    hint = dmc.Text(id="board-wip-hint", size="xs", c="dimmed")
     return [
-        dmc.SimpleGrid(id="board-kpis", cols={"base": 2, "sm": 3, "lg": 5}, spacing="sm"),
-        _card(
-            "wip",
-            dmc.Stack([dmc.Text(id="board-wip-hint", size="xs", c="dimmed"), _graph("wip")], gap=0),
-        ),
-        dmc.SimpleGrid(
-            [_card("throughput", _graph("throughput")), _card("nodes", _graph("nodes"))],
-            cols={"base": 1, "md": 2},
-        ),
-        dmc.SimpleGrid(
-            [_card("intake", _captioned("intake")), _card("delay", _captioned("delay"))],
-            cols={"base": 1, "md": 2},
-        ),
-        dmc.SimpleGrid(
-            [_card("exceptions", _graph("exceptions")), _card("refused", _graph("refused"))],
-            cols={"base": 1, "md": 2},
-        ),
-        _card("channels", html.Div(id="board-channel-strip")),
-    ]
+        dmc.SimpleGrid(id="board-row-kpis", cols={"base": 2, "sm": 3, "lg": 5}, spacing="sm"),
+        _row("wip", _card("wip", dmc.Stack([hint, _graph("wip")], gap=0))),
+        _row("flow", _card("throughput", _graph("throughput")), _card("nodes", _graph("nodes"))),
+        _row("heat", _card("intake", _captioned("intake")), _card("delay", _captioned("delay"))),
+        _row("exceptions", _card("exceptions", _graph("exceptions")),
+             _card("refused", _graph("refused"))),
+        _row("channels", _card("channels", html.Div(id="board-channel-strip"))),
+    ]  # fmt: skip
 
 
 @callback(
@@ -166,14 +171,11 @@ def _content() -> list[Any]:
     Output("board-problem", "title"),
     Output("board-problem-reset", "children"),
     Output("board-stale", "children"),
-    *(Output(f"board-{name}-title", "children") for name in (*CHARTS[:4], *CHARTS[5:])),
-    Output("board-channels-title", "children"),
+    *(Output(f"board-{name}-title", "children") for name in TITLED),
     Input(LANG_STORE, "data"),
 )
 def translate(lang: Any) -> tuple[Any, ...]:
     ranges = [{"label": t(f"range.{r}", lang), "value": r} for r in RANGES]
-    keys = ("chart.wip", "chart.throughput", "chart.nodes", "chart.intake", "chart.exceptions",
-            "chart.refused", "channels.title")  # fmt: skip
     return (
         t("board.title", lang), t("board.subtitle", lang),
         t("board.channels", lang), t("board.all", lang),
@@ -181,7 +183,7 @@ def translate(lang: Any) -> tuple[Any, ...]:
         ranges, t("board.dates", lang), t("chart.wip.hint", lang),
         t("board.empty.title", lang), t("board.empty.body", lang),
         t("board.filters_invalid", lang), t("board.filters_reset", lang), t("board.stale", lang),
-        *(t(key, lang) for key in keys),
+        *(t("channels.title" if name == "channels" else f"chart.{name}", lang) for name in TITLED),
     )  # fmt: skip
 
 
@@ -189,9 +191,14 @@ def translate(lang: Any) -> tuple[Any, ...]:
     Output("board-channels", "data"),
     Output("board-warehouses", "data"),
     Input(LANG_STORE, "data"),
+    State("board-url", "search"),
 )
-async def filter_choices(_lang: Any) -> tuple[list[str], list[str]]:
-    return await run_in_threadpool(_choices, store_sessions())
+async def filter_choices(_lang: Any, search: Any) -> tuple[list[str], list[str]]:
+    """The known channels and warehouses, plus any the URL names: a select drops a value it
+    does not offer, which would silently widen a shared link instead of saying it is wrong."""
+    channels, warehouses = await run_in_threadpool(_choices, store_sessions())
+    asked = from_query(search)
+    return _with(channels, asked.channels), _with(warehouses, asked.warehouses)
 
 
 def _choices(sessions: sessionmaker[Session]) -> tuple[list[str], list[str]]:
@@ -199,98 +206,144 @@ def _choices(sessions: sessionmaker[Session]) -> tuple[list[str], list[str]]:
         return [c.name for c in list_channels(session)], known_warehouses(session)
 
 
-@callback(
-    Output("board-url", "search"),
-    Output("board-dates", "display"),
+def _with(known: list[str], asked: tuple[str, ...]) -> list[str]:
+    return known + [name for name in asked if name not in known]
+
+
+def chosen_filters(channels: Any, warehouses: Any, chosen: Any, dates: Any) -> BoardFilters:
+    """The filters as the widgets hold them."""
+    start, end = (dates or [None, None]) if chosen == CUSTOM else (None, None)
+    return BoardFilters(tuple(channels or ()), tuple(warehouses or ()), str(chosen),
+                        start and str(start)[:10], end and str(end)[:10])  # fmt: skip
+
+
+FILTERS = (
     Input("board-channels", "value"),
     Input("board-warehouses", "value"),
     Input("board-range", "value"),
     Input("board-dates", "value"),
-    prevent_initial_call=True,
 )
-def keep_in_url(channels: Any, warehouses: Any, chosen: Any, dates: Any) -> tuple[str, str]:
-    """Every filter change goes into the URL; the board follows the URL."""
-    start, end = (dates or [None, None]) if chosen == CUSTOM else (None, None)
-    filters = BoardFilters(tuple(channels or ()), tuple(warehouses or ()), str(chosen),
-                           start and str(start)[:10], end and str(end)[:10])  # fmt: skip
-    return filters.query(), "block" if chosen == CUSTOM else "none"
+REDRAW = (Input("board-version", "data"), Input(LANG_STORE, "data"), Input(SCHEME_STORE, "data"))
+"""The board is redrawn when the store changes, and when the language or scheme does."""
 
 
-Drawn = tuple[Board, dict[str, tuple[str, str]]]
-"""A board and the hold categories' labels its charts need, read in one trip to the store."""
+def _shown(rows: tuple[str, ...], visible: bool) -> list[str]:
+    return ["grid" if visible else "none"] * len(rows)
 
 
 @callback(
-    Output("board-kpis", "children"),
-    *(Output(f"board-{name}", "figure") for name in CHARTS),
+    Output("board-url", "search"),
+    Output("board-dates", "display"),
+    Output("board-row-kpis", "children"),
+    *(Output(f"board-{name}", "figure") for name in WINDOW_CHARTS),
+    Output("board-rendered-window", "children"),
+    Output("board-problem", "hide"),
+    Output("board-problem-detail", "children"),
+    Output("board-empty", "display"),
+    *(Output(f"board-row-{name}", "display") for name in WINDOW_ROWS),
+    *FILTERS,
+    *REDRAW,
+)
+async def refresh_window(*values: Any) -> tuple[Any, ...]:
+    """The range's figures for the filters (which go into the URL, so a link shares the view)."""
+    *chosen, _version, lang_data, scheme = values
+    filters, lang = chosen_filters(*chosen), lang_of(lang_data)
+    url = (filters.query(), "block" if filters.range == CUSTOM else "none")
+    try:
+        found, holds = await run_in_threadpool(
+            read_window, store_sessions(), filters, app_config().zone
+        )
+    except DomainError as problem:
+        hidden = (*[no_update] * (len(WINDOW_CHARTS) + 2), False, str(problem), "none")
+        return (*url, *hidden, *_shown(WINDOW_ROWS, False))
+    fresh = holds is None
+    names = _names(holds or {}, lang)
+    return (
+        *url,
+        kpi_grid(found, lang),
+        charts.throughput(found.throughput, lang, str(scheme)),
+        charts.warehouse_nodes(found.warehouse_nodes, lang, str(scheme)),
+        charts.counts(names[0], found.exceptions_by_category, str(scheme), "red"),
+        charts.counts(names[1], found.refused_scans_by_code, str(scheme), "orange"),
+        found.window.end.isoformat(timespec="microseconds") + f"/{_version}",
+        True,
+        "",
+        "block" if fresh else "none",
+        *_shown(WINDOW_ROWS, not fresh),
+    )
+
+
+def read_window(
+    sessions: sessionmaker[Session], filters: BoardFilters, zone: ZoneInfo
+) -> tuple[WindowFigures, dict[str, tuple[str, str]] | None]:
+    """The range's figures and the hold causes' labels (``None`` on a fresh install, which has
+    no channel yet: the page then explains how to start instead of drawing zeros)."""
+    now = datetime.now(UTC)
+    with sessions() as session:
+        window = board_window(filters.preset, filters.start, filters.end, now=now, zone=zone)
+        scope = resolve_scope(session, channels=filters.channels, warehouses=filters.warehouses)
+        found = window_figures(session, now=now, window=window, scope=scope)
+        labels = hold_category_labels(session) if list_channels(session) else None
+        return found, labels
+
+
+def _names(holds: dict[str, tuple[str, str]], lang: str) -> tuple[dict[str, str], dict[str, str]]:
+    """Hold causes, and floor exceptions: a refused scan or a problem reported on the floor
+    (whose code is a hold cause)."""
+    pick = 1 if lang == "en" else 0
+    causes = {code: labels[pick] for code, labels in holds.items()}
+    return causes, causes | {code: labels[pick] for code, labels in REFUSALS.items()}
+
+
+@callback(
+    *(Output(f"board-{name}", "figure") for name in NOW_CHARTS),
     Output("board-delay-title", "children"),
     Output("board-intake-caption", "children"),
     Output("board-delay-caption", "children"),
     Output("board-channel-strip", "children"),
     Output("board-updated", "children"),
-    Output("board-rendered", "children"),
-    Output("board-problem", "hide"),
-    Output("board-problem-detail", "children"),
-    Output("board-content", "display"),
-    Output("board-empty", "display"),
-    Input("board-url", "search"),
-    Input("board-version", "data"),
-    Input(LANG_STORE, "data"),
-    Input(SCHEME_STORE, "data"),
+    Output("board-rendered-now", "children"),
+    *(Output(f"board-row-{name}", "display") for name in NOW_ROWS),
+    Input("board-channels", "value"),
+    Input("board-warehouses", "value"),
+    *REDRAW,
 )
-async def refresh(search: Any, _version: Any, lang_data: Any, scheme: Any) -> tuple[Any, ...]:
-    lang, filters = lang_of(lang_data), from_query(search)
-    zone = app_config().zone
-    # Dash's FastAPI backend runs callbacks on the event loop: the store is read in a worker
-    # thread so one slow refresh never stalls every other request of the process.
+async def refresh_now(
+    channels: Any, warehouses: Any, version: Any, lang_data: Any, scheme: Any
+) -> tuple[Any, ...]:
+    """What waits now and the four weeks' heatmaps: they follow the scope, not the range."""
+    lang, zone = lang_of(lang_data), app_config().zone
+    filters = chosen_filters(channels, warehouses, "today", None)
     try:
-        drawn = await run_in_threadpool(read_board, store_sessions(), filters, zone)
-    except DomainError as problem:
-        return (*[no_update] * (len(CHARTS) + 7), False, str(problem), "none", "none")
-    found = drawn[0]
-    fresh = not found.channels and not any(w.count for w in found.work_in_progress)
+        found, fresh = await run_in_threadpool(
+            read_now, store_sessions(), filters, zone, heatmap_cache()
+        )
+    except DomainError:  # refresh_window says what is wrong with the filters
+        return (*[no_update] * (len(NOW_CHARTS) + 6), *_shown(NOW_ROWS, False))
+    maps, drawn = found.heatmaps, str(scheme)
     updated = f"{t('board.updated', lang)} {moment(found.as_of, zone, lang, seconds=True)}"
     return (
-        kpi_grid(found, lang),
-        *_figures(drawn, lang, str(scheme)),
-        charts.delay_title(found.heatmaps, lang),
-        f"{t('chart.busiest', lang)}: {charts.cell_names(found.heatmaps.busiest, lang)}",
-        f"{t('chart.worst', lang)}: {charts.cell_names(found.heatmaps.worst, lang)}",
+        charts.work_in_progress(found.work_in_progress, lang, drawn),
+        charts.heatmap(maps.intake, maps.busiest, lang, drawn),
+        charts.heatmap(maps.delay, maps.worst, lang, drawn),
+        charts.delay_title(maps, lang),
+        f"{t('chart.busiest', lang)}: {charts.cell_names(maps.busiest, lang)}",
+        f"{t('chart.worst', lang)}: {charts.cell_names(maps.worst, lang)}",
         channel_strip(found.channels, zone, lang),
         updated,
-        found.as_of.isoformat(),
-        True,
-        "",
-        "none" if fresh else "flex",
-        "block" if fresh else "none",
+        f"{found.as_of.isoformat()}/{version}",
+        *_shown(NOW_ROWS, not fresh),
     )
 
 
-def read_board(sessions: sessionmaker[Session], filters: BoardFilters, zone: Any) -> Drawn:
+def read_now(
+    sessions: sessionmaker[Session], filters: BoardFilters, zone: ZoneInfo, cache: HeatmapCache
+) -> tuple[NowFigures, bool]:
     now = datetime.now(UTC)
     with sessions() as session:
-        window = board_window(filters.preset, filters.start, filters.end, now=now, zone=zone)
         scope = resolve_scope(session, channels=filters.channels, warehouses=filters.warehouses)
-        found = board(session, now=now, window=window, scope=scope)
-        return found, hold_category_labels(session)
-
-
-def _figures(drawn: Drawn, lang: str, scheme: str) -> tuple[Figure, ...]:
-    found, labels = drawn
-    pick = 1 if lang == "en" else 0
-    holds = {code: names[pick] for code, names in labels.items()}
-    # A floor exception is a refused scan or a problem reported on the floor (a hold cause).
-    refusals = holds | {code: names[pick] for code, names in REFUSALS.items()}
-    maps = found.heatmaps
-    return (
-        charts.work_in_progress(found.work_in_progress, lang, scheme),
-        charts.throughput(found.throughput, lang, scheme),
-        charts.warehouse_nodes(found.warehouse_nodes, lang, scheme),
-        charts.heatmap(maps.intake, maps.busiest, lang, scheme),
-        charts.heatmap(maps.delay, maps.worst, lang, scheme),
-        charts.counts(holds, found.exceptions_by_category, scheme, "red"),
-        charts.counts(refusals, found.refused_scans_by_code, scheme, "orange"),
-    )
+        found = now_figures(session, now=now, zone=zone, scope=scope, heatmaps=cache)
+        return found, not found.channels and not any(w.count for w in found.work_in_progress)
 
 
 @callback(
@@ -329,5 +382,4 @@ clientside_callback(
 def open_stage(click: Any, search: Any) -> str:
     """A click on a stage's bar opens the workbench on that stage, in the board's scope."""
     stage = click["points"][0]["customdata"]
-    scoped = from_query(search).scoped()
-    return f"/orders?stage={stage}" + (f"&{scoped[1:]}" if scoped else "")
+    return "/orders?" + urlencode([("stage", stage), *from_query(search).scoped()])

@@ -165,43 +165,46 @@ def test_board_callback_reads_the_store(engine: Engine) -> None:
         )
     with client_for(engine) as client:
         sign_in(client)
-        response = client.post("/_dash-update-component", json=board_refresh(client, ""))
+        now_part = client.post("/_dash-update-component", json=board_now(client))
+        window_part = client.post("/_dash-update-component", json=board_window(client))
 
-    assert response.status_code == 200
-    result = response.json()["response"]
-    (waiting,) = [
-        bar for bar in result["board-wip"]["figure"]["data"] if bar["name"] == "2–4 h"
-    ]
+    assert now_part.status_code == window_part.status_code == 200
+    drawn = now_part.json()["response"]
+    (waiting,) = [bar for bar in drawn["board-wip"]["figure"]["data"] if bar["name"] == "2–4 h"]
     assert dict(zip(waiting["customdata"], waiting["y"], strict=True))["awaiting_pick"] == 3
-    assert result["board-content"]["display"] == "flex"
-    assert result["board-empty"]["display"] == "none"
-    assert result["board-problem"]["hide"] is True
+    assert drawn["board-row-wip"]["display"] == "grid"
+    counted = window_part.json()["response"]
+    assert counted["board-empty"]["display"] == "none"
+    assert counted["board-problem"]["hide"] is True
+    assert counted["board-url"]["search"] == "?range=today"
 
 
 def test_board_says_so_when_the_store_is_empty(client: TestClient) -> None:
     sign_in(client)
 
-    result = client.post("/_dash-update-component", json=board_refresh(client, "")).json()
+    result = client.post("/_dash-update-component", json=board_window(client)).json()
 
     assert result["response"]["board-empty"]["display"] == "block"
-    assert result["response"]["board-content"]["display"] == "none"
+    assert result["response"]["board-row-kpis"]["display"] == "none"
     texts = client.post("/_dash-update-component", json=board_translate(client, "en")).json()
     assert texts["response"]["board-empty-title"]["children"] == "No orders yet"
 
 
 @pytest.mark.parametrize(
-    ("search", "reason"),
+    ("filters", "reason"),
     [
-        ("?channel=nope", "unknown channel 'nope'"),
-        ("?range=custom&from=2026-11-09&to=2026-11-01", "empty or inverted window"),
-        ("?range=custom&from=2026-11-09", "give both from and to"),
-        ("?range=fortnight", "unknown range 'fortnight'"),
+        ({"channels": ["nope"]}, "unknown channel 'nope'"),
+        ({"range": "custom", "dates": ["2026-11-09", "2026-11-01"]}, "empty or inverted window"),
+        ({"range": "custom", "dates": ["2026-11-09", None]}, "give both from and to"),
+        ({"range": "fortnight"}, "unknown range 'fortnight'"),
     ],
 )
-def test_board_explains_filters_it_cannot_use(client: TestClient, search: str, reason: str) -> None:
+def test_board_explains_filters_it_cannot_use(
+    client: TestClient, filters: dict[str, Any], reason: str
+) -> None:
     sign_in(client)
 
-    result = client.post("/_dash-update-component", json=board_refresh(client, search)).json()
+    result = client.post("/_dash-update-component", json=board_window(client, **filters)).json()
 
     assert result["response"]["board-problem"]["hide"] is False
     assert reason in result["response"]["board-problem-detail"]["children"]
@@ -251,21 +254,35 @@ def board_translate(client: TestClient, lang: str) -> dict[str, Any]:
     }
 
 
-def board_refresh(client: TestClient, search: str) -> dict[str, Any]:
-    """The request the browser sends when the board refreshes, built from Dash's own map."""
-    spec = callback_spec(client, "board-kpis")
-    return {
-        "output": spec["output"],
-        "outputs": outputs_of(spec),
-        "inputs": [
-            {"id": "board-url", "property": "search", "value": search},
-            {"id": "board-version", "property": "data", "value": None},
-            {"id": "shell-lang", "property": "data", "value": "en"},
-            {"id": "shell-scheme", "property": "data", "value": "light"},
-        ],
-        "changedPropIds": ["board-url.search"],
-        "state": [],
-    }
+def board_window(
+    client: TestClient,
+    *,
+    channels: list[str] | None = None,
+    range: str = "today",
+    dates: list[str | None] | None = None,
+) -> dict[str, Any]:
+    """The request the browser sends when the board's range figures refresh, built from Dash's
+    own map of the callback."""
+    values = {"board-channels.value": channels or [], "board-warehouses.value": [],
+              "board-range.value": range, "board-dates.value": dates or [None, None]}  # fmt: skip
+    return _request(client, "board-rendered-window", values)
+
+
+def board_now(client: TestClient) -> dict[str, Any]:
+    values = {"board-channels.value": [], "board-warehouses.value": []}
+    return _request(client, "board-rendered-now", values)
+
+
+def _request(client: TestClient, output_id: str, values: dict[str, Any]) -> dict[str, Any]:
+    spec = callback_spec(client, output_id)
+    shared = {"board-version.data": None, "shell-lang.data": "en", "shell-scheme.data": "light"}
+    inputs = [
+        {"id": name.split(".")[0], "property": name.split(".")[1], "value": value}
+        for name, value in (values | shared).items()
+    ]
+    changed = next(iter(values))
+    return {"output": spec["output"], "outputs": outputs_of(spec), "inputs": inputs,
+            "changedPropIds": [changed], "state": []}  # fmt: skip
 
 
 def callback_spec(client: TestClient, output_id: str) -> dict[str, Any]:
