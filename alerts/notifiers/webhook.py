@@ -19,7 +19,7 @@ import time
 from datetime import UTC, datetime
 
 import httpx
-from pydantic import field_validator
+from pydantic import Field, field_validator
 
 from alerts.notifiers.base import Delivery, Message, ReceiverSettings
 from alerts.notifiers.http import by_status, excerpt, exchange
@@ -46,6 +46,10 @@ def webhook_id(idempotency_key: str) -> str:
 
 
 class StandardWebhook(ReceiverSettings):
+    base_url: str = Field(
+        pattern=r"^https?://[^\s/?#]+(/[^\s#]*)?$",
+        description="The endpoint itself; unlike a provider's base URL it may carry a query.",
+    )
     secret: Secret
 
     @field_validator("secret")

@@ -19,15 +19,50 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 import httpx
 
 from alerts.notifiers import aliyun_sms, tencent_sms, twilio_sms
+from alerts.notifiers.base import Delivery, Message, Outcome, notifier_for
+from alerts.notifiers.templates import compose
 
 CLIENT = httpx.Client()
 """One client for every test: building one loads the CA bundle, a quarter second each."""
+
+
+def breach(*, key: str = "ntf-1", lang: str = "zh", **facts: str) -> Message:
+    """The SLA breach message the tests send; ``facts`` replace the defaults."""
+    defaults = {
+        "count": "37",
+        "warehouse": "杭州仓",
+        "stage": "待拣货",
+        "threshold": "2 小时",
+        "longest": "3 小时 12 分",
+        "orders": "OW0000000042, OW0000000043",
+    }
+    return compose(
+        idempotency_key=key,
+        kind="sla_breach",
+        severity="critical",
+        lang=lang,
+        facts=defaults | facts,
+        url="https://console.example/alerts/1",
+    )
+
+
+def send(kind: str, settings: dict[str, Any], message: Message | None = None) -> Delivery:
+    return notifier_for(kind, settings).send(message or breach(), CLIENT)
+
+
+def answer(
+    fake: FakeProvider, kind: str, settings: dict[str, Any], reply: Reply
+) -> tuple[Outcome, str | None, float | None]:
+    """How the notifier classifies ``reply`` (after the fake's checks passed)."""
+    fake.replies.append(reply)
+    delivery = send(kind, settings)
+    return delivery.outcome, delivery.provider_code, delivery.retry_after_s
 
 
 @dataclass(frozen=True)
@@ -417,3 +452,12 @@ def serving(provider: FakeProvider) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+P = TypeVar("P", bound=FakeProvider)
+
+
+def hosted(fake: P, settings: dict[str, Any]) -> Iterator[tuple[P, dict[str, Any]]]:
+    """For fixtures: ``fake`` served, and receiver ``settings`` pointing at it."""
+    with serving(fake) as base_url:
+        yield fake, settings | {"base_url": base_url}

@@ -9,33 +9,19 @@ from collections.abc import Iterator
 
 import pytest
 
-from alerts.notifiers.base import Delivery, Message, Outcome, notifier_for
-from alerts.notifiers.templates import compose
-from tests.alerts.fake_providers import CLIENT, DingTalk, Feishu, Reply, WeCom, serving
+from alerts.notifiers.base import Outcome
+from tests.alerts.fake_providers import (
+    DingTalk,
+    Feishu,
+    Reply,
+    WeCom,
+    answer,
+    breach,
+    send,
+    serving,
+)
 
 SECRET = "SEC0123456789abcdef"
-
-
-def message(orders: str = "OW0000000042", lang: str = "zh") -> Message:
-    return compose(
-        idempotency_key="ntf-1",
-        kind="sla_breach",
-        severity="critical",
-        lang=lang,
-        facts={
-            "count": "37",
-            "warehouse": "杭州仓",
-            "stage": "待拣货",
-            "threshold": "2 小时",
-            "longest": "3 小时 12 分",
-            "orders": orders,
-        },
-        url="https://console.example/alerts/1",
-    )
-
-
-def send(kind: str, settings: dict[str, object], msg: Message | None = None) -> Delivery:
-    return notifier_for(kind, settings).send(msg or message(), CLIENT)
 
 
 # --- DingTalk -------------------------------------------------------------------------------
@@ -94,7 +80,7 @@ def test_dingtalk_unknown_token_gives_up(dingtalk: tuple[DingTalk, str]) -> None
 
 def test_dingtalk_long_text_is_cut_to_fit_its_20000_bytes(dingtalk: tuple[DingTalk, str]) -> None:
     fake, base_url = dingtalk
-    long = message(orders="，".join(f"OW{n:010d}" for n in range(3000)))
+    long = breach(orders="，".join(f"OW{n:010d}" for n in range(3000)))
     delivery = send(
         "dingtalk", {"base_url": base_url, "access_token": "tok", "secret": SECRET}, long
     )
@@ -120,13 +106,9 @@ def test_dingtalk_answer_codes(
     dingtalk: tuple[DingTalk, str], errcode: int, outcome: Outcome, wait: float | None
 ) -> None:
     fake, base_url = dingtalk
-    fake.replies.append(Reply(200, {"errcode": errcode, "errmsg": "x"}))
-    delivery = send("dingtalk", {"base_url": base_url, "access_token": "tok", "secret": SECRET})
-    assert (delivery.outcome, delivery.provider_code, delivery.retry_after_s) == (
-        outcome,
-        str(errcode),
-        wait,
-    )
+    settings = {"base_url": base_url, "access_token": "tok", "secret": SECRET}
+    reply = Reply(200, {"errcode": errcode, "errmsg": "x"})
+    assert answer(fake, "dingtalk", settings, reply) == (outcome, str(errcode), wait)
 
 
 # --- WeCom ----------------------------------------------------------------------------------
@@ -142,7 +124,7 @@ def wecom() -> Iterator[tuple[WeCom, str]]:
 @pytest.mark.parametrize("msgtype", ["text", "markdown"])
 def test_wecom_long_messages_fit_the_byte_limits(wecom: tuple[WeCom, str], msgtype: str) -> None:
     fake, base_url = wecom
-    long = message(orders="，".join(f"OW{n:010d}" for n in range(1000)))
+    long = breach(orders="，".join(f"OW{n:010d}" for n in range(1000)))
     delivery = send("wecom", {"base_url": base_url, "key": "k-1", "msgtype": msgtype}, long)
     assert (delivery.outcome, fake.refused) == (Outcome.SENT, [])
     content = fake.received[0].json()[msgtype]["content"]
@@ -166,13 +148,9 @@ def test_wecom_deleted_key_gives_up(wecom: tuple[WeCom, str]) -> None:
 
 def test_wecom_rate_limit_retries_after_the_minute(wecom: tuple[WeCom, str]) -> None:
     fake, base_url = wecom
-    fake.replies.append(Reply(200, {"errcode": 45009, "errmsg": "api freq out of limit"}))
-    delivery = send("wecom", {"base_url": base_url, "key": "k-1"})
-    assert (delivery.outcome, delivery.provider_code, delivery.retry_after_s) == (
-        Outcome.RETRY,
-        "45009",
-        60.0,
-    )
+    reply = Reply(200, {"errcode": 45009, "errmsg": "api freq out of limit"})
+    settings = {"base_url": base_url, "key": "k-1"}
+    assert answer(fake, "wecom", settings, reply) == (Outcome.RETRY, "45009", 60.0)
 
 
 # --- Feishu ---------------------------------------------------------------------------------
@@ -194,7 +172,7 @@ def test_feishu_signed_messages_are_accepted(feishu: tuple[Feishu, str], msg_typ
         "secret": "fs-secret",
         "msg_type": msg_type,
     }
-    delivery = send("feishu", settings, message(lang="en"))
+    delivery = send("feishu", settings, breach(lang="en"))
     assert (delivery.outcome, fake.refused) == (Outcome.SENT, [])
     body = fake.received[0].json()
     if msg_type == "interactive":
@@ -238,6 +216,5 @@ def test_feishu_answer_codes(
     feishu: tuple[Feishu, str], reply: Reply, outcome: Outcome, code: str
 ) -> None:
     fake, base_url = feishu
-    fake.replies.append(reply)
-    delivery = send("feishu", {"base_url": base_url, "token": "hook-1", "secret": "fs-secret"})
-    assert (delivery.outcome, delivery.provider_code) == (outcome, code)
+    settings = {"base_url": base_url, "token": "hook-1", "secret": "fs-secret"}
+    assert answer(fake, "feishu", settings, reply)[:2] == (outcome, code)

@@ -12,34 +12,24 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from alerts.notifiers.base import Delivery, Message, Outcome, notifier_for
+from alerts.notifiers.base import Outcome
 from alerts.notifiers.templates import compose
-from tests.alerts.fake_providers import CLIENT, Aliyun, Reply, Tencent, Twilio, serving
+from tests.alerts.fake_providers import (
+    Aliyun,
+    Reply,
+    Tencent,
+    Twilio,
+    answer,
+    breach,
+    hosted,
+    send,
+)
 
 ACCOUNT = "AC" + "a" * 32
 API_KEY = "SK" + "b" * 32
 
 
-def message() -> Message:
-    return compose(
-        idempotency_key="ntf-7",
-        kind="sla_breach",
-        severity="critical",
-        lang="zh",
-        facts={
-            "count": "37",
-            "warehouse": "杭州仓（西湖区二号库）",
-            "stage": "待拣货",
-            "threshold": "2 小时",
-            "longest": "3 小时 12 分",
-            "orders": "OW0000000042",
-        },
-        url="https://console.example/alerts/7",
-    )
-
-
-def send(kind: str, settings: dict[str, Any], msg: Message | None = None) -> Delivery:
-    return notifier_for(kind, settings).send(msg or message(), CLIENT)
+LONG_SITE = breach(warehouse="杭州仓（西湖区二号库）")
 
 
 # --- Aliyun ---------------------------------------------------------------------------------
@@ -48,27 +38,25 @@ def send(kind: str, settings: dict[str, Any], msg: Message | None = None) -> Del
 @pytest.fixture
 def aliyun() -> Iterator[tuple[Aliyun, dict[str, Any]]]:
     fake = Aliyun("LTAI-id", "ali-secret", "SMS_71390007", {"count", "site"})
-    with serving(fake) as base_url:
-        yield (
-            fake,
-            {
-                "base_url": base_url,
-                "access_key_id": "LTAI-id",
-                "access_key_secret": "ali-secret",
-                "sign_name": "阿里云短信测试",
-                "template_code": "SMS_71390007",
-                "template_params": {"count": "count", "site": "warehouse"},
-                "phone": "+8613800138000",
-                "max_param_chars": 6,
-            },
-        )
+    yield from hosted(
+        fake,
+        {
+            "access_key_id": "LTAI-id",
+            "access_key_secret": "ali-secret",
+            "sign_name": "阿里云短信测试",
+            "template_code": "SMS_71390007",
+            "template_params": {"count": "count", "site": "warehouse"},
+            "phone": "+8613800138000",
+            "max_param_chars": 6,
+        },
+    )
 
 
 def test_aliyun_sends_the_approved_template_with_its_parameters(
     aliyun: tuple[Aliyun, dict[str, Any]],
 ) -> None:
     fake, settings = aliyun
-    first, second = send("aliyun_sms", settings), send("aliyun_sms", settings)
+    first, second = send("aliyun_sms", settings, LONG_SITE), send("aliyun_sms", settings)
     assert (first.outcome, first.provider_code, first.detail) == (
         Outcome.SENT,
         "OK",
@@ -142,13 +130,8 @@ def test_aliyun_answer_codes(
     wait: float | None,
 ) -> None:
     fake, settings = aliyun
-    fake.replies.append(Reply(200, {"Code": code, "Message": text, "RequestId": "R"}))
-    delivery = send("aliyun_sms", settings)
-    assert (delivery.outcome, delivery.provider_code, delivery.retry_after_s) == (
-        outcome,
-        code,
-        wait,
-    )
+    reply = Reply(200, {"Code": code, "Message": text, "RequestId": "R"})
+    assert answer(fake, "aliyun_sms", settings, reply) == (outcome, code, wait)
 
 
 # --- Tencent --------------------------------------------------------------------------------
@@ -157,20 +140,18 @@ def test_aliyun_answer_codes(
 @pytest.fixture
 def tencent() -> Iterator[tuple[Tencent, dict[str, Any]]]:
     fake = Tencent("AKID-1", "tc-secret")
-    with serving(fake) as base_url:
-        yield (
-            fake,
-            {
-                "base_url": base_url,
-                "secret_id": "AKID-1",
-                "secret_key": "tc-secret",
-                "sdk_app_id": "1400006666",
-                "sign_name": "腾讯云",
-                "template_id": "1234",
-                "template_params": ["count", "stage"],
-                "phone": "+8613711112222",
-            },
-        )
+    yield from hosted(
+        fake,
+        {
+            "secret_id": "AKID-1",
+            "secret_key": "tc-secret",
+            "sdk_app_id": "1400006666",
+            "sign_name": "腾讯云",
+            "template_id": "1234",
+            "template_params": ["count", "stage"],
+            "phone": "+8613711112222",
+        },
+    )
 
 
 def test_tencent_signs_for_tencents_host_through_a_gateway(
@@ -184,7 +165,7 @@ def test_tencent_signs_for_tencents_host_through_a_gateway(
     body = request.json()
     assert body["PhoneNumberSet"] == ["+8613711112222"]
     assert body["TemplateParamSet"] == ["37", "待拣货"]
-    assert body["SessionContext"] == "ntf-7"
+    assert body["SessionContext"] == "ntf-1"
 
 
 def test_tencent_wrong_key_is_a_signature_failure(tencent: tuple[Tencent, dict[str, Any]]) -> None:
@@ -263,13 +244,8 @@ def test_tencent_answer_codes(
     wait: float | None,
 ) -> None:
     fake, settings = tencent
-    fake.replies.append(Reply(200, reply))
-    delivery = send("tencent_sms", settings)
-    assert (delivery.outcome, delivery.provider_code, delivery.retry_after_s) == (
-        outcome,
-        code,
-        wait,
-    )
+    reply = Reply(200, reply)
+    assert answer(fake, "tencent_sms", settings, reply) == (outcome, code, wait)
 
 
 # --- Twilio ---------------------------------------------------------------------------------
@@ -278,17 +254,15 @@ def test_tencent_answer_codes(
 @pytest.fixture
 def twilio() -> Iterator[tuple[Twilio, dict[str, Any]]]:
     fake = Twilio(ACCOUNT, "tw-token", (API_KEY, "key-secret"))
-    with serving(fake) as base_url:
-        yield (
-            fake,
-            {
-                "base_url": base_url,
-                "account_sid": ACCOUNT,
-                "auth_token": "tw-token",
-                "from_number": "+15005550006",
-                "to": "+14155550100",
-            },
-        )
+    yield from hosted(
+        fake,
+        {
+            "account_sid": ACCOUNT,
+            "auth_token": "tw-token",
+            "from_number": "+15005550006",
+            "to": "+14155550100",
+        },
+    )
 
 
 def test_twilio_sends_free_text_within_1600_characters(
@@ -345,13 +319,8 @@ def test_twilio_answer_codes(
     twilio: tuple[Twilio, dict[str, Any]], reply: Reply, outcome: Outcome, wait: float | None
 ) -> None:
     fake, settings = twilio
-    fake.replies.append(reply)
-    delivery = send("twilio_sms", settings)
-    assert (delivery.outcome, delivery.provider_code, delivery.retry_after_s) == (
-        outcome,
-        str(reply.body["code"]),
-        wait,
-    )
+    reply = reply
+    assert answer(fake, "twilio_sms", settings, reply) == (outcome, str(reply.body["code"]), wait)
 
 
 def test_twilio_messaging_service_with_an_api_key(twilio: tuple[Twilio, dict[str, Any]]) -> None:
