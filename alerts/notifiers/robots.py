@@ -22,8 +22,9 @@ class AnswerCodes:
     """Where a robot puts its code and which codes mean "try again later"."""
 
     fields: tuple[str, ...]
-    """Code and message keys in the answer, first present wins: ("errcode", "errmsg")."""
+    """Keys that may hold the code, first present wins: ("code", "StatusCode")."""
     messages: tuple[str, ...]
+    """Keys that may hold the message, likewise."""
     retry: Mapping[int, float]
     """Retryable code -> seconds the provider makes us wait (0: the deliverer's own backoff)."""
     retry_if_message: Mapping[int, str] = field(default_factory=dict)
