@@ -10,7 +10,8 @@ from fastapi import APIRouter, Depends, Query
 from dashboard.api.deps import Caller, Store, business_zone, require_scope
 from dashboard.api.problems import documented
 from metrics.board import board
-from metrics.compare import compare_periods
+from metrics.compare import Comparison, compare_periods
+from metrics.documents import MetricsDocument
 from metrics.report import metrics_document
 from metrics.window import parse_range, parse_window, resolve_scope
 from store.models import utcnow
@@ -32,7 +33,7 @@ def get_metrics(
     end: Annotated[str, Query(alias="to", description="Last business day (included)")],
     channel: Channel = None,
     warehouse: Warehouse = None,
-) -> dict[str, Any]:
+) -> MetricsDocument:
     """Every KPI of the window: the same document as ``orderwatch metrics --json``."""
     window = parse_window(start, end, zone)
     scope = resolve_scope(session, channel=channel, warehouse=warehouse)
@@ -48,7 +49,7 @@ def get_comparison(
     after: Annotated[str, Query(description="Later period, START..END")],
     channel: Channel = None,
     warehouse: Warehouse = None,
-) -> dict[str, Any]:
+) -> Comparison:
     """Before/after table: metric, before, after, change %, which way is better."""
     old, new = parse_range(before, zone), parse_range(after, zone)
     scope = resolve_scope(session, channel=channel, warehouse=warehouse)
