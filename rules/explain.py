@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from rules.catalog import load_rules
 from rules.facts import gather_facts
-from rules.risk import RiskEvaluator
+from rules.risk import RiskEvaluator, RiskVerdict
 from rules.sla import DEFAULT_ZONE, Deadline, OrderClock, deadlines
 from store.documents import Document, IsoTime
 from store.models import Order, RiskDecision, utcnow
@@ -253,26 +253,31 @@ def _risk(session: Session, order: Order) -> RuleVerdict | None:
         .limit(1)
     )
     if decision is not None:
-        return RuleVerdict(
-            source="decision",
-            action=decision.action,
-            rule_kind=decision.rule_kind,
-            rule=decision.rule_name,
-            version=decision.rule_version,
-            matched=list(decision.matched),
-            at=decision.at,
+        recorded = RiskVerdict(
+            decision.action,
+            decision.rule_kind,
+            decision.rule_name,
+            decision.rule_version,
+            tuple(decision.matched),
         )
+        return _verdict("decision", recorded, decision.at)
     if order.stage not in (Stage.PAID.value, Stage.PENDING_REVIEW.value):
         return None
     verdict = RiskEvaluator(load_rules(session))(gather_facts(session, [order.id])[order.id])
+    return _verdict("rules_in_force", verdict, None)
+
+
+def _verdict(
+    source: Literal["decision", "rules_in_force"], verdict: RiskVerdict, at: datetime | None
+) -> RuleVerdict:
     return RuleVerdict(
-        source="rules_in_force",
+        source=source,
         action=verdict.action,
         rule_kind=verdict.kind,
         rule=verdict.name,
         version=verdict.version,
         matched=list(verdict.matched),
-        at=None,
+        at=at,
     )
 
 
