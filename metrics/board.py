@@ -193,7 +193,7 @@ def window_figures(
             NodeTimes(node=name, count=d.stats.count, p50=_r(d.stats.p50), p90=_r(d.stats.p90))
             for name, d in warehouse_nodes(sql, current, scope).items()
         ],
-        exceptions_by_category=kpis.interceptions(sql, current, scope)["by_category"],
+        exceptions_by_category=kpis.interceptions(sql, current, scope).by_category,
         refused_scans_by_code=kpis.floor_exceptions(sql, current, scope),
     )
 
@@ -266,7 +266,7 @@ def _figures(
     stages = per_stage(flows)
     paid, shipped = stages[Stage.PAID.value], stages[Stage.SHIPPED.value]
     processing = processing_hours(sql, window, scope).stats
-    held = kpis.interceptions(sql, window, scope)["by_category"]
+    held = kpis.interceptions(sql, window, scope).by_category
     return {
         "paid": paid.entered,
         "shipped": shipped.entered,
@@ -275,9 +275,9 @@ def _figures(
         "late_share": share(shipped.late, shipped.promised),
         "sla_breaches": sum(window_breaches(sql, window, limits, scope).values()),
         "holds": sum(held.values()),
-        "missed_orders": kpis.missed_orders(sql, window, scope)["total"],
-        "inventory_accuracy": kpis.inventory_accuracy(sql, window, scope)["share"],
-        "manual_share": kpis.manual_intervention(sql, window, scope)["share"],
+        "missed_orders": kpis.missed_orders(sql, window, scope).total,
+        "inventory_accuracy": kpis.inventory_accuracy(sql, window, scope).share,
+        "manual_share": kpis.manual_intervention(sql, window, scope).share,
     }
 
 
