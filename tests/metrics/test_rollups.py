@@ -154,7 +154,9 @@ def _order_no(session: Session, channel_order_id: str) -> str:
     return found
 
 
-def test_board_before_any_rollup_reads_the_orders_themselves(sessions: sessionmaker[Session]) -> None:
+def test_board_before_any_rollup_reads_the_orders_themselves(
+    sessions: sessionmaker[Session],
+) -> None:
     load(sessions, [Spec("Z", "paid", {"paid_at": local("03-05 10:00")})])
     with sessions() as session:
         live = board(session, now=NOW, window=TODAY, scope=Scope())
