@@ -135,6 +135,25 @@ def act_on_orders(
     return result
 
 
+def act_on_order(
+    session: Session,
+    action: OrderAction,
+    order_no: str,
+    *,
+    actor: str,
+    source: Source,
+    zone: ZoneInfo = DEFAULT_ZONE,
+) -> Order:
+    """Apply ``action`` to one order whatever state it is in (a REST call names no state
+    seen); a refusal raises its ``DomainError``."""
+    action.check()
+    _APPLY[action.kind](session, action, order_no, actor, source)
+    order = get_order(session, order_no)
+    if action.kind is not ActionKind.NOTE:
+        refresh_deadlines(session, current_rules(session), zone=zone, order_ids=[order.id])
+    return order
+
+
 def _act_on_one(
     session: Session, action: OrderAction, seen: Seen, actor: str, source: Source
 ) -> tuple[Outcome, Order | None]:

@@ -158,7 +158,7 @@ def _rows_query(
         # Empty values last either way (PostgreSQL would put them first when descending).
         order_by.append((column.desc() if key.descending else column.asc()).nulls_last())
     if not sort:
-        order_by = [Order.next_deadline_at.is_(None), Order.next_deadline_at]
+        order_by = [Order.next_deadline_at.asc().nulls_last()]
     order_by += [Order.stage_entered_at, Order.id]  # a stable order across pages
     return select(*_COLUMNS).where(*where).order_by(*order_by)
 
