@@ -1,65 +1,60 @@
-"""Numbers, durations and moments as people read them in each console language.
-
-Chinese: "3 小时 12 分", "1,234", "12.5%", "12月3日 周四 14:05"; English: "3 h 12 min",
-"1,234", "12.5%", "Thu 3 Dec 14:05". Every page formats through here so the board, the
-worklist and the order page say the same thing the same way.
-"""
+"""Numbers, shares, durations and times written the way each language writes them:
+"3 小时 12 分" / "3 h 12 min", "1,234", "12.5%", "12-03 14:05"."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from dashboard.i18n import lang_of
 
-_UNITS = {
-    "zh": (("天", "小时", "分"), "不到 1 分钟"),
-    "en": (("d", "h", "min"), "under 1 min"),
-}
-WEEKDAYS = {
-    "zh": ("周一", "周二", "周三", "周四", "周五", "周六", "周日"),
-    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
-}
-_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun",
-              "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")  # fmt: skip
+NONE = "—"
+"""What a figure with no value shows (no orders, nothing measured yet)."""
 
 
-def duration(value: timedelta | float, lang: str, *, parts: int = 2) -> str:
-    """A span (a ``timedelta`` or hours) in its ``parts`` largest units, whole minutes;
-    the sign is dropped: callers say "over" or "left"."""
-    span = value if isinstance(value, timedelta) else timedelta(hours=value)
-    minutes = int(abs(span.total_seconds()) // 60)
-    hours, minutes = divmod(minutes, 60)
-    days, hours = divmod(hours, 24)
-    names, under = _UNITS[lang_of(lang)]
-    shown = [f"{n} {name}" for n, name in zip((days, hours, minutes), names, strict=True) if n]
-    return " ".join(shown[:parts]) or under
+def duration(value: float | timedelta | None, lang: str) -> str:
+    """Hours (or a timedelta) in days, hours and minutes, the two largest parts that matter."""
+    if value is None:
+        return NONE
+    hours = value.total_seconds() / 3600 if isinstance(value, timedelta) else value
+    minutes = max(0, round(hours * 60))
+    days, rest = divmod(minutes, 24 * 60)
+    whole_hours, mins = divmod(rest, 60)
+    zh = lang_of(lang) == "zh"
+    units = ("天", "小时", "分") if zh else ("d", "h", "min")
+    parts = [(days, units[0]), (whole_hours, units[1]), (mins, units[2])]
+    shown = [(n, unit) for n, unit in parts if n][:2] or [(0, units[2])]
+    return " ".join(f"{n} {unit}" for n, unit in shown)
 
 
-def number(value: int | float | Decimal, lang: str, *, decimals: int = 0) -> str:
-    """Grouped by thousands in both languages ("12,345"), ``decimals`` places."""
-    del lang  # both languages group digits the same way; kept for a uniform signature
-    return f"{value:,.{decimals}f}"
+def number(value: float | None, lang: str, *, digits: int = 0) -> str:
+    """Thousands separated (both languages use the comma in figures)."""
+    if value is None:
+        return NONE
+    return f"{value:,.{digits}f}"
 
 
-def percent(share: float | Decimal, lang: str, *, decimals: int = 1) -> str:
-    """``share`` (0.125) as a percentage ("12.5%")."""
-    return number(float(share) * 100, lang, decimals=decimals) + "%"
+def percent(share: float | None, lang: str, *, digits: int = 1) -> str:
+    """A share (0–1) as a percentage."""
+    if share is None:
+        return NONE
+    return f"{share * 100:.{digits}f}%"
 
 
-def weekday(index: int, lang: str) -> str:
-    """ISO weekday ``index`` (Monday = 0) as a short name: 周三 / Wed."""
-    return WEEKDAYS[lang_of(lang)][index % 7]
+def change(pct: float | None, lang: str) -> str:
+    """A relative change in percent with its sign (+12.5%, −3.0%)."""
+    if pct is None:
+        return NONE
+    sign = "+" if pct > 0 else "−" if pct < 0 else "±"
+    return f"{sign}{abs(pct):.1f}%"
 
 
-def moment(value: datetime, zone: ZoneInfo, lang: str, *, year: bool = False) -> str:
-    """A UTC time in the business ``zone``: "12月3日 周四 14:05" / "Thu 3 Dec 14:05"."""
+def moment(value: datetime | None, zone: ZoneInfo, lang: str, *, seconds: bool = False) -> str:
+    """A time in the business zone: today's as HH:MM, others with their date."""
+    if value is None:
+        return NONE
     local = value.astimezone(zone)
-    day = weekday(local.weekday(), lang)
-    clock = f"{local:%H:%M}"
-    if lang_of(lang) == "en":
-        text = f"{day} {local.day} {_MONTHS_EN[local.month - 1]}"
-        return f"{text} {local.year} {clock}" if year else f"{text} {clock}"
-    text = f"{local.month}月{local.day}日 {day} {clock}"
-    return f"{local.year}年{text}" if year else text
+    clock = "%H:%M:%S" if seconds else "%H:%M"
+    if local.date() == datetime.now(zone).date():
+        return local.strftime(clock)
+    return local.strftime(f"%m-%d {clock}" if lang_of(lang) == "zh" else f"%d %b {clock}")
