@@ -65,7 +65,7 @@ def create_layout() -> html.Div:
     )
 
 
-NAV = (("overview", "/"), ("health", "/health"))
+NAV = (("overview", "/"), ("orders", "/orders"), ("health", "/health"))
 """The console's pages in the order the header lists them: (name, path); the link's text is
 the translation of ``nav.<name>``."""
 
