@@ -30,6 +30,7 @@ from dashboard import shell
 from dashboard.api import create_api
 from dashboard.auth import login_router, protect
 from dashboard.config import WebConfig
+from dashboard.workbench import access
 
 HERE = Path(__file__).parent
 PAGES = HERE / "pages"
@@ -47,6 +48,7 @@ def create_app(config: WebConfig, *, sessions: sessionmaker[Session]) -> FastAPI
     api = Mount("/api", app=create_api(sessions, zone=config.zone))
     app.router.routes.append(api)
     mount_console(app)
+    access.install(app)  # a forged action callback answers 403
     protect(app, secret=config.secret_key)
     app.add_middleware(ApiFirst, api=api)  # outermost: added last
     return app

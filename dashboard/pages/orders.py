@@ -167,12 +167,12 @@ def _toolbar(acting: bool) -> dmc.Group:
 
 def _action_dialog() -> dmc.Modal:
     return dmc.Modal(
-        id="orders-dialog",
+        id="orders-modal",
         opened=False,
         centered=True,
         children=dmc.Stack(
             [
-                dmc.Text(id="orders-dialog-body"),
+                dmc.Text(id="orders-dialog-text"),
                 dmc.TextInput(id="orders-dialog-picker", value=""),
                 dmc.Select(id="orders-dialog-category", data=[], value=None),
                 dmc.Textarea(id="orders-dialog-note", value="", autosize=True, minRows=2),
@@ -391,9 +391,9 @@ def selection(selected: list[dict[str, Any]] | None, lang: Any) -> tuple[str, li
 
 
 @callback(
-    Output("orders-dialog", "opened"),
-    Output("orders-dialog", "title"),
-    Output("orders-dialog-body", "children"),
+    Output("orders-modal", "opened"),
+    Output("orders-modal", "title"),
+    Output("orders-dialog-text", "children"),
     Output("orders-pending", "data"),
     Output("orders-dialog-picker", "style"),
     Output("orders-dialog-category", "style"),
@@ -437,7 +437,7 @@ def open_dialog(
 
 @callback(
     Output("orders-toasts", "sendNotifications"),
-    Output("orders-dialog", "opened", allow_duplicate=True),
+    Output("orders-modal", "opened", allow_duplicate=True),
     Output("orders-dialog-error", "children", allow_duplicate=True),
     Output(REFRESH, "data"),
     Output(GRID, "deselectAll"),

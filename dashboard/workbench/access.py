@@ -7,9 +7,12 @@ callback is refused here and leaves a trace that names the account and what it t
 
 from __future__ import annotations
 
+from dash.backends._fastapi import get_current_request
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from dashboard.app import store_sessions
 from dashboard.auth import ConsoleUser, current_user
 from store.audit import write_audit
 
@@ -36,12 +39,15 @@ async def require_actor(action: str) -> ConsoleUser:
     user = current_user()
     if user is not None and may_act(user):
         return user
-    await run_in_threadpool(_audit_refusal, user, action)
+    # The request's app holds the store (``dashboard.app`` imports this module, so its helper
+    # cannot be imported here).
+    sessions: sessionmaker[Session] = get_current_request().app.state.sessions
+    await run_in_threadpool(_audit_refusal, sessions, user, action)
     raise Forbidden(action, user.role if user else None)
 
 
-def _audit_refusal(user: ConsoleUser | None, action: str) -> None:
-    with store_sessions().begin() as session:
+def _audit_refusal(sessions: sessionmaker[Session], user: ConsoleUser | None, action: str) -> None:
+    with sessions.begin() as session:
         write_audit(
             session,
             actor=user.username if user else "anonymous",
@@ -50,3 +56,12 @@ def _audit_refusal(user: ConsoleUser | None, action: str) -> None:
             entity_id=action,
             after={"role": user.role if user else None},
         )
+
+
+def install(app: FastAPI) -> None:
+    """Answer ``Forbidden`` from any console route with 403 and the reason."""
+
+    async def forbidden(_request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse({"error": "forbidden", "message": str(exc)}, status_code=403)
+
+    app.add_exception_handler(Forbidden, forbidden)

@@ -68,7 +68,6 @@ def column_defs(lang: str) -> list[dict[str, Any]]:
             "flex": 1,
             "sortable": sort_by is not None,
             "tooltipField": field if field == "summary" else None,
-            "pinned": "left" if field == "order_no" else None,
         }
         if sort_by is not None:
             column["colId"] = sort_by
