@@ -21,17 +21,8 @@ from sqlalchemy.orm import Session
 
 from store.errors import InvalidInput
 from store.models import Channel, HoldCategory, Order
-from store.stages import Stage
+from store.stages import OPEN
 
-OPEN: tuple[Stage, ...] = (
-    Stage.PENDING_REVIEW,
-    Stage.PAID,
-    Stage.AWAITING_PICK,
-    Stage.PICKED,
-    Stage.PACKED,
-    Stage.ON_HOLD,
-)
-"""Stages an order can be stuck in: everything before it leaves the warehouse."""
 DUE_SOON = timedelta(minutes=30)
 """An order whose next deadline is this close is "due soon" rather than on time."""
 MAX_PAGE = 1000

@@ -3,6 +3,7 @@ one page at a time, each row with its one-line "why"."""
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
@@ -44,20 +45,12 @@ class WorkRowOut(BaseModel):
 
     @classmethod
     def of(cls, row: WorkRow, now: datetime, lang: str) -> WorkRowOut:
+        shared = {f.name for f in fields(row)} & set(cls.model_fields)
+        copied = {name: getattr(row, name) for name in shared}
         return cls(
-            order_no=row.order_no,
-            channel=row.channel,
-            stage=row.stage,
-            stage_entered_at=row.stage_entered_at,
-            hold_category=row.hold_category,
-            warehouse=row.warehouse,
-            assignee=row.assignee,
-            amount=row.amount,
-            ship_by=row.ship_by,
-            next_deadline_at=row.next_deadline_at,
+            **copied,
             sla_state=row.sla_state(now).value,
             summary=summarize(row, now).text(lang, duration),
-            version=row.version,
         )
 
 

@@ -35,10 +35,9 @@ from dashboard.workbench.rows import column_defs, grid_row
 from rules.order_actions import ActionKind, OrderAction, Seen, act_on_orders
 from store.errors import DomainError
 from store.models import Channel, HoldCategory, utcnow
-from store.stages import Source
+from store.stages import OPEN, Source
 from store.worklist import (
     MAX_PAGE,
-    OPEN,
     SlaState,
     SortKey,
     WorkFilter,
