@@ -29,8 +29,10 @@ from sqlalchemy import Engine, text
 from bench.common import bench_url, scratch_database
 from bench.generate import generate
 from metrics.board import board
+from metrics.board_document import Board
 from metrics.rollups import roll_up
 from metrics.spans import STAGE_SPANS
+from metrics.window import Scope, preset_window
 from store.db import session_factory
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -73,12 +75,13 @@ def interleaved(
     return small_ms, large_ms, small_result, large_result
 
 
-def orderwatch_board(engine: Engine) -> Callable[[], dict[str, Any]]:
+def orderwatch_board(engine: Engine) -> Callable[[], Board]:
     sessions = session_factory(engine)
+    today = preset_window("today", END, ZONE)
 
-    def refresh() -> dict[str, Any]:
+    def refresh() -> Board:
         with sessions() as session:
-            return board(session, now=END, zone=ZONE)
+            return board(session, now=END, window=today, scope=Scope())
 
     return refresh
 
@@ -171,7 +174,7 @@ def duckdb_board(orders: Path, events: Path) -> Callable[[], dict[str, Any]]:
                  f"count(*) FROM {o} WHERE paid_at >= TIMESTAMP '{hour - timedelta(days=28)}' "
                  "GROUP BY ALL")  # fmt: skip
         held = q(f"SELECT coalesce(hold_category, 'uncategorised'), count(*) FROM {e} "
-                 f"WHERE to_stage = 'on_hold' AND \"at\" >= TIMESTAMP '{now - timedelta(days=1)}' "
+                 f"WHERE to_stage = 'on_hold' AND \"at\" >= TIMESTAMP '{local_midnight}' "
                  f"AND \"at\" <= TIMESTAMP '{now}' GROUP BY ALL")  # fmt: skip
         return {"wip": {s: n for s, n, _m in wip}, "ages": ages, "breaches": breaches[0],
                 "today_paid": today[0][0], "today_shipped": today[0][1], "last_day": last_day,
@@ -181,16 +184,15 @@ def duckdb_board(orders: Path, events: Path) -> Callable[[], dict[str, Any]]:
     return refresh
 
 
-def agree(ours: dict[str, Any], theirs: dict[str, Any]) -> bool:
+def agree(ours: Board, theirs: dict[str, Any]) -> bool:
     """The two boards count the same orders (a check that the race is fair)."""
-    wip = {s: v["count"] for s, v in ours["work_in_progress"].items() if v["count"]}
-    heat = sum(map(sum, ours["intake_heatmap_28d"]))
+    wip = {w.stage: w.count for w in ours.work_in_progress if w.count}
     return (
         wip == theirs["wip"]
-        and ours["today"]["paid"] == theirs["today_paid"]
-        and ours["today"]["shipped"] == theirs["today_shipped"]
-        and heat == theirs["heat_total"]
-        and ours["exceptions_24h"] == theirs["held"]
+        and ours.kpi("paid").value == theirs["today_paid"]
+        and ours.kpi("shipped").value == theirs["today_shipped"]
+        and sum(map(sum, ours.heatmaps.intake)) == theirs["heat_total"]
+        and ours.exceptions_by_category == theirs["held"]
     )
 
 

@@ -4,10 +4,17 @@ own, created and migrated at the start and dropped at the end."""
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
+import httpx
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
@@ -41,3 +48,51 @@ def scratch_database(base_url: str, prefix: str = "ow_bench") -> Iterator[Engine
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@contextmanager
+def server(database_url: str) -> Iterator[str]:
+    """``orderwatch serve`` (its default worker processes) on a free loopback port, against
+    ``database_url``, until the block ends; its log is printed if the block fails."""
+    port = _free_port()
+    env = os.environ | {
+        "ORDERWATCH_DATABASE_URL": database_url,
+        "ORDERWATCH_SECRET_KEY": uuid.uuid4().hex,
+        "ORDERWATCH_HOST": "127.0.0.1",
+        "ORDERWATCH_PORT": str(port),
+        "ORDERWATCH_LOG_FORMAT": "json",
+    }
+    command = [sys.executable, "-c", "from orderwatch.cli import main; main()", "serve"]
+    base = f"http://127.0.0.1:{port}"
+    with tempfile.NamedTemporaryFile(prefix="bench-server-") as log:
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            _wait_ready(base, process)
+            yield base
+        except BaseException:
+            log.flush()
+            tail = Path(log.name).read_text(errors="replace")[-3000:]
+            print(f"server log (end):\n{tail}")
+            raise
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait_ready(base: str, process: subprocess.Popen[bytes]) -> None:
+    for _ in range(300):
+        if process.poll() is not None:
+            raise SystemExit(f"orderwatch serve exited with {process.returncode}")
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise SystemExit("orderwatch serve did not become ready")

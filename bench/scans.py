@@ -23,28 +23,20 @@ import argparse
 import asyncio
 import json
 import multiprocessing
-import os
 import random
-import socket
 import statistics
-import subprocess
-import sys
-import tempfile
 import threading
 import time
-import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import httpx
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from bench.common import bench_url, scratch_database
+from bench.common import bench_url, scratch_database, server
 from orderwatch.settings import Settings
 from store.canonical import CanonicalItem, CanonicalOrder
 from store.channels import create_channel
@@ -339,52 +331,6 @@ def drive(base: str, secrets: list[str], job: str, work: list[Any]) -> tuple[flo
 
 
 # --- the server -----------------------------------------------------------------------------
-
-
-@contextmanager
-def server(database_url: str) -> Iterator[str]:
-    port = _free_port()
-    env = os.environ | {
-        "ORDERWATCH_DATABASE_URL": database_url,
-        "ORDERWATCH_SECRET_KEY": uuid.uuid4().hex,
-        "ORDERWATCH_HOST": "127.0.0.1",
-        "ORDERWATCH_PORT": str(port),
-        "ORDERWATCH_LOG_FORMAT": "json",
-    }
-    command = [sys.executable, "-c", "from orderwatch.cli import main; main()", "serve"]
-    base = f"http://127.0.0.1:{port}"
-    with tempfile.NamedTemporaryFile(prefix="bench-scans-server-") as log:
-        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            _wait_ready(base, process)
-            yield base
-        except BaseException:
-            log.flush()
-            tail = Path(log.name).read_text(errors="replace")[-3000:]
-            print(f"server log (end):\n{tail}")
-            raise
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _wait_ready(base: str, process: subprocess.Popen[bytes]) -> None:
-    for _ in range(300):
-        if process.poll() is not None:
-            raise SystemExit(f"orderwatch serve exited with {process.returncode}")
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise SystemExit("orderwatch serve did not become ready")
 
 
 # --- main -----------------------------------------------------------------------------------

@@ -16,7 +16,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import dash
-from dash.backends._fastapi import get_current_request
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -26,11 +25,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from dashboard import shell
+from dashboard import permissions, shell
 from dashboard.api import create_api
 from dashboard.auth import login_router, protect
 from dashboard.config import WebConfig
-from dashboard.workbench import access
+from metrics.board import HeatmapCache
 
 HERE = Path(__file__).parent
 PAGES = HERE / "pages"
@@ -43,12 +42,13 @@ def create_app(config: WebConfig, *, sessions: sessionmaker[Session]) -> FastAPI
     # Pages and callbacks reach the store through the request's app, not through globals.
     app.state.config = config
     app.state.sessions = sessions
+    app.state.heatmaps = HeatmapCache()
     app.include_router(probe_router(sessions))
     app.include_router(login_router(sessions))
     api = Mount("/api", app=create_api(sessions, zone=config.zone))
     app.router.routes.append(api)
     mount_console(app)
-    access.install(app)  # a forged action callback answers 403
+    permissions.install(app)
     protect(app, secret=config.secret_key)
     app.add_middleware(ApiFirst, api=api)  # outermost: added last
     return app
@@ -128,15 +128,3 @@ def database_problem(sessions: sessionmaker[Session]) -> str | None:
         reason = str(getattr(exc, "orig", None) or exc)
         return reason.strip().splitlines()[0] if reason.strip() else type(exc).__name__
     return None
-
-
-def store_sessions() -> sessionmaker[Session]:
-    """The store of the app serving the current Dash request (for layouts and callbacks)."""
-    sessions: sessionmaker[Session] = get_current_request().app.state.sessions
-    return sessions
-
-
-def app_config() -> WebConfig:
-    """The configuration of the app serving the current Dash request."""
-    config: WebConfig = get_current_request().app.state.config
-    return config

@@ -1,122 +1,125 @@
-"""The console's frame around every page: header with product name, language switch, the
-signed-in user and a sign-out link."""
+"""The console's frame around every page (dash-mantine-components' app shell): the header with
+the product name, language switch, light/dark switch and the user menu; the navigation; and
+the toast container every page reports its outcomes to."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import dash
-from dash import Dash, Input, Output, ctx, dcc, html
+import dash_mantine_components as dmc
+from dash import ClientsideFunction, Dash, Input, Output, State, ctx, dcc, html
 
 from dashboard.auth import ConsoleUser, current_user
-from dashboard.i18n import DEFAULT_LANG, LANGUAGES, Lang, lang_of, t
+from dashboard.i18n import DEFAULT_LANG, LANGUAGES, Lang, lang_of, role_label, t
+from dashboard.theme import MANTINE_THEME
 
 LANG_STORE = "shell-lang"
 """Chosen language, kept in the browser's local storage: every page reads it."""
 LANG_SWITCH = "shell-lang-switch"
+SCHEME_STORE = "shell-scheme"
+"""Chosen colour scheme (light, dark), kept in local storage: charts read it for their template."""
+SCHEME_TOGGLE = "shell-scheme-toggle"
+TOASTS = "shell-toasts"
+"""The notification container: callbacks send ``[{"action": "show", ...}]`` to
+``sendNotifications`` (with ``allow_duplicate=True``)."""
 
-THEME: dict[str, str] = {
-    "font": 'system-ui, "PingFang SC", "Microsoft YaHei", sans-serif',
-    "ink": "#1f2933",
-    "muted": "#616e7c",
-    "page": "#f4f6f8",
-    "header": "#102a43",
-    "accent": "#1c64f2",
-    "alert": "#d64545",
-    "card": "#ffffff",
-}
-"""The console's colours and font in one place; pages take theirs from here."""
-
-CARD_STYLE: dict[str, str] = {
-    "background": THEME["card"],
-    "borderRadius": "8px",
-    "padding": "1rem 1.5rem",
-    "boxShadow": "0 1px 4px rgba(0, 0, 0, .08)",
-    "marginBottom": "1rem",
-}
-
-
-# The one rule inline styles cannot reach: the page's own margin around the shell.
-PAGE_CSS = "<style>body { margin: 0; }</style>"
+NAV = (("board", "/"), ("orders", "/orders"), ("health", "/health"))
+"""The console's pages in the order the navigation lists them: (name, path); the link's text is
+the translation of ``nav.<name>``."""
+HEADER_HEIGHT = 56
+NAVBAR_WIDTH = 200
 
 
 def index_string(template: str) -> str:
-    """Dash's HTML page template with the console's base style added."""
-    return template.replace("{%css%}", "{%css%}\n" + PAGE_CSS)
+    """Dash's HTML page template, marked as Chinese so the browser picks CJK glyphs first."""
+    return template.replace("<html>", '<html lang="zh-CN">', 1)
 
 
-def create_layout() -> html.Div:
+def create_layout() -> dmc.MantineProvider:
     """The app layout; a function because it shows whoever the request belongs to."""
     user = current_user()
     lang: Lang = lang_of(user.locale) if user else DEFAULT_LANG
-    return html.Div(
+    shell = dmc.AppShell(
+        [
+            dmc.AppShellHeader(create_header(user, lang), px="md"),
+            dmc.AppShellNavbar(create_navigation(lang), p="xs"),
+            dmc.AppShellMain(dash.page_container),
+        ],
+        header={"height": HEADER_HEIGHT},
+        navbar={"width": NAVBAR_WIDTH, "breakpoint": "sm"},
+        padding="md",
+    )
+    return dmc.MantineProvider(
         [
             # The user's locale is the default; a choice already stored in the browser wins.
             dcc.Store(id=LANG_STORE, storage_type="local", data=lang),
-            create_header(user, lang),
-            html.Main(dash.page_container, style={"padding": "1.5rem", "maxWidth": "1100px"}),
+            dcc.Store(id=SCHEME_STORE, storage_type="local", data="light"),
+            dmc.NotificationContainer(id=TOASTS, position="top-right", autoClose=6000),
+            shell,
         ],
-        style={
-            "fontFamily": THEME["font"],
-            "color": THEME["ink"],
-            "background": THEME["page"],
-            "minHeight": "100vh",
-        },
+        id="shell-provider",
+        theme=MANTINE_THEME,
+        forceColorScheme="light",
     )
 
 
-NAV = (("overview", "/"), ("orders", "/orders"), ("health", "/health"))
-"""The console's pages in the order the header lists them: (name, path); the link's text is
-the translation of ``nav.<name>``."""
-
-
-def create_header(user: ConsoleUser | None, lang: Lang) -> html.Header:
-    link = {"color": "#fff", "marginLeft": "1.5rem", "textDecoration": "none"}
-    brand = html.Div(
+def create_header(user: ConsoleUser | None, lang: Lang) -> dmc.Group:
+    brand = dmc.Group(
         [
-            html.Span("orderwatch", style={"fontWeight": "700", "fontSize": "1.25rem"}),
-            html.Span(
-                t("app.tagline", lang),
-                id="shell-tagline",
-                style={"marginLeft": ".75rem", "opacity": ".75"},
-            ),
-            *(
-                dcc.Link(t(f"nav.{name}", lang), href=path, id=f"shell-nav-{name}", style=link)
-                for name, path in NAV
-            ),
-        ]
-    )
-    return html.Header(
-        [brand, create_user_menu(user, lang)],
-        style={
-            "display": "flex",
-            "justifyContent": "space-between",
-            "alignItems": "center",
-            "padding": ".75rem 1.5rem",
-            "background": THEME["header"],
-            "color": "#fff",
-        },
-    )
-
-
-def create_user_menu(user: ConsoleUser | None, lang: Lang) -> html.Div:
-    switch = dcc.RadioItems(
+            dmc.Text("orderwatch", fw=700, size="lg"),
+            dmc.Text(t("app.tagline", lang), id="shell-tagline", c="dimmed", size="sm",
+                     visibleFrom="sm"),
+        ],
+        gap="sm",
+    )  # fmt: skip
+    switch = dmc.SegmentedControl(
         id=LANG_SWITCH,
-        options=[{"label": name, "value": code} for code, name in LANGUAGES.items()],
+        data=[{"label": name, "value": code} for code, name in LANGUAGES.items()],
         value=lang,
-        inline=True,
-        labelStyle={"marginRight": ".75rem", "cursor": "pointer", "color": "#fff"},
+        size="xs",
     )
-    link_style = {"color": "#fff", "marginLeft": "1rem"}
-    return html.Div(
+    scheme = dmc.Button(
+        t("shell.to_dark", lang), id=SCHEME_TOGGLE, variant="default", size="xs", n_clicks=0
+    )
+    return dmc.Group(
+        [brand, dmc.Group([switch, scheme, create_user_menu(user, lang)], gap="sm")],
+        justify="space-between",
+        h="100%",
+    )
+
+
+def create_user_menu(user: ConsoleUser | None, lang: Lang) -> dmc.Menu:
+    name = user.shown_name if user else ""
+    role = role_label(user.role, lang) if user else ""
+    return dmc.Menu(
         [
-            switch,
-            html.Span(
-                user.shown_name if user else "", id="shell-user", style={"marginLeft": "1rem"}
+            dmc.MenuTarget(
+                dmc.Button(
+                    [html.Span(name, id="shell-user"), dmc.Badge(role, id="shell-role", ml="xs",
+                                                                 variant="light")],
+                    id="shell-user-button",
+                    variant="subtle",
+                    size="xs",
+                )
             ),
-            html.A(t("shell.logout", lang), id="shell-logout", href="/logout", style=link_style),
+            dmc.MenuDropdown(
+                [dmc.MenuItem(t("shell.logout", lang), id="shell-logout", href="/logout",
+                              refresh=True)]
+            ),
         ],
-        style={"display": "flex", "alignItems": "center"},
+        position="bottom-end",
+    )  # fmt: skip
+
+
+def create_navigation(lang: Lang) -> dmc.Stack:
+    return dmc.Stack(
+        [
+            dmc.NavLink(label=t(f"nav.{name}", lang), href=path, id=f"shell-nav-{name}")
+            for name, path in NAV
+        ],
+        gap=2,
     )
 
 
@@ -135,9 +138,36 @@ def register_callbacks(app: Dash) -> None:
     app.callback(
         Output("shell-tagline", "children"),
         Output("shell-logout", "children"),
-        *(Output(f"shell-nav-{name}", "children") for name, _path in NAV),
+        *(Output(f"shell-nav-{name}", "label") for name, _path in NAV),
         Input(LANG_STORE, "data"),
     )(translate_header)
+    app.callback(
+        Output("shell-role", "children"),
+        Input(LANG_STORE, "data"),
+    )(translate_role)
+    # Pure browser work (no store, no user): done in the page, instantly.
+    app.clientside_callback(  # type: ignore[no-untyped-call]
+        ClientsideFunction(namespace="orderwatch", function_name="toggleScheme"),
+        Output(SCHEME_STORE, "data"),
+        Input(SCHEME_TOGGLE, "n_clicks"),
+        State(SCHEME_STORE, "data"),
+    )
+    app.clientside_callback(  # type: ignore[no-untyped-call]
+        ClientsideFunction(namespace="orderwatch", function_name="applyScheme"),
+        Output("shell-provider", "forceColorScheme"),
+        Input(SCHEME_STORE, "data"),
+    )
+    app.callback(
+        Output(SCHEME_TOGGLE, "children"),
+        Input(SCHEME_STORE, "data"),
+        Input(LANG_STORE, "data"),
+    )(scheme_label)
+    paths = json.dumps([path for _name, path in NAV])
+    app.clientside_callback(  # type: ignore[no-untyped-call]
+        f"(pathname) => window.orderwatch.activeLinks({paths}, pathname)",
+        *(Output(f"shell-nav-{name}", "active") for name, _path in NAV),
+        Input("_pages_location", "pathname"),
+    )
 
 
 def sync_language(stored: Any, chosen: Any) -> tuple[Lang, Lang]:
@@ -152,3 +182,13 @@ def translate_header(lang: Any) -> tuple[str, ...]:
         t("shell.logout", lang),
         *(t(f"nav.{name}", lang) for name, _path in NAV),
     )
+
+
+def scheme_label(scheme: Any, lang: Any) -> str:
+    """The switch names the scheme it goes to."""
+    return t("shell.to_light" if scheme == "dark" else "shell.to_dark", lang)
+
+
+def translate_role(lang: Any) -> str:
+    user = current_user()
+    return role_label(user.role, lang) if user else ""

@@ -11,11 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from store.alerts import raise_alert, resolve_alert
+from store.channels import sync_lag
 from store.models import Channel
 
-STALE_AFTER_INTERVALS = 3
-"""Missed pulls before a channel counts as stale (three: one slow pull is not an incident)."""
-MIN_STALE = timedelta(minutes=15)
 CRITICAL_AFTER = timedelta(hours=2)
 """Orders from a channel this stale are probably shipping late already."""
 
@@ -31,7 +29,7 @@ def check_channel_staleness(session: Session, *, now: datetime) -> StalenessRepo
     report = StalenessReport()
     for channel in session.scalars(select(Channel).order_by(Channel.name)):
         key = f"channel_stale:{channel.name}"
-        lag = _lag(channel, now)
+        lag = sync_lag(channel, now)
         if lag is None:
             if resolve_alert(session, key, now):
                 report.recovered.append(channel.name)
@@ -54,14 +52,6 @@ def check_channel_staleness(session: Session, *, now: datetime) -> StalenessRepo
             now=now,
         )
     return report
-
-
-def _lag(channel: Channel, now: datetime) -> timedelta | None:
-    """How long the channel has gone without a successful pull, if that counts as stale."""
-    since = channel.last_success_at or channel.created_at
-    allowed = max(MIN_STALE, timedelta(seconds=channel.sync_interval_s * STALE_AFTER_INTERVALS))
-    lag = now - since
-    return lag if lag > allowed else None
 
 
 def _hours(lag: timedelta) -> str:

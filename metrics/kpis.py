@@ -28,13 +28,6 @@ REFUND_KINDS = ("refund", "return")
 """After-sales tickets whose cycle time is the article's refund cycle (退款周期)."""
 
 
-def _scoped(scope: Scope, order_id: Any) -> list[ColumnElement[bool]]:
-    """Conditions tying a row with ``order_id`` to an order in the scope."""
-    if scope.channel_id is None and scope.warehouse is None:
-        return []
-    return [exists().where(Order.id == order_id, *scope.orders())]
-
-
 def interceptions(sql: Sql, window: Window, scope: Scope) -> dict[str, Any]:
     """Holds (异常拦截) by category in the window: in total and per business day."""
     local = sql.local(StageEvent.at, window.start, window.end)
@@ -45,7 +38,7 @@ def interceptions(sql: Sql, window: Window, scope: Scope) -> dict[str, Any]:
         .where(
             StageEvent.to_stage == Stage.ON_HOLD.value,
             window.contains(StageEvent.at),
-            *_scoped(scope, StageEvent.order_id),
+            *scope.of_order(StageEvent.order_id),
         )
         .group_by(day, category)
     )
@@ -62,15 +55,11 @@ def interceptions(sql: Sql, window: Window, scope: Scope) -> dict[str, Any]:
 
 def floor_exceptions(sql: Sql, window: Window, scope: Scope) -> dict[str, int]:
     """Refused scans and floor problems by code in the window."""
-    where: list[ColumnElement[bool]] = [window.contains(WarehouseException.at)]
-    if scope.warehouse is not None:
-        where.append(WarehouseException.warehouse == scope.warehouse)
-    if scope.channel_id is not None:
-        where.append(
-            exists().where(
-                Order.id == WarehouseException.order_id, Order.channel_id == scope.channel_id
-            )
-        )
+    where = [
+        window.contains(WarehouseException.at),
+        *scope.rows(warehouse=WarehouseException.warehouse),
+        *Scope(channel_ids=scope.channel_ids).of_order(WarehouseException.order_id),
+    ]
     query = (
         select(WarehouseException.code, func.count())
         .where(*where)
@@ -84,13 +73,11 @@ def missed_orders(sql: Sql, window: Window, scope: Scope) -> dict[str, Any]:
     """Orders reconciliation found that the incremental sync had missed (漏单), per day."""
     local = sql.local(MissedOrder.found_at, window.start, window.end)
     day = sql.day(local)
-    where: list[ColumnElement[bool]] = [window.contains(MissedOrder.found_at)]
-    if scope.channel_id is not None:
-        where.append(MissedOrder.channel_id == scope.channel_id)
-    if scope.warehouse is not None:
-        where.append(
-            exists().where(Order.id == MissedOrder.order_id, Order.warehouse == scope.warehouse)
-        )
+    where = [
+        window.contains(MissedOrder.found_at),
+        *scope.rows(channel_id=MissedOrder.channel_id),
+        *Scope(warehouses=scope.warehouses).of_order(MissedOrder.order_id),
+    ]
     query = select(day, func.count()).where(*where).group_by(day)
     counts = {str(d): int(n) for d, n in sql.session.execute(query)}
     days = local_days(window)
@@ -105,9 +92,10 @@ def missed_orders(sql: Sql, window: Window, scope: Scope) -> dict[str, Any]:
 def inventory_accuracy(sql: Sql, window: Window, scope: Scope) -> dict[str, Any]:
     """Share of SKUs counted in the window whose system stock matched the count; a SKU
     counted more than once counts by its latest count."""
-    where: list[ColumnElement[bool]] = [window.contains(InventoryCount.counted_at)]
-    if scope.warehouse is not None:
-        where.append(InventoryCount.warehouse == scope.warehouse)
+    where = [
+        window.contains(InventoryCount.counted_at),
+        *scope.rows(warehouse=InventoryCount.warehouse),
+    ]
     ranked = (
         select(
             InventoryCount.counted,
@@ -154,7 +142,7 @@ def refund_cycle(sql: Sql, window: Window, scope: Scope) -> dict[str, Any]:
     where = [
         Ticket.kind.in_(REFUND_KINDS),
         window.contains(Ticket.closed_at),
-        *_scoped(scope, Ticket.order_id),
+        *scope.of_order(Ticket.order_id),
     ]
     stats = sql.stats(value, where).get((), EMPTY)
     return {**stats.as_dict(), "negative_left_out": sql.negatives(value, where)}

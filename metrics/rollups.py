@@ -29,7 +29,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.sql import Select
+from sqlalchemy.sql import Select, Subquery
 from sqlalchemy.sql.elements import ColumnElement
 
 from metrics.spans import PROCESSING, STAGE_SPANS
@@ -81,14 +81,20 @@ def recompute(session: Session, start: datetime, end: datetime) -> int:
     session.execute(
         delete(MetricHourly).where(MetricHourly.hour >= first, MetricHourly.hour < last)
     )
-    sql = Sql(session, UTC_ZONE)
-    facts = union_all(*_fact_queries(sql, first, last)).subquery()
+    found = facts(session, first, last)
     keys = ("hour", "channel_id", "warehouse", "stage")
     totals = select(
-        *(facts.c[k] for k in keys), *(func.sum(facts.c[m]).label(m) for m in MEASURES)
-    ).group_by(*(facts.c[k] for k in keys))
+        *(found.c[k] for k in keys), *(func.sum(found.c[m]).label(m) for m in MEASURES)
+    ).group_by(*(found.c[k] for k in keys))
     written = session.execute(insert(MetricHourly).from_select([*keys, *MEASURES], totals))
     return int(written.rowcount)  # type: ignore[attr-defined]
+
+
+def facts(session: Session, start: datetime, end: datetime) -> Subquery:
+    """One row per order and measure with a time in ``[start, end)``: what a rollup hour is
+    summed from (columns ``hour``, ``channel_id``, ``warehouse``, ``stage`` and the measures).
+    The board sums it for the current hour, whose rollup is not final yet."""
+    return union_all(*_fact_queries(Sql(session, UTC_ZONE), start, end)).subquery()
 
 
 def _within(column: Any, start: datetime, end: datetime) -> ColumnElement[bool]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -74,6 +75,32 @@ def parse_window(start: str, end: str, zone: ZoneInfo) -> Window:
     return Window(parse_moment(start, zone, end=False), parse_moment(end, zone, end=True), zone)
 
 
+PRESETS = ("today", "yesterday", "7d")
+"""The board's named time ranges: the business day so far, the day before, the last 7 days."""
+
+
+def preset_window(name: str, now: datetime, zone: ZoneInfo) -> Window:
+    """The business-day range ``name`` (one of ``PRESETS``) as of ``now``."""
+    midnight = datetime.combine(now.astimezone(zone).date(), time(0), zone)
+    days = {"today": (0, 1), "yesterday": (-1, 0), "7d": (-6, 1)}.get(name)
+    if days is None:
+        raise InvalidInput(f"unknown range {name!r}; known: {', '.join(PRESETS)}")
+    first, last = days
+    return Window(midnight + timedelta(days=first), midnight + timedelta(days=last), zone)
+
+
+def board_window(
+    preset: str | None, start: str | None, end: str | None, *, now: datetime, zone: ZoneInfo
+) -> Window:
+    """The board's range: ``start``..``end`` (business days, both or neither), else a preset
+    (today when none is named)."""
+    if (start is None) != (end is None):
+        raise InvalidInput("give both from and to (YYYY-MM-DD), or neither")
+    if start is not None and end is not None:
+        return parse_window(start, end, zone)
+    return preset_window(preset or "today", now, zone)
+
+
 def parse_range(value: str, zone: ZoneInfo) -> Window:
     """``A..B`` (as in ``--before 2025-01-01..2025-01-31``) as a window."""
     first, dots, last = value.partition("..")
@@ -84,36 +111,77 @@ def parse_range(value: str, zone: ZoneInfo) -> Window:
 
 @dataclass(frozen=True, slots=True)
 class Scope:
-    """Which orders count: all, or one channel's, or one warehouse's, or both."""
+    """Which orders count: all, or those of some channels, some warehouses, or both.
 
-    channel_id: int | None = None
-    warehouse: str | None = None
-    channel: str | None = None
+    The one place a slice becomes SQL: every metric asks the scope for its conditions, on the
+    orders table or on any table with a channel and a warehouse column (rollups, floor facts)."""
 
-    def orders(self) -> list[ColumnElement[bool]]:
-        """Conditions on ``orders`` for this scope."""
+    channel_ids: tuple[int, ...] = ()
+    warehouses: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+    """The channels' names, in the order of ``channel_ids`` (for describing the scope)."""
+
+    @property
+    def everything(self) -> bool:
+        return not self.channel_ids and not self.warehouses
+
+    def orders(self, order: Any = Order) -> list[ColumnElement[bool]]:
+        """Conditions on ``orders`` (or an alias of it) for this scope."""
+        return self.rows(channel_id=order.channel_id, warehouse=order.warehouse)
+
+    def rows(self, *, channel_id: Any = None, warehouse: Any = None) -> list[ColumnElement[bool]]:
+        """Conditions on a table's channel and warehouse columns; ``None`` for a column the
+        table lacks (the caller then ties its rows to orders with ``of_order``)."""
         found: list[ColumnElement[bool]] = []
-        if self.channel_id is not None:
-            found.append(Order.channel_id == self.channel_id)
-        if self.warehouse is not None:
-            found.append(Order.warehouse == self.warehouse)
+        if self.channel_ids and channel_id is not None:
+            found.append(_one_of(channel_id, self.channel_ids))
+        if self.warehouses and warehouse is not None:
+            found.append(_one_of(warehouse, self.warehouses))
         return found
 
+    def of_order(self, order_id: Any) -> list[ColumnElement[bool]]:
+        """Conditions tying a row with ``order_id`` to an order in the scope."""
+        if self.everything:
+            return []
+        return [exists().where(Order.id == order_id, *self.orders())]
+
     def describe(self) -> dict[str, str | None]:
-        return {"channel": self.channel, "warehouse": self.warehouse}
+        """The metrics document's ``scope``: each part's names joined by commas, or null."""
+        return {
+            "channel": ",".join(self.channels) or None,
+            "warehouse": ",".join(self.warehouses) or None,
+        }
 
 
-def resolve_scope(session: Session, *, channel: str | None, warehouse: str | None) -> Scope:
-    """The scope for a channel name and a warehouse code, which must both be known."""
-    channel_id = None
-    if channel is not None:
-        channel_id = session.scalar(select(Channel.id).where(Channel.name == channel))
-        if channel_id is None:
-            names = ", ".join(c.name for c in list_channels(session)) or "none"
-            raise InvalidInput(f"unknown channel {channel!r}; known channels: {names}")
-    if warehouse is not None and not _warehouse_known(session, warehouse):
-        raise InvalidInput(f"unknown warehouse {warehouse!r}: no order or stock is kept there")
-    return Scope(channel_id=channel_id, warehouse=warehouse, channel=channel)
+def _one_of(column: Any, values: tuple[Any, ...]) -> ColumnElement[bool]:
+    return column == values[0] if len(values) == 1 else column.in_(values)  # type: ignore[no-any-return]
+
+
+def resolve_scope(
+    session: Session, *, channels: Sequence[str] = (), warehouses: Sequence[str] = ()
+) -> Scope:
+    """The scope of channel names and warehouse codes, which must all be known."""
+    known = {c.name: c.id for c in list_channels(session)}
+    unknown = [name for name in channels if name not in known]
+    if unknown:
+        names = ", ".join(known) or "none"
+        raise InvalidInput(f"unknown channel {unknown[0]!r}; known channels: {names}")
+    for warehouse in warehouses:
+        if not _warehouse_known(session, warehouse):
+            raise InvalidInput(f"unknown warehouse {warehouse!r}: no order or stock is kept there")
+    chosen = tuple(dict.fromkeys(channels))
+    return Scope(
+        channel_ids=tuple(known[name] for name in chosen),
+        warehouses=tuple(dict.fromkeys(warehouses)),
+        channels=chosen,
+    )
+
+
+def known_warehouses(session: Session) -> list[str]:
+    """Warehouse codes that hold stock or receive a channel's orders (small tables only)."""
+    stocked = select(Inventory.warehouse).distinct()
+    routed = select(Channel.default_warehouse).where(Channel.default_warehouse.isnot(None))
+    return sorted({str(code) for code in session.scalars(stocked.union(routed))})
 
 
 def _warehouse_known(session: Session, warehouse: str) -> bool:

@@ -1,7 +1,8 @@
-"""Channel records: create, look up, list."""
+"""Channel records: create, look up, list, and when a channel counts as stale."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -9,6 +10,18 @@ from sqlalchemy.orm import Session
 
 from store.errors import Conflict, InvalidInput, NotFound
 from store.models import PLATFORMS, Channel
+
+STALE_AFTER_INTERVALS = 3
+"""Missed pulls before a channel counts as stale (three: one slow pull is not an incident)."""
+MIN_STALE = timedelta(minutes=15)
+
+
+def sync_lag(channel: Channel, now: datetime) -> timedelta | None:
+    """How long the channel has gone without a successful pull, if that counts as stale."""
+    since = channel.last_success_at or channel.created_at
+    allowed = max(MIN_STALE, timedelta(seconds=channel.sync_interval_s * STALE_AFTER_INTERVALS))
+    lag = now - since
+    return lag if lag > allowed else None
 
 
 def get_channel(session: Session, name: str) -> Channel:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from store.errors import InvalidInput, TransitionRefused
-from store.models import Order, Scan, StageEvent, WarehouseException, utcnow
+from store.models import HoldCategory, Order, Scan, StageEvent, WarehouseException, utcnow
 from store.orders import get_order
 from store.stages import Source, Stage
 from store.transitions import move_order
@@ -134,3 +134,9 @@ def floor_times(session: Session, order_no: str) -> FloorTimes:
         carrier=pickup.carrier if pickup else None,
         waybill=pickup.waybill if pickup else None,
     )
+
+
+def hold_category_labels(session: Session) -> dict[str, tuple[str, str]]:
+    """Every exception interception cause (异常拦截原因): code → (Chinese, English) label."""
+    rows = session.execute(select(HoldCategory.code, HoldCategory.label_zh, HoldCategory.label_en))
+    return {str(code): (str(zh), str(en)) for code, zh, en in rows}

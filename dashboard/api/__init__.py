@@ -12,6 +12,7 @@ from dashboard.api import problems
 from dashboard.api.deps import store_gate
 from dashboard.api.routers import ROUTERS
 from dashboard.api.scan_desk import ScanDesk
+from metrics.board import HeatmapCache
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 """The product's default business time zone (``ORDERWATCH_TIMEZONE``)."""
@@ -28,6 +29,7 @@ def create_api(sessions: sessionmaker[Session], *, zone: ZoneInfo = SHANGHAI) ->
     api.state.sessions = sessions
     api.state.zone = zone
     api.state.scan_desk = ScanDesk(sessions)
+    api.state.heatmaps = HeatmapCache()
     api.state.store_gate = store_gate(sessions)
     problems.install(api)
     for router in ROUTERS:

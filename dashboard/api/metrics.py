@@ -5,22 +5,27 @@ from __future__ import annotations
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 
 from dashboard.api.deps import Caller, Store, business_zone, require_scope
 from dashboard.api.problems import documented
 from metrics.board import board
+from metrics.board_document import Board
 from metrics.compare import compare_periods
 from metrics.report import metrics_document
-from metrics.window import parse_range, parse_window, resolve_scope
+from metrics.window import board_window, parse_range, parse_window, resolve_scope
 from store.models import utcnow
 
 router = APIRouter(prefix="/v1/metrics", tags=["metrics"], responses=documented(404))
 
 Reader = Annotated[Caller, Depends(require_scope("metrics:read"))]
 Zone = Annotated[ZoneInfo, Depends(business_zone)]
-Channel = Annotated[str | None, Query(description="Only this channel's orders")]
-Warehouse = Annotated[str | None, Query(description="Only this warehouse's orders")]
+Channel = Annotated[
+    list[str] | None, Query(description="Only these channels' orders (repeat for several)")
+]
+Warehouse = Annotated[
+    list[str] | None, Query(description="Only these warehouses' orders (repeat for several)")
+]
 
 
 @router.get("")
@@ -35,7 +40,7 @@ def get_metrics(
 ) -> dict[str, Any]:
     """Every KPI of the window: the same document as ``orderwatch metrics --json``."""
     window = parse_window(start, end, zone)
-    scope = resolve_scope(session, channel=channel, warehouse=warehouse)
+    scope = resolve_scope(session, channels=channel or (), warehouses=warehouse or ())
     return metrics_document(session, window=window, scope=scope, now=utcnow())
 
 
@@ -51,18 +56,30 @@ def get_comparison(
 ) -> dict[str, Any]:
     """Before/after table: metric, before, after, change %, which way is better."""
     old, new = parse_range(before, zone), parse_range(after, zone)
-    scope = resolve_scope(session, channel=channel, warehouse=warehouse)
+    scope = resolve_scope(session, channels=channel or (), warehouses=warehouse or ())
     return compare_periods(session, before=old, after=new, scope=scope, now=utcnow())
 
 
-@router.get("/board")
+@router.get("/board", response_model=Board)
 def get_board(
+    request: Request,
     _caller: Reader,
     session: Store,
     zone: Zone,
+    preset: Annotated[
+        str | None, Query(alias="range", description="today (default), yesterday or 7d")
+    ] = None,
+    start: Annotated[str | None, Query(alias="from", description="First business day")] = None,
+    end: Annotated[
+        str | None, Query(alias="to", description="Last business day (included)")
+    ] = None,
     channel: Channel = None,
     warehouse: Warehouse = None,
-) -> dict[str, Any]:
-    """The live board: hourly rollups and open orders."""
-    scope = resolve_scope(session, channel=channel, warehouse=warehouse)
-    return board(session, now=utcnow(), zone=zone, scope=scope)
+) -> Board:
+    """The live board: KPI cards against the same window last week, work in progress, hourly
+    throughput, warehouse nodes, heatmaps, exceptions and channel health."""
+    now = utcnow()
+    window = board_window(preset, start, end, now=now, zone=zone)
+    scope = resolve_scope(session, channels=channel or (), warehouses=warehouse or ())
+    cache = request.app.state.heatmaps
+    return board(session, now=now, window=window, scope=scope, heatmaps=cache)

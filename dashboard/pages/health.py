@@ -7,47 +7,35 @@ from typing import Any
 
 import dash
 import dash_ag_grid as dag
-from dash import Input, Output, State, callback, html, no_update
+import dash_mantine_components as dmc
+from dash import Input, Output, State, callback
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from dashboard.app import app_config, store_sessions
-from dashboard.auth import current_user
+from dashboard.context import app_config, store_sessions
 from dashboard.i18n import lang_of, t
-from dashboard.shell import CARD_STYLE, LANG_STORE, THEME
+from dashboard.permissions import ACT_ON_ORDERS, require_role
+from dashboard.shell import LANG_STORE
 from rules.audit import latest_findings, run_flow_health_audit
 from store.models import FlowHealthFinding, FlowHealthRun
 
 dash.register_page(__name__, path="/health", title="orderwatch · flow health")  # type: ignore[no-untyped-call]
 
-MAY_RUN = frozenset({"supervisor", "ops_supervisor", "admin"})
-"""Roles that may start an audit from the console (it writes findings and may raise alerts)."""
-BUTTON = {
-    "padding": ".4rem 1rem",
-    "border": "0",
-    "borderRadius": "4px",
-    "background": THEME["accent"],
-    "color": "#fff",
-    "cursor": "pointer",
-    "marginRight": ".75rem",
-}
 
-
-def layout(**_query: Any) -> html.Section:
-    return html.Section(
+def layout(**_query: Any) -> dmc.Stack:
+    return dmc.Stack(
         [
-            html.H2(id="health-title", style={"marginTop": 0}),
-            html.P(id="health-intro", style={"color": THEME["muted"], "maxWidth": "760px"}),
-            html.Div(
+            dmc.Title(id="health-title", order=2),
+            dmc.Text(id="health-intro", c="dimmed", maw=760),
+            dmc.Group(
                 [
-                    html.Button(id="health-run", n_clicks=0, style=BUTTON),
-                    html.Button(id="health-export", n_clicks=0, style=BUTTON),
-                    html.Span(id="health-last-run", style={"color": THEME["muted"]}),
-                    html.P(id="health-message", role="status", style={"color": THEME["alert"]}),
-                ],
-                style={"marginBottom": ".75rem"},
+                    dmc.Button(id="health-run", n_clicks=0),
+                    dmc.Button(id="health-export", n_clicks=0, variant="default"),
+                    dmc.Text(id="health-last-run", c="dimmed", size="sm"),
+                ]
             ),
-            html.Div(
+            dmc.Text(id="health-message", c="red", **{"aria-live": "polite"}),
+            dmc.Card(
                 dag.AgGrid(
                     id="health-grid",
                     rowData=[],
@@ -57,8 +45,8 @@ def layout(**_query: Any) -> html.Section:
                     dashGridOptions={"domLayout": "autoHeight", "overlayNoRowsTemplate": " "},
                     csvExportParams={"fileName": "orderwatch-flow-health.csv"},
                     getRowId="params.data.id",
-                ),
-                style=CARD_STYLE,
+                    className="ag-theme-quartz",
+                )
             ),
         ]
     )
@@ -87,9 +75,9 @@ def translate(lang: Any) -> tuple[str, str, str, str]:
 )
 async def show(lang_data: Any, clicks: int | None) -> tuple[Any, ...]:
     lang = lang_of(lang_data)
-    user = current_user()
-    if clicks and (user is None or user.role not in MAY_RUN):
-        return no_update, no_update, no_update, t("health.not_allowed", lang)
+    if clicks:
+        # Running writes findings and may raise alerts: a role check on the server.
+        await require_role(ACT_ON_ORDERS, action="run_flow_health_audit")
     # Reading (and running) the audit touches the store: off the event loop, in a thread.
     run, findings = await run_in_threadpool(read_audit, store_sessions(), bool(clicks))
     return rows(findings, lang), columns(lang), last_run_line(run, lang), ""

@@ -23,12 +23,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from dashboard.app import app_config, store_sessions
-from dashboard.auth import current_user
+from dashboard.auth import ConsoleUser, current_user
+from dashboard.context import app_config, store_sessions
 from dashboard.i18n import lang_of, stage_label, t
-from dashboard.shell import LANG_STORE
+from dashboard.permissions import ACT_ON_ORDERS, require_role
+from dashboard.shell import LANG_STORE, TOASTS
 from dashboard.workbench import query
-from dashboard.workbench.access import may_act, require_actor
 from dashboard.workbench.export import MAX_EXPORT, to_csv, to_xlsx
 from dashboard.workbench.outcome import summary
 from dashboard.workbench.rows import column_defs, grid_row
@@ -60,48 +60,50 @@ NEEDS = {"assign": "picker", "hold": "category", "reject": "note", "note": "note
 """The input each action's dialog asks for besides the optional note."""
 
 
-def layout(**url_query: Any) -> dmc.MantineProvider:
+def may_act(user: ConsoleUser | None) -> bool:
+    """Whether to draw the action buttons; every action callback checks again on the server."""
+    return user is not None and user.role in ACT_ON_ORDERS
+
+
+def layout(**url_query: Any) -> html.Section:
     filters = query.from_query(url_query)
     user = current_user()
     acting = may_act(user)
-    return dmc.MantineProvider(
-        html.Section(
-            [
-                dcc.Store(id=FILTERS, data=filters),
-                dcc.Store(id=REFRESH, data=0),
-                dcc.Store(id="orders-pending"),
-                dcc.Store(id="orders-url-search", data=query.to_query(filters)),
-                dcc.Store(id="orders-url-synced"),
-                dcc.Download(id="orders-download"),
-                dmc.NotificationContainer(id="orders-toasts", position="top-right"),
-                html.H2(id="orders-title", style={"marginTop": 0}),
-                dmc.Text(id="orders-intro", c="dimmed", mb="sm"),
-                _filter_bar(filters),
-                html.Div(id="orders-message", role="status"),
-                _toolbar(acting),
-                dag.AgGrid(
-                    id=GRID,
-                    rowModelType="infinite",
-                    columnDefs=[],
-                    defaultColDef={"resizable": True, "sortable": False},
-                    getRowId="params.data.order_no",
-                    dashGridOptions={
-                        "rowSelection": {
-                            "mode": "multiRow",
-                            "checkboxes": acting,
-                            "headerCheckbox": False,
-                            "enableClickSelection": False,
-                        },
-                        "cacheBlockSize": 100,
-                        "maxBlocksInCache": 50,
-                        "tooltipShowDelay": 300,
+    return html.Section(
+        [
+            dcc.Store(id=FILTERS, data=filters),
+            dcc.Store(id=REFRESH, data=0),
+            dcc.Store(id="orders-pending"),
+            dcc.Store(id="orders-url-search", data=query.to_query(filters)),
+            dcc.Store(id="orders-url-synced"),
+            dcc.Download(id="orders-download"),
+            html.H2(id="orders-title", style={"marginTop": 0}),
+            dmc.Text(id="orders-intro", c="dimmed", mb="sm"),
+            _filter_bar(filters),
+            html.Div(id="orders-message", role="status"),
+            _toolbar(acting),
+            dag.AgGrid(
+                id=GRID,
+                rowModelType="infinite",
+                columnDefs=[],
+                defaultColDef={"resizable": True, "sortable": False},
+                getRowId="params.data.order_no",
+                dashGridOptions={
+                    "rowSelection": {
+                        "mode": "multiRow",
+                        "checkboxes": acting,
+                        "headerCheckbox": False,
+                        "enableClickSelection": False,
                     },
-                    style={"height": "62vh", "width": "100%"},
-                ),
-                _action_dialog(),
-            ],
-            id="orders-page",
-        )
+                    "cacheBlockSize": 100,
+                    "maxBlocksInCache": 50,
+                    "tooltipShowDelay": 300,
+                },
+                style={"height": "62vh", "width": "100%"},
+            ),
+            _action_dialog(),
+        ],
+        id="orders-page",
     )
 
 
@@ -435,7 +437,7 @@ def open_dialog(
 
 
 @callback(
-    Output("orders-toasts", "sendNotifications"),
+    Output(TOASTS, "sendNotifications", allow_duplicate=True),
     Output("orders-modal", "opened", allow_duplicate=True),
     Output("orders-dialog-error", "children", allow_duplicate=True),
     Output(REFRESH, "data"),
@@ -461,9 +463,9 @@ async def confirm(
     lang_data: Any,
 ) -> tuple[Any, ...]:
     lang = lang_of(lang_data)
-    user = await require_actor(f"orders.{action}")
-    if action not in ACTIONS or not selected:
-        raise PreventUpdate
+    if not _clicks or action not in ACTIONS or not selected:
+        raise PreventUpdate  # a dialog drawn or closed, not an action asked for
+    user = await require_role(ACT_ON_ORDERS, action=f"orders.{action}")
     order_action = OrderAction(
         ActionKind(action),
         picker=(picker or "").strip() or None,

@@ -25,8 +25,12 @@ FromOption = Annotated[
 ToOption = Annotated[
     str | None, typer.Option("--to", help="Last business day (included) or end time")
 ]
-ChannelOption = Annotated[str | None, typer.Option(help="Only this channel's orders")]
-WarehouseOption = Annotated[str | None, typer.Option(help="Only this warehouse's orders")]
+ChannelOption = Annotated[
+    list[str] | None, typer.Option(help="Only this channel's orders (repeat for several)")
+]
+WarehouseOption = Annotated[
+    list[str] | None, typer.Option(help="Only this warehouse's orders (repeat for several)")
+]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document")]
 
 
@@ -52,7 +56,7 @@ def metrics_report(
     settings = get_settings()
     window = parse_window(start, end, settings.zone)
     with open_store(settings)() as session:
-        scope = resolve_scope(session, channel=channel, warehouse=warehouse)
+        scope = resolve_scope(session, channels=channel or (), warehouses=warehouse or ())
         document = metrics_document(session, window=window, scope=scope, now=utcnow())
     if as_json:
         typer.echo(json.dumps(document, ensure_ascii=False, indent=2))
@@ -96,7 +100,7 @@ def metrics_compare(
     settings = get_settings()
     old, new = parse_range(before, settings.zone), parse_range(after, settings.zone)
     with open_store(settings)() as session:
-        scope = resolve_scope(session, channel=channel, warehouse=warehouse)
+        scope = resolve_scope(session, channels=channel or (), warehouses=warehouse or ())
         result = compare_periods(session, before=old, after=new, scope=scope, now=utcnow())
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False, indent=2))

@@ -17,6 +17,7 @@ from starlette.websockets import WebSocketDisconnect
 from dashboard.app import create_app
 from dashboard.auth import safe_next
 from dashboard.config import WebConfig
+from store.audit import audit_trail
 from store.canonical import CanonicalOrder
 from store.channels import create_channel
 from store.db import make_engine, session_factory
@@ -27,10 +28,10 @@ PASSWORD = "correct-horse-9"
 CONFIG = WebConfig(secret_key="test-secret-key", zone=ZoneInfo("Asia/Shanghai"))
 
 
-def client_for(engine: Engine) -> TestClient:
+def client_for(engine: Engine, role: str = "supervisor") -> TestClient:
     sessions = session_factory(engine)
     with sessions.begin() as session:
-        create_user(session, username="lead", role="supervisor", password=PASSWORD)
+        create_user(session, username="lead", role=role, password=PASSWORD)
     return TestClient(create_app(CONFIG, sessions=sessions))
 
 
@@ -144,7 +145,7 @@ def test_logout_ends_the_session(client: TestClient) -> None:
     assert client.get("/", follow_redirects=False).status_code == 303
 
 
-def test_overview_callback_reads_the_store(engine: Engine) -> None:
+def test_board_callback_reads_the_store(engine: Engine) -> None:
     now = datetime.now(UTC)
     with session_factory(engine).begin() as session:
         create_channel(session, name="tmall-main", platform="tmall")
@@ -164,28 +165,86 @@ def test_overview_callback_reads_the_store(engine: Engine) -> None:
         )
     with client_for(engine) as client:
         sign_in(client)
-        response = client.post("/_dash-update-component", json=overview_refresh(client, "en"))
+        now_part = client.post("/_dash-update-component", json=board_now(client))
+        window_part = client.post("/_dash-update-component", json=board_window(client))
 
-    assert response.status_code == 200
-    result = response.json()["response"]
-    row = find_row(result["overview-table"]["children"], "overview-row-awaiting_pick")
-    assert [cell["props"]["children"] for cell in row] == ["Awaiting pick", "3", "3.0"]
-    assert result["overview-empty"]["hidden"] is True
+    assert now_part.status_code == window_part.status_code == 200
+    drawn = now_part.json()["response"]
+    (waiting,) = [bar for bar in drawn["board-wip"]["figure"]["data"] if bar["name"] == "2–4 h"]
+    assert dict(zip(waiting["customdata"], waiting["y"], strict=True))["awaiting_pick"] == 3
+    assert drawn["board-row-wip"]["display"] == "grid"
+    counted = window_part.json()["response"]
+    assert counted["board-empty"]["display"] == "none"
+    assert counted["board-problem"]["hide"] is True
+    assert counted["board-url"]["search"] == "?range=today"
 
 
-def test_overview_says_so_when_the_store_has_no_orders(client: TestClient) -> None:
+def test_board_says_so_when_the_store_is_empty(client: TestClient) -> None:
     sign_in(client)
 
-    result = client.post("/_dash-update-component", json=overview_refresh(client, "zh")).json()
+    result = client.post("/_dash-update-component", json=board_window(client)).json()
 
-    assert result["response"]["overview-empty"]["hidden"] is False
-    assert result["response"]["overview-data"]["hidden"] is True
-    texts = client.post("/_dash-update-component", json=overview_translate(client, "en")).json()
-    assert texts["response"]["overview-empty-title"]["children"] == "No orders yet"
+    assert result["response"]["board-empty"]["display"] == "block"
+    assert result["response"]["board-row-kpis"]["display"] == "none"
+    texts = client.post("/_dash-update-component", json=board_translate(client, "en")).json()
+    assert texts["response"]["board-empty-title"]["children"] == "No orders yet"
 
 
-def overview_translate(client: TestClient, lang: str) -> dict[str, Any]:
-    spec = callback_spec(client, "overview-empty-title")
+@pytest.mark.parametrize(
+    ("filters", "reason"),
+    [
+        ({"channels": ["nope"]}, "unknown channel 'nope'"),
+        ({"range": "custom", "dates": ["2026-11-09", "2026-11-01"]}, "empty or inverted window"),
+        ({"range": "custom", "dates": ["2026-11-09", None]}, "give both from and to"),
+        ({"range": "fortnight"}, "unknown range 'fortnight'"),
+    ],
+)
+def test_board_explains_filters_it_cannot_use(
+    client: TestClient, filters: dict[str, Any], reason: str
+) -> None:
+    sign_in(client)
+
+    result = client.post("/_dash-update-component", json=board_window(client, **filters)).json()
+
+    assert result["response"]["board-problem"]["hide"] is False
+    assert reason in result["response"]["board-problem-detail"]["children"]
+
+
+def test_every_page_renders_for_a_signed_in_user(client: TestClient) -> None:
+    sign_in(client)
+
+    for path in ("/", "/health", "/?channel=nope&range=7d"):
+        assert client.get(path).status_code == 200, path
+
+
+def test_forged_action_callback_is_refused_and_audited(engine: Engine) -> None:
+    with client_for(engine, role="viewer") as client:
+        sign_in(client)
+        spec = callback_spec(client, "health-last-run")
+        forged = {
+            "output": spec["output"],
+            "outputs": outputs_of(spec),
+            "inputs": [
+                {"id": "shell-lang", "property": "data", "value": "en"},
+                {"id": "health-run", "property": "n_clicks", "value": 1},
+            ],
+            "changedPropIds": ["health-run.n_clicks"],
+            "state": [],
+        }
+        response = client.post("/_dash-update-component", json=forged)
+
+    assert response.status_code == 403
+    assert response.json()["error"] == "forbidden"
+    with session_factory(engine)() as session:
+        (entry,) = audit_trail(
+            session, entity_type="console_action", entity_id="run_flow_health_audit"
+        )
+    assert (entry.actor, entry.action) == ("lead", "console.refused")
+    assert entry.after == {"role": "viewer"}
+
+
+def board_translate(client: TestClient, lang: str) -> dict[str, Any]:
+    spec = callback_spec(client, "board-empty-title")
     return {
         "output": spec["output"],
         "outputs": outputs_of(spec),
@@ -195,19 +254,35 @@ def overview_translate(client: TestClient, lang: str) -> dict[str, Any]:
     }
 
 
-def overview_refresh(client: TestClient, lang: str) -> dict[str, Any]:
-    """The request the browser sends when the overview refreshes, built from Dash's own map."""
-    spec = callback_spec(client, "overview-table")
-    return {
-        "output": spec["output"],
-        "outputs": outputs_of(spec),
-        "inputs": [
-            {"id": "overview-interval", "property": "n_intervals", "value": 0},
-            {"id": "shell-lang", "property": "data", "value": lang},
-        ],
-        "changedPropIds": ["overview-interval.n_intervals"],
-        "state": [],
-    }
+def board_window(
+    client: TestClient,
+    *,
+    channels: list[str] | None = None,
+    range: str = "today",
+    dates: list[str | None] | None = None,
+) -> dict[str, Any]:
+    """The request the browser sends when the board's range figures refresh, built from Dash's
+    own map of the callback."""
+    values = {"board-channels.value": channels or [], "board-warehouses.value": [],
+              "board-range.value": range, "board-dates.value": dates or [None, None]}  # fmt: skip
+    return _request(client, "board-rendered-window", values)
+
+
+def board_now(client: TestClient) -> dict[str, Any]:
+    values = {"board-channels.value": [], "board-warehouses.value": []}
+    return _request(client, "board-rendered-now", values)
+
+
+def _request(client: TestClient, output_id: str, values: dict[str, Any]) -> dict[str, Any]:
+    spec = callback_spec(client, output_id)
+    shared = {"board-version.data": None, "shell-lang.data": "en", "shell-scheme.data": "light"}
+    inputs = [
+        {"id": name.split(".")[0], "property": name.split(".")[1], "value": value}
+        for name, value in (values | shared).items()
+    ]
+    changed = next(iter(values))
+    return {"output": spec["output"], "outputs": outputs_of(spec), "inputs": inputs,
+            "changedPropIds": [changed], "state": []}  # fmt: skip
 
 
 def callback_spec(client: TestClient, output_id: str) -> dict[str, Any]:
@@ -222,9 +297,3 @@ def callback_spec(client: TestClient, output_id: str) -> dict[str, Any]:
 def outputs_of(spec: dict[str, Any]) -> list[dict[str, str]]:
     parts = spec["output"].strip(".").split("...")
     return [{"id": part.split(".")[0], "property": part.split(".")[1]} for part in parts]
-
-
-def find_row(rows: list[dict[str, Any]], row_id: str) -> list[dict[str, Any]]:
-    (row,) = [r for r in rows if r["props"].get("id") == row_id]
-    cells: list[dict[str, Any]] = row["props"]["children"]
-    return cells

@@ -283,8 +283,8 @@ def test_article_kpis(week: sessionmaker[Session]) -> None:
 
 def test_scope_narrows_every_figure(week: sessionmaker[Session]) -> None:
     with week() as session:
-        hz = resolve_scope(session, channel=None, warehouse="HZ-02")
-        jd = resolve_scope(session, channel="jd-main", warehouse=None)
+        hz = resolve_scope(session, warehouses=["HZ-02"])
+        jd = resolve_scope(session, channels=["jd-main"])
     in_hz, in_jd = document(week, hz), document(week, jd)
 
     assert in_hz["orders_total"] == 1
@@ -298,9 +298,9 @@ def test_scope_narrows_every_figure(week: sessionmaker[Session]) -> None:
 def test_unknown_scope_and_bad_windows_are_refused(week: sessionmaker[Session]) -> None:
     with week() as session:
         with pytest.raises(InvalidInput, match="unknown channel 'nope'; known channels: jd-main"):
-            resolve_scope(session, channel="nope", warehouse=None)
+            resolve_scope(session, channels=["nope"])
         with pytest.raises(InvalidInput, match="unknown warehouse 'XX-9'"):
-            resolve_scope(session, channel=None, warehouse="XX-9")
+            resolve_scope(session, warehouses=["XX-9"])
     with pytest.raises(InvalidInput, match="empty or inverted window"):
         parse_window("2025-03-09", "2025-03-03", SHANGHAI)
     with pytest.raises(InvalidInput, match="empty or inverted window"):

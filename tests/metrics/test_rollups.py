@@ -23,6 +23,7 @@ from tests.metrics.test_report import SPECS, _floor_facts
 
 NOW = local("03-05 21:00")
 WEEK = parse_window("2025-03-03", "2025-03-09", SHANGHAI)
+TODAY = parse_window("2025-03-05", "2025-03-05", SHANGHAI)
 
 
 def totals(session: Session, window: Window, stage: str) -> dict[str, float]:
@@ -133,25 +134,20 @@ def test_board_reads_rollups_and_open_orders(week: sessionmaker[Session]) -> Non
     with week.begin() as session:
         roll_up(session, now=NOW)
     with week() as session:
-        live = board(session, now=NOW, zone=SHANGHAI)
+        live = board(session, now=NOW, window=TODAY, scope=Scope())
 
-    assert live["today"] == {
-        "paid": 3,
-        "shipped": 2,
-        "late_shipments": 1,
-        "late_share": 0.5,
-        "processing_time_mean_hours": 4.5,
-    }
-    assert live["work_in_progress"]["awaiting_pick"]["count"] == 1
-    assert live["work_in_progress"]["awaiting_pick"]["oldest_age_hours"] == 6.0
-    assert live["sla_open_breaches"]["awaiting_pick_over_2h"] == 1
-    hours = {h["hour"]: (h["paid"], h["shipped"]) for h in live["throughput_24h"]}
+    assert (live.kpi("paid").value, live.kpi("shipped").value) == (3, 2)
+    assert live.kpi("late_share").value == 0.5
+    assert live.window.end == NOW  # today is cut at now
+    assert live.stage("awaiting_pick").count == 1
+    assert live.stage("awaiting_pick").oldest_age_hours == 6.0
+    assert live.sla_open_breaches["awaiting_pick_over_2h"] == 1
+    hours = {h.hour: (h.paid, h.shipped) for h in live.throughput}
     assert hours["2025-03-05T14:00"] == (2, 0)
     assert hours["2025-03-05T20:00"] == (0, 1)
-    assert live["intake_heatmap_28d"][2][14] == 2
-    assert live["busiest_intake_28d"]["label_en"] == "Wednesday 14:00–15:00"
-    assert live["exceptions_24h"] == {"out_of_stock": 1}
-    assert live["late_shipments_7d"] == {"count": 1, "share": round(1 / 3, 6)}
+    assert live.heatmaps.intake[2][14] == 2
+    assert live.heatmaps.busiest[0].label_en == "Wednesday 14:00–15:00"
+    assert live.exceptions_by_category == {"out_of_stock": 1}
 
 
 def _order_no(session: Session, channel_order_id: str) -> str:
@@ -163,10 +159,10 @@ def _order_no(session: Session, channel_order_id: str) -> str:
 def test_board_before_any_rollup_has_no_rollup_time(sessions: sessionmaker[Session]) -> None:
     load(sessions, [Spec("Z", "paid", {"paid_at": local("03-05 10:00")})])
     with sessions() as session:
-        live = board(session, now=NOW, zone=SHANGHAI)
-    assert live["rollup_as_of"] is None
-    assert live["work_in_progress"]["paid"]["count"] == 1
-    assert live["today"]["paid"] == 0
+        live = board(session, now=NOW, window=TODAY, scope=Scope())
+    assert live.rollup_as_of is None
+    assert live.stage("paid").count == 1
+    assert live.kpi("paid").value == 0
 
 
 def test_worker_job_runs_in_its_own_transaction(week: sessionmaker[Session]) -> None:

@@ -1,0 +1,182 @@
+"""The console as its users meet it: the board in a real browser against a large store.
+
+Builds a PostgreSQL store of 1M orders (``bench/generate.py``, the last of them paid today),
+starts ``orderwatch serve`` with its worker processes, and drives headless Debian Chromium
+with Playwright:
+
+(a) navigation → board fully rendered (every card and chart filled: each of the page's two
+    refresh callbacks sets a marker when its figures have been applied), 10 loads;
+(b) a filter change (the time range, today ↔ yesterday) → the board redrawn, 20 changes;
+(c) side by side, the same board data fetched from ``GET /api/v1/metrics/board`` with the
+    same alternation, and the ratio console round trip / API round trip (target ≤ 1.5: the
+    console adds little to the data's own cost).
+
+Targets: (a) p50 ≤ 2.0 s, (b) p95 ≤ 300 ms. Last line:
+``{"board_render_s_p50": …, "filter_roundtrip_ms_p95": …, "api_roundtrip_ms_p95": …,
+"console_vs_api_ratio": …}``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from datetime import UTC, datetime
+
+import httpx
+from playwright.sync_api import Page, sync_playwright
+from sqlalchemy import Engine, text
+
+from bench.common import bench_url, scratch_database, server
+from bench.generate import generate
+from metrics.rollups import roll_up
+from store.db import session_factory
+from store.people import create_token, create_user
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update"]  # fmt: skip
+USER, PASSWORD = "bench-admin", "bench-password-1"
+LOADS, CHANGES = 10, 20
+RENDERED = "#board-rendered-window"
+"""Set by the callback that draws the range's figures (a range change redraws only those)."""
+RENDERED_NOW = "#board-rendered-now"
+
+
+def build(engine: Engine, orders: int) -> str:
+    """The store, its rollups, a console user and an API token (returned)."""
+    began = time.perf_counter()
+    now = datetime.now(UTC)
+    generate(engine, orders=orders, end=now)
+    sessions = session_factory(engine)
+    with sessions.begin() as session:
+        roll_up(session, now=now)
+        create_user(session, username=USER, role="admin", password=PASSWORD)
+        secret = create_token(session, name="bench", scopes=["metrics:read"]).secret
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM ANALYZE"))
+    print(f"built a store of {orders:,} orders in {time.perf_counter() - began:.0f} s", flush=True)
+    return secret
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def marker(page: Page) -> str:
+    return str(page.locator(RENDERED).text_content() or "")
+
+
+def wait_for_new_marker(page: Page, before: str, selector: str = RENDERED) -> None:
+    page.wait_for_function(
+        "([selector, before]) => { const m = document.querySelector(selector);"
+        " return m && m.textContent && m.textContent !== before; }",
+        arg=[selector, before],
+        timeout=30_000,
+    )
+
+
+def board_loads(page: Page, base: str, loads: int) -> list[float]:
+    times = []
+    for _ in range(loads):
+        began = time.perf_counter()
+        page.goto(f"{base}/")
+        wait_for_new_marker(page, "")
+        wait_for_new_marker(page, "", RENDERED_NOW)
+        times.append(time.perf_counter() - began)
+    return times
+
+
+def filter_changes(page: Page, changes: range) -> list[float]:
+    """Click the range control between yesterday and today (yesterday on even ``changes``);
+    time until the board is redrawn."""
+    times = []
+    for n in changes:
+        label = "昨天" if n % 2 == 0 else "今天"
+        before = marker(page)
+        began = time.perf_counter()
+        page.locator("#board-range").get_by_text(label, exact=True).click()
+        wait_for_new_marker(page, before)
+        times.append(time.perf_counter() - began)
+    return times
+
+
+def api_fetches(base: str, secret: str, changes: int) -> list[float]:
+    times = []
+    headers = {"Authorization": f"Bearer {secret}"}
+    with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
+        for n in range(changes):
+            began = time.perf_counter()
+            chosen = ("yesterday", "today")[n % 2]
+            answer = client.get("/api/v1/metrics/board", params={"range": chosen})
+            answer.raise_for_status()
+            times.append(time.perf_counter() - began)
+    return times
+
+
+def signed_in(page: Page, base: str) -> None:
+    page.goto(f"{base}/login")
+    page.fill("#username", USER)
+    page.fill("#password", PASSWORD)
+    page.click("#login-submit")
+    page.wait_for_url(f"{base}/")
+
+
+def measure(base: str, secret: str, loads: int, changes: int) -> dict[str, list[float]]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
+        signed_in(page, base)
+        wait_for_new_marker(page, "")  # warm: the first load compiles the page's assets
+        found = {"loads": board_loads(page, base, loads)}
+        # The console's and the API's round trips alternate, so both see the same machine.
+        console, api = [], []
+        for first in range(0, changes, 5):
+            console += filter_changes(page, range(first, first + 5))
+            api += api_fetches(base, secret, 5)
+        browser.close()
+    return found | {"console": console, "api": api}
+
+
+def line(name: str, values: list[float]) -> str:
+    return (
+        f"{name:<24} p50 {statistics.median(values) * 1000:7.1f} ms"
+        f"  p95 {percentile(values, 0.95) * 1000:7.1f} ms  ({len(values)} runs)"
+    )
+
+
+def report(found: dict[str, list[float]]) -> dict[str, float]:
+    render = statistics.median(found["loads"])
+    console_ms = percentile(found["console"], 0.95) * 1000
+    api_ms = percentile(found["api"], 0.95) * 1000
+    print(line("board render", found["loads"]) + "   (target p50 ≤ 2000 ms)")
+    print(line("filter round trip", found["console"]) + "   (target p95 ≤ 300 ms)")
+    print(line("API board round trip", found["api"]))
+    ratio = console_ms / api_ms
+    print(f"console / API (p95)      {ratio:.2f}   (target ≤ 1.5)")
+    return {
+        "board_render_s_p50": round(render, 3),
+        "filter_roundtrip_ms_p95": round(console_ms, 1),
+        "api_roundtrip_ms_p95": round(api_ms, 1),
+        "console_vs_api_ratio": round(ratio, 2),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="50k orders, fewer runs")
+    args = parser.parse_args()
+    orders = 50_000 if args.quick else 1_000_000
+    loads, changes = (3, 10) if args.quick else (LOADS, CHANGES)
+    with scratch_database(bench_url(), prefix="ow_bench_console") as engine:
+        secret = build(engine, orders)
+        url = engine.url.render_as_string(hide_password=False)
+        with server(url) as base:
+            found = measure(base, secret, loads, changes)
+    print(json.dumps(report(found)))
+
+
+if __name__ == "__main__":
+    main()
