@@ -35,6 +35,7 @@ def grid_row(
     state = row.sla_state(now)
     return {
         "order_no": row.order_no,
+        "order_link": f"[{row.order_no}](/orders/{row.order_no})",
         "stage_code": row.stage,
         "stage": stage_label(row.stage, lang),
         "channel": row.channel,
@@ -71,6 +72,8 @@ def column_defs(lang: str) -> list[dict[str, Any]]:
         }
         if sort_by is not None:
             column["colId"] = sort_by
+        if field == "order_no":  # a link to the order's page; the exports keep the number
+            column.update(field="order_link", cellRenderer="markdown")
         if field == "sla":
             column["cellClassRules"] = {
                 "orders-sla-breached": "params.data && params.data.sla_state == 'breached'",

@@ -219,3 +219,22 @@ def _outputs(output: str) -> list[dict[str, str]]:
         {"id": part.rsplit(".", 1)[0], "property": part.rsplit(".", 1)[1].split("@")[0]}
         for part in parts
     ]
+
+
+def test_the_order_page_shows_the_explanation_timeline_and_audit(
+    browser: Browser, console: tuple[str, sessionmaker[Session], list[str]]
+) -> None:
+    base_url, sessions, numbers = console
+    with sessions.begin() as session:
+        release_hold(session, order_no=numbers[4], actor="wang.fang", source=Source.CONSOLE)
+    page = signed_in(browser, base_url, "/orders?stage=awaiting_pick")
+    page.get_by_role("link", name=numbers[1]).click()
+    expect(page).to_have_url(f"{base_url}/orders/{numbers[1]}", timeout=WAIT_MS)
+    expect(page.locator("#order-explain")).to_contain_text(f"{numbers[1]} 在「待拣货」已停留")
+    expect(page.locator("#order-stage")).to_have_text("待拣货")
+    page.goto(f"{base_url}/orders/{numbers[4]}")
+    expect(page.locator("#order-timeline")).to_contain_text("异常拦截 → 已支付", timeout=WAIT_MS)
+    expect(page.locator("#order-audit")).to_contain_text("order.released")
+    page.goto(f"{base_url}/orders/OW9999999999")
+    expect(page.locator("#order-unknown")).to_contain_text("没有订单 OW9999999999", timeout=WAIT_MS)
+    page.close()
