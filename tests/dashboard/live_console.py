@@ -1,15 +1,22 @@
-"""A live console for browser tests and screenshots: the real app served by uvicorn in a
-background thread on a migrated SQLite file, and Debian's Chromium driven by selenium."""
+"""A live console for browser tests: the real app served by uvicorn in a background thread on a
+migrated SQLite file with one user per role, and Debian's Chromium driven by Playwright.
+
+Every wait goes through Playwright's auto-waiting locators and ``expect``: a test never looks
+an element up once, so it does not matter how long the page takes to render after a navigation.
+The selectors of the console's shell live in the small functions below (``choose_language``,
+``open_nav``), so a change of the shell's markup is one edit here.
+"""
 
 from __future__ import annotations
 
 import os
-import shutil
+import re
 import socket
 import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -17,13 +24,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import uvicorn
-from selenium import webdriver
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
-from selenium.webdriver.common.by import By
-from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.support import expected_conditions
-from selenium.webdriver.support.wait import WebDriverWait
+from playwright.sync_api import Browser, Locator, Page, ViewportSize, expect, sync_playwright
 
 from dashboard.app import create_app
 from dashboard.config import WebConfig
@@ -35,29 +36,60 @@ from store.people import create_user
 from store.upsert import upsert_orders
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
+"""Debian's Chromium: Playwright's own browser download is not used (nor reachable here)."""
 CHROMIUM_ARGS = (
-    "--headless=new",
     "--no-sandbox",
     "--disable-gpu",
     "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
     "--disable-dev-shm-usage",
 )
-USERNAME = "lead"
-PASSWORD = "correct-horse-9"
+VIEWPORT: ViewportSize = {"width": 1280, "height": 900}
 CHANNEL = "tmall-main"
 WAIT_S = 20
+"""How long any wait may take: generous, as the tests share two cores with the rest of the suite."""
+
+
+@dataclass(frozen=True)
+class Login:
+    username: str
+    password: str
+    display_name: str
+
+
+LOGINS = {
+    "viewer": Login("viewer", "viewer-pass-9", "李娜"),
+    "supervisor": Login("supervisor", "supervisor-pass-9", "王芳"),
+    "cs_lead": Login("cs_lead", "cs-lead-pass-9", "张伟"),
+    "ops_supervisor": Login("ops_supervisor", "ops-supervisor-pass-9", "刘洋"),
+    "admin": Login("admin", "admin-pass-9", "陈静"),
+}
+"""One console user per role (store.models.ROLES), keyed by the role."""
 
 
 def require_browser() -> None:
-    """Skip when Chromium or chromedriver is missing; fail instead when CI demands them."""
-    missing = [str(path) for path in (CHROMIUM, CHROMEDRIVER) if not path.exists()]
-    if not missing:
+    """Skip when Chromium is missing; fail instead when CI demands it."""
+    if CHROMIUM.exists():
         return
-    message = f"browser test needs {' and '.join(missing)}"
+    message = f"browser test needs {CHROMIUM}"
     if os.environ.get("ORDERWATCH_REQUIRE_SERVICES") == "1":
         pytest.fail(f"{message} but ORDERWATCH_REQUIRE_SERVICES=1", pytrace=False)
     pytest.skip(message)
+
+
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    """Headless Debian Chromium under Playwright until the block ends."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 def orders_in(stage: str, count: int, now: datetime, oldest: timedelta) -> list[CanonicalOrder]:
@@ -76,24 +108,30 @@ def orders_in(stage: str, count: int, now: datetime, oldest: timedelta) -> list[
     ]
 
 
-def seed_store(url: str, orders: Sequence[CanonicalOrder]) -> None:
-    engine = make_engine(url)
+def seed_store(database: Path) -> None:
+    """Migrate a new SQLite store and add the users of ``LOGINS`` and the channel ``CHANNEL``."""
+    engine = make_engine(f"sqlite:///{database}")
     upgrade(engine)
     with session_factory(engine).begin() as session:
-        create_user(
-            session, username=USERNAME, role="supervisor", password=PASSWORD, display_name="王芳"
-        )
+        for role, login in LOGINS.items():
+            create_user(
+                session,
+                username=login.username,
+                role=role,
+                password=login.password,
+                display_name=login.display_name,
+            )
         create_channel(session, name=CHANNEL, platform="tmall")
-        upsert_orders(session, CHANNEL, orders)
     engine.dispose()
 
 
 @contextmanager
 def live_console(database: Path, orders: Sequence[CanonicalOrder]) -> Iterator[str]:
-    """The console's base URL, served on a free loopback port until the block ends."""
-    url = f"sqlite:///{database}"
-    seed_store(url, orders)
-    engine = make_engine(url)
+    """The console on a store made by ``seed_store``, with ``orders`` added to ``CHANNEL``: its
+    base URL, served on a free loopback port until the block ends."""
+    engine = make_engine(f"sqlite:///{database}")
+    with session_factory(engine).begin() as session:
+        upsert_orders(session, CHANNEL, orders)
     config = WebConfig(secret_key="browser-test-secret", zone=ZoneInfo("Asia/Shanghai"))
     app = create_app(config, sessions=session_factory(engine))
     # Bound here and handed to uvicorn, so no other process can take the port in between.
@@ -121,45 +159,42 @@ def _wait_for_start(server: uvicorn.Server, thread: threading.Thread) -> None:
         time.sleep(0.05)
 
 
-@contextmanager
-def chromium(profile: Path, width: int = 1280, height: int = 900) -> Iterator[WebDriver]:
-    """Headless Debian Chromium with a fresh profile (so no stored language carries over)."""
-    options = Options()
-    options.binary_location = str(CHROMIUM)
-    arguments = (*CHROMIUM_ARGS, f"--user-data-dir={profile}", f"--window-size={width},{height}")
-    for argument in arguments:
-        options.add_argument(argument)
-    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
+def sign_in(page: Page, base_url: str, role: str) -> None:
+    """Open the console, get sent to the sign-in form, and come back signed in as ``role``'s
+    user: done once the shell shows that user's name."""
+    login = LOGINS[role]
+    page.goto(f"{base_url}/")
+    expect(page).to_have_url(re.compile(r"/login"))
+    page.locator("#username").fill(login.username)
+    page.locator("#password").fill(login.password)
+    page.locator("#login-submit").click()
+    expect(page).to_have_url(f"{base_url}/")
+    expect(signed_in_user(page)).to_have_text(login.display_name)
 
 
-def sign_in(driver: WebDriver, base_url: str) -> None:
-    """Open the console, get sent to the sign-in form, and come back signed in."""
-    driver.get(f"{base_url}/")
-    wait(driver).until(expected_conditions.url_contains("/login"))
-    driver.find_element(By.ID, "username").send_keys(USERNAME)
-    driver.find_element(By.ID, "password").send_keys(PASSWORD)
-    driver.find_element(By.ID, "login-submit").click()
-    wait(driver).until(expected_conditions.url_to_be(f"{base_url}/"))
+def signed_in_user(page: Page) -> Locator:
+    return page.locator("#shell-user")
 
 
-def wait(driver: WebDriver) -> WebDriverWait[WebDriver]:
-    return WebDriverWait(driver, WAIT_S)
+def sign_out_link(page: Page) -> Locator:
+    return page.locator("#shell-logout")
 
 
-def wait_for_text(driver: WebDriver, css: str, text: str) -> None:
-    located = (By.CSS_SELECTOR, css)
-    wait(driver).until(expected_conditions.text_to_be_present_in_element(located, text))
-
-
-def choose_language(driver: WebDriver, name: str) -> None:
+def choose_language(page: Page, name: str) -> None:
     """Click a language in the header switch, by the name it shows (中文, English)."""
-    xpath = f"//*[@id='shell-lang-switch']//label[contains(., '{name}')]"
-    driver.find_element(By.XPATH, xpath).click()
+    page.locator("#shell-lang-switch label", has_text=name).click()
+
+
+def open_nav(page: Page, name: str) -> None:
+    """Follow the header's link to a page, by its name in ``dashboard.shell.NAV``."""
+    page.locator(f"#shell-nav-{name}").click()
+
+
+def screenshot(page: Page, path: Path) -> Path:
+    """The whole page as a PNG at ``path`` (its folder made if needed)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=path, full_page=True)
+    return path
 
 
 def now_utc() -> datetime:

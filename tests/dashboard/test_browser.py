@@ -7,24 +7,24 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from selenium.webdriver.remote.webdriver import WebDriver
+from playwright.sync_api import Locator, Page, expect
 
 from tests.dashboard.live_console import (
+    LOGINS,
     choose_language,
-    chromium,
     live_console,
     now_utc,
     orders_in,
-    require_browser,
     sign_in,
-    wait_for_text,
+    sign_out_link,
+    signed_in_user,
 )
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def console(tmp_path: Path) -> Iterator[str]:
+def console(console_store: Path) -> Iterator[str]:
     now = now_utc()
     orders = [
         *orders_in("awaiting_pick", 3, now, oldest=timedelta(hours=5)),
@@ -32,34 +32,46 @@ def console(tmp_path: Path) -> Iterator[str]:
         *orders_in("paid", 1, now, oldest=timedelta(minutes=20)),
         *orders_in("shipped", 1, now, oldest=timedelta(days=1)),
     ]
-    with live_console(tmp_path / "orderwatch.db", orders) as base_url:
+    with live_console(console_store, orders) as base_url:
         yield base_url
 
 
-@pytest.fixture
-def driver(tmp_path: Path) -> Iterator[WebDriver]:
-    require_browser()
-    with chromium(tmp_path / "profile") as made:
-        yield made
+def board_title(page: Page) -> Locator:
+    return page.locator("#overview-title")
 
 
-def test_sign_in_read_the_board_and_switch_to_english(console: str, driver: WebDriver) -> None:
-    sign_in(driver, console)
+def stage_name(page: Page, stage: str) -> Locator:
+    return page.locator(f"#overview-row-{stage} .stage")
 
-    # Chinese first: the user's locale, as nothing is stored in this fresh profile yet.
-    wait_for_text(driver, "#overview-row-awaiting_pick .count", "3")
-    wait_for_text(driver, "#overview-row-awaiting_pick .stage", "待拣货")
-    wait_for_text(driver, "#overview-row-packed .count", "2")
-    wait_for_text(driver, "#overview-title", "各环节在制订单")
-    wait_for_text(driver, "#shell-user", "王芳")
 
-    choose_language(driver, "English")
+def stage_count(page: Page, stage: str) -> Locator:
+    return page.locator(f"#overview-row-{stage} .count")
 
-    wait_for_text(driver, "#overview-row-awaiting_pick .stage", "Awaiting pick")
-    wait_for_text(driver, "#overview-title", "Work in progress by stage")
-    wait_for_text(driver, "#shell-logout", "Sign out")
+
+def test_sign_in_read_the_board_and_switch_to_english(console: str, page: Page) -> None:
+    sign_in(page, console, "supervisor")
+
+    # Chinese first: the user's locale, as nothing is stored in this fresh context yet.
+    expect(stage_count(page, "awaiting_pick")).to_have_text("3")
+    expect(stage_name(page, "awaiting_pick")).to_have_text("待拣货")
+    expect(stage_count(page, "packed")).to_have_text("2")
+    expect(board_title(page)).to_have_text("各环节在制订单")
+    expect(signed_in_user(page)).to_have_text("王芳")
+
+    choose_language(page, "English")
+
+    expect(stage_name(page, "awaiting_pick")).to_have_text("Awaiting pick")
+    expect(board_title(page)).to_have_text("Work in progress by stage")
+    expect(sign_out_link(page)).to_have_text("Sign out")
 
     # The choice is kept in the browser and survives a reload.
-    driver.refresh()
-    wait_for_text(driver, "#overview-row-paid .stage", "Paid")
-    wait_for_text(driver, "#overview-row-paid .count", "1")
+    page.reload()
+    expect(stage_name(page, "paid")).to_have_text("Paid")
+    expect(stage_count(page, "paid")).to_have_text("1")
+
+
+@pytest.mark.parametrize("role", LOGINS)
+def test_every_role_signs_in_to_the_board(console: str, page: Page, role: str) -> None:
+    sign_in(page, console, role)
+
+    expect(stage_count(page, "awaiting_pick")).to_have_text("3")

@@ -8,21 +8,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from selenium.webdriver.common.by import By
-from selenium.webdriver.remote.webdriver import WebDriver
+from playwright.sync_api import Locator, Page, expect
 
 from rules.review import review_paid_orders
 from store.channels import create_channel
 from store.db import make_engine, session_factory
 from store.upsert import upsert_orders
-from tests.dashboard.live_console import (
-    chromium,
-    live_console,
-    now_utc,
-    require_browser,
-    sign_in,
-    wait_for_text,
-)
+from tests.dashboard.live_console import live_console, now_utc, open_nav, sign_in
 from tests.factories import canonical
 
 pytestmark = pytest.mark.browser
@@ -51,29 +43,33 @@ def hold_bnpl_orders(database: Path, count: int) -> None:
 
 
 @pytest.fixture
-def console(tmp_path: Path) -> Iterator[str]:
-    database = tmp_path / "orderwatch.db"
-    with live_console(database, []) as base_url:
-        hold_bnpl_orders(database, 6)
+def console(console_store: Path) -> Iterator[str]:
+    with live_console(console_store, []) as base_url:
+        hold_bnpl_orders(console_store, 6)
         yield base_url
 
 
-@pytest.fixture
-def driver(tmp_path: Path) -> Iterator[WebDriver]:
-    require_browser()
-    with chromium(tmp_path / "profile") as made:
-        yield made
+def run_audit(page: Page) -> None:
+    page.locator("#health-run").click()
 
 
-def test_supervisor_runs_the_audit_and_sees_the_rule(console: str, driver: WebDriver) -> None:
-    sign_in(driver, console)
-    driver.find_element(By.ID, "shell-nav-health").click()
-    wait_for_text(driver, "#health-title", "流程健康度审计")
-    wait_for_text(driver, "#health-last-run", "还没有审计记录")
+def last_run(page: Page) -> Locator:
+    return page.locator("#health-last-run")
 
-    driver.find_element(By.ID, "health-run").click()
 
-    wait_for_text(driver, "#health-last-run", "最近一次审计")
-    wait_for_text(driver, "#health-grid", "bnpl-high-risk v1")
-    wait_for_text(driver, "#health-grid", "xhs-main")
-    wait_for_text(driver, "#health-grid", "严重")
+def findings(page: Page) -> Locator:
+    return page.locator("#health-grid")
+
+
+def test_supervisor_runs_the_audit_and_sees_the_rule(console: str, page: Page) -> None:
+    sign_in(page, console, "supervisor")
+    open_nav(page, "health")
+    expect(page.locator("#health-title")).to_have_text("流程健康度审计")
+    expect(last_run(page)).to_contain_text("还没有审计记录")
+
+    run_audit(page)
+
+    expect(last_run(page)).to_contain_text("最近一次审计")
+    expect(findings(page)).to_contain_text("bnpl-high-risk v1")
+    expect(findings(page)).to_contain_text("xhs-main")
+    expect(findings(page)).to_contain_text("严重")

@@ -5,7 +5,6 @@ sees but cannot act and whose forged action callback is refused with 403 and aud
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -14,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from openpyxl import load_workbook
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -25,38 +24,22 @@ from store.db import make_engine, session_factory
 from store.floor import release_hold
 from store.models import AuditEntry, utcnow
 from store.orders import find_order, get_order
-from store.people import create_user
 from store.picking import assign_picker
 from store.stages import Source
 from store.transitions import move_order
 from store.upsert import upsert_orders
-from tests.dashboard.live_console import CHANNEL, PASSWORD, USERNAME, live_console
+from tests.dashboard.live_console import CHANNEL, LOGINS, live_console, sign_in
 from tests.factories import canonical
 
 pytestmark = pytest.mark.browser
-CHROMIUM = Path("/usr/bin/chromium")
-WAIT_MS = 20_000
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        if os.environ.get("ORDERWATCH_REQUIRE_SERVICES") == "1":
-            pytest.fail(f"{CHROMIUM} is missing but ORDERWATCH_REQUIRE_SERVICES=1")
-        pytest.skip(f"browser test needs {CHROMIUM}")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        yield launched
-        launched.close()
 
 
 @pytest.fixture
-def console(tmp_path: Path) -> Iterator[tuple[str, sessionmaker[Session], list[str]]]:
+def console(console_store: Path) -> Iterator[tuple[str, sessionmaker[Session], list[str]]]:
     """The live console on a floor of ten orders: four awaiting pick for over two hours (two
     of them 张三's), three on hold as out of stock, three in 待审核."""
-    database = tmp_path / "orderwatch.db"
-    with live_console(database, []) as base_url:
-        engine = make_engine(f"sqlite:///{database}")
+    with live_console(console_store, []) as base_url:
+        engine = make_engine(f"sqlite:///{console_store}")
         sessions = session_factory(engine)
         numbers = _seed(sessions)
         yield base_url, sessions, numbers
@@ -67,7 +50,6 @@ def _seed(sessions: sessionmaker[Session]) -> list[str]:
     now = utcnow()
     paid = {"paid_at": now - timedelta(hours=5), "modified_at": now - timedelta(hours=5)}
     with sessions.begin() as session:
-        create_user(session, username="viewer", role="viewer", password=PASSWORD)
         orders = [
             canonical(f"W{n}", created_at=now - timedelta(hours=6), **paid) for n in range(10)
         ]
@@ -98,40 +80,35 @@ def _plan(n: int) -> tuple[str, timedelta, str | None]:
     return "pending_review", timedelta(hours=1), None
 
 
-def signed_in(browser: Browser, base_url: str, path: str, username: str = USERNAME) -> Page:
-    page = browser.new_page(viewport={"width": 1400, "height": 900}, accept_downloads=True)
+def open_signed_in(page: Page, base_url: str, path: str, role: str = "supervisor") -> None:
+    sign_in(page, base_url, role)
     page.goto(f"{base_url}{path}")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("#login-submit")
-    return page
 
 
 def test_a_board_link_opens_the_filtered_workbench(
-    browser: Browser, console: tuple[str, sessionmaker[Session], list[str]]
+    page: Page, console: tuple[str, sessionmaker[Session], list[str]]
 ) -> None:
     base_url, _sessions, numbers = console
-    page = signed_in(browser, base_url, "/orders?stage=awaiting_pick&sla=breached")
-    expect(page.locator("#orders-count")).to_have_text("共 4 单", timeout=WAIT_MS)
+    open_signed_in(page, base_url, "/orders?stage=awaiting_pick&sla=breached")
+    expect(page.locator("#orders-count")).to_have_text("共 4 单")
     summary = page.locator(".ag-row[row-index='0'] [col-id='summary']")
-    expect(summary).to_contain_text("待拣货 3 小时 30 分，超出 SLA 1 小时 30 分", timeout=WAIT_MS)
+    expect(summary).to_contain_text("待拣货 3 小时 30 分，超出 SLA 1 小时 30 分")
     expect(summary).to_contain_text("等待拣货员 张三")
     page.fill("#orders-f-order_no", numbers[2])
-    expect(page.locator("#orders-count")).to_have_text("共 1 单", timeout=WAIT_MS)
+    expect(page.locator("#orders-count")).to_have_text("共 1 单")
     expect(page).to_have_url(
         f"{base_url}/orders?stage=awaiting_pick&sla=breached&order_no={numbers[2]}"
     )
-    page.close()
 
 
 def test_supervisor_bulk_releases_and_sees_the_refused_order(
-    browser: Browser, console: tuple[str, sessionmaker[Session], list[str]]
+    page: Page, console: tuple[str, sessionmaker[Session], list[str]]
 ) -> None:
     base_url, sessions, numbers = console
-    page = signed_in(browser, base_url, "/orders?stage=on_hold")
-    expect(page.locator("#orders-count")).to_have_text("共 3 单", timeout=WAIT_MS)
+    open_signed_in(page, base_url, "/orders?stage=on_hold")
+    expect(page.locator("#orders-count")).to_have_text("共 3 单")
     checkboxes = page.locator(".ag-selection-checkbox input")
-    expect(checkboxes).to_have_count(3, timeout=WAIT_MS)
+    expect(checkboxes).to_have_count(3)
     for n in range(3):
         checkboxes.nth(n).check()
     expect(page.locator("#orders-selected")).to_have_text("已选 3 单")
@@ -141,24 +118,23 @@ def test_supervisor_bulk_releases_and_sees_the_refused_order(
     expect(page.locator("#orders-dialog-text")).to_contain_text("将对 3 个订单执行「解除拦截」")
     page.locator("#orders-dialog-confirm").click()
     toast = page.locator(".mantine-Notification-root")
-    expect(toast).to_contain_text("解除拦截：成功 2 单，拒绝 1 单", timeout=WAIT_MS)
+    expect(toast).to_contain_text("解除拦截：成功 2 单，拒绝 1 单")
     expect(toast).to_contain_text(f"{numbers[5]} 已变为「已支付」")
-    expect(page.locator("#orders-count")).to_have_text("共 0 单", timeout=WAIT_MS)
+    expect(page.locator("#orders-count")).to_have_text("共 0 单")
     expect(page.locator("#orders-empty")).to_contain_text("没有符合这些筛选条件的订单")
     with sessions() as session:
         entry = audit_trail(session, entity_type="order", entity_id=numbers[4])[-1]
-        assert (entry.actor, entry.action) == (USERNAME, "order.released")
+        assert (entry.actor, entry.action) == (LOGINS["supervisor"].username, "order.released")
         assert get_order(session, numbers[6]).stage == "paid"
-    page.close()
 
 
 def test_export_to_excel_holds_the_filtered_rows(
-    browser: Browser, console: tuple[str, sessionmaker[Session], list[str]]
+    page: Page, console: tuple[str, sessionmaker[Session], list[str]]
 ) -> None:
     base_url, _sessions, numbers = console
-    page = signed_in(browser, base_url, "/orders?stage=pending_review")
-    expect(page.locator("#orders-count")).to_have_text("共 3 单", timeout=WAIT_MS)
-    with page.expect_download(timeout=WAIT_MS) as download:
+    open_signed_in(page, base_url, "/orders?stage=pending_review")
+    expect(page.locator("#orders-count")).to_have_text("共 3 单")
+    with page.expect_download() as download:
         page.locator("#orders-export-xlsx").click()
     path = download.value.path()
     sheet = load_workbook(io.BytesIO(Path(path).read_bytes())).active
@@ -167,15 +143,14 @@ def test_export_to_excel_holds_the_filtered_rows(
     assert rows[0][:3] == ("订单号", "环节", "渠道")
     assert sorted(row[0] for row in rows[1:]) == numbers[7:]
     assert {row[1] for row in rows[1:]} == {"待审核"}
-    page.close()
 
 
 def test_a_viewer_sees_no_action_and_a_forged_action_is_refused(
-    browser: Browser, console: tuple[str, sessionmaker[Session], list[str]]
+    page: Page, console: tuple[str, sessionmaker[Session], list[str]]
 ) -> None:
     base_url, sessions, numbers = console
-    page = signed_in(browser, base_url, "/orders?stage=on_hold", username="viewer")
-    expect(page.locator("#orders-count")).to_have_text("共 3 单", timeout=WAIT_MS)
+    open_signed_in(page, base_url, "/orders?stage=on_hold", role="viewer")
+    expect(page.locator("#orders-count")).to_have_text("共 3 单")
     expect(page.locator("#orders-viewer-hint")).to_contain_text("你的角色只能查看订单")
     expect(page.get_by_role("button", name="解除拦截")).to_have_count(0)
     cookies = {c["name"]: c["value"] for c in page.context.cookies()}
@@ -185,7 +160,6 @@ def test_a_viewer_sees_no_action_and_a_forged_action_is_refused(
         assert get_order(session, numbers[4]).stage == "on_hold"
         refused = session.scalars(select(AuditEntry).where(AuditEntry.action == "console.refused"))
         assert [(e.actor, e.entity_id) for e in refused] == [("viewer", "orders.release")]
-    page.close()
 
 
 def _forge_release(base_url: str, cookies: dict[str, str], order_no: str) -> httpx.Response:
@@ -222,19 +196,18 @@ def _outputs(output: str) -> list[dict[str, str]]:
 
 
 def test_the_order_page_shows_the_explanation_timeline_and_audit(
-    browser: Browser, console: tuple[str, sessionmaker[Session], list[str]]
+    page: Page, console: tuple[str, sessionmaker[Session], list[str]]
 ) -> None:
     base_url, sessions, numbers = console
     with sessions.begin() as session:
         release_hold(session, order_no=numbers[4], actor="wang.fang", source=Source.CONSOLE)
-    page = signed_in(browser, base_url, "/orders?stage=awaiting_pick")
+    open_signed_in(page, base_url, "/orders?stage=awaiting_pick")
     page.get_by_role("link", name=numbers[1]).click()
-    expect(page).to_have_url(f"{base_url}/orders/{numbers[1]}", timeout=WAIT_MS)
+    expect(page).to_have_url(f"{base_url}/orders/{numbers[1]}")
     expect(page.locator("#order-explain")).to_contain_text(f"{numbers[1]} 在「待拣货」已停留")
     expect(page.locator("#order-stage")).to_have_text("待拣货")
     page.goto(f"{base_url}/orders/{numbers[4]}")
-    expect(page.locator("#order-timeline")).to_contain_text("异常拦截 → 已支付", timeout=WAIT_MS)
+    expect(page.locator("#order-timeline")).to_contain_text("异常拦截 → 已支付")
     expect(page.locator("#order-audit")).to_contain_text("order.released")
     page.goto(f"{base_url}/orders/OW9999999999")
-    expect(page.locator("#order-unknown")).to_contain_text("没有订单 OW9999999999", timeout=WAIT_MS)
-    page.close()
+    expect(page.locator("#order-unknown")).to_contain_text("没有订单 OW9999999999")
