@@ -18,6 +18,21 @@ CONFIG: Any = {"displayModeBar": False, "responsive": True}
 HEIGHT = 300
 
 
+def _nothing(figure: Figure, lang: str) -> Figure:
+    """The figure with its axes hidden and a note in the middle: nothing to draw here."""
+    note = {"text": t("chart.nothing", lang), "showarrow": False, "font": {"size": 14},
+            "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5}  # fmt: skip
+    layout = figure["layout"]
+    layout["annotations"] = [note]
+    for axis in ("xaxis", "yaxis"):
+        layout[axis] = layout[axis] | {"visible": False}
+    return {"data": [], "layout": layout}
+
+
+def _empty(values: list[Any]) -> bool:
+    return not any(v for v in values if v is not None)
+
+
 def work_in_progress(work: list[StageWork], lang: str, scheme: str) -> Figure:
     """Open orders per stage, stacked by how long they have waited; a click opens the stage."""
     stages = [stage_label(w.stage, lang) for w in work]
@@ -35,7 +50,8 @@ def work_in_progress(work: list[StageWork], lang: str, scheme: str) -> Figure:
         for n, bucket in enumerate(buckets)
     ]
     layout = chart_layout(scheme, height=HEIGHT, barmode="stack", yaxis={"rangemode": "tozero"})
-    return {"data": data, "layout": layout}
+    figure = {"data": data, "layout": layout}
+    return _nothing(figure, lang) if _empty([w.count for w in work]) else figure
 
 
 def throughput(series: list[HourFlow], lang: str, scheme: str) -> Figure:
@@ -55,7 +71,9 @@ def throughput(series: list[HourFlow], lang: str, scheme: str) -> Figure:
     ]  # fmt: skip
     layout = chart_layout(scheme, height=HEIGHT, hovermode="x unified",
                           yaxis={"rangemode": "tozero"})  # fmt: skip
-    return {"data": data, "layout": layout}
+    figure = {"data": data, "layout": layout}
+    moved = [value for _name, values, _c, _d in lines for value in values]
+    return _nothing(figure, lang) if _empty(moved) else figure
 
 
 def warehouse_nodes(nodes: list[NodeTimes], lang: str, scheme: str) -> Figure:
@@ -77,7 +95,8 @@ def warehouse_nodes(nodes: list[NodeTimes], lang: str, scheme: str) -> Figure:
     ]
     layout = chart_layout(scheme, height=HEIGHT, barmode="group",
                           yaxis={"autorange": "reversed", "automargin": True})  # fmt: skip
-    return {"data": data, "layout": layout}
+    figure = {"data": data, "layout": layout}
+    return _nothing(figure, lang) if _empty([n.count for n in nodes]) else figure
 
 
 def heatmap(
@@ -90,7 +109,8 @@ def heatmap(
     locale (the runners-up are named in the card's caption)."""
     days = [zh if lang == "zh" else en[:3] for zh, en in WEEKDAYS]
     data = [{"type": "heatmap", "z": cells, "x": [f"{h:02d}" for h in range(24)], "y": days,
-             "colorscale": HEATMAP_SCALE, "hoverongaps": False, "xgap": 1, "ygap": 1}]  # fmt: skip
+             "colorscale": HEATMAP_SCALE, "zmin": 0, "hoverongaps": False, "xgap": 1,
+             "ygap": 1}]  # fmt: skip
     notes = [
         {"x": f"{cell.hour:02d}", "y": days[cell.weekday], "showarrow": True, "arrowhead": 0,
          "ax": 0, "ay": -24, "font": {"size": 11},
@@ -98,7 +118,8 @@ def heatmap(
         for cell in marked[:1]
     ]  # fmt: skip
     layout = chart_layout(scheme, height=260, annotations=notes, yaxis={"autorange": "reversed"})
-    return {"data": data, "layout": layout}
+    figure = {"data": data, "layout": layout}
+    return _nothing(figure, lang) if _empty([v for row in cells for v in row]) else figure
 
 
 def cell_names(cells: list[Cell], lang: str) -> str:
@@ -112,7 +133,9 @@ def delay_title(maps: Heatmaps, lang: str) -> str:
     return t("chart.delay", lang).format(stage=stage_label(maps.delay_stage, lang))
 
 
-def counts(names: dict[str, str], values: dict[str, int], scheme: str, colour: str) -> Figure:
+def counts(
+    names: dict[str, str], values: dict[str, int], lang: str, scheme: str, colour: str
+) -> Figure:
     """Horizontal bars of counts, largest first, each labelled with its translated name."""
     ranked = sorted(values.items(), key=lambda item: (-item[1], item[0]))
     data = [
@@ -128,4 +151,5 @@ def counts(names: dict[str, str], values: dict[str, int], scheme: str, colour: s
     ]
     layout = chart_layout(scheme, height=max(160, 48 + 28 * len(ranked)),
                           yaxis={"autorange": "reversed", "automargin": True})  # fmt: skip
-    return {"data": data, "layout": layout}
+    figure = {"data": data, "layout": layout}
+    return _nothing(figure, lang) if not ranked else figure

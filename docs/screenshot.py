@@ -1,10 +1,10 @@
-"""Screenshot of the overview board for the docs.
+"""Screenshots of the console for the README: the board and the stuck-order workbench.
 
-    .venv/bin/python docs/screenshot.py [--lang zh|en] [--out docs/board.png]
+    .venv/bin/python docs/screenshot.py [--lang zh|en] [--out docs]
 
 Runs the real demo (platform simulator, sync, worker and floor, as ``orderwatch demo`` does) on a
-throwaway SQLite store, serves the console and photographs the board in headless Chromium, with
-the same helpers the browser tests use.
+throwaway SQLite store, serves the console and photographs each page in headless Debian
+Chromium through Playwright (``docs/board.png``, ``docs/orders.png``).
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import secrets
 import socket
-import sys
 import tempfile
 import threading
 import time
@@ -21,26 +20,22 @@ from contextlib import contextmanager
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import uvicorn
+from playwright.sync_api import Page, sync_playwright
+
+from dashboard.app import create_app
+from dashboard.config import WebConfig
+from orderwatch.processes import start_demo
+from store.db import make_engine, session_factory
+from store.migrate import upgrade
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # the helpers live with the tests, which are not installed
-
-import uvicorn  # noqa: E402
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
-from selenium.webdriver.support import expected_conditions  # noqa: E402
-
-from dashboard.app import create_app  # noqa: E402
-from dashboard.config import WebConfig  # noqa: E402
-from orderwatch.processes import start_demo  # noqa: E402
-from store.db import make_engine, session_factory  # noqa: E402
-from store.migrate import upgrade  # noqa: E402
-from tests.dashboard.live_console import (  # noqa: E402
-    choose_language,
-    chromium,
-    wait,
-    wait_for_text,
-)
-
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking"]  # fmt: skip
+PAGES = (("board", "/", "#board-rendered-now:not(:empty)"),
+         ("orders", "/orders", "#orders-grid .ag-row"))  # fmt: skip
+"""(file name, path, what shows the page is drawn)."""
 ZONE = ZoneInfo("Asia/Shanghai")
 BACKLOG_ORDERS = 1200
 """Two days of a mid-sized shop's orders, so the board has work in every stage."""
@@ -80,39 +75,39 @@ def demo_console(work: Path) -> Iterator[tuple[str, str]]:
 
 
 def take(out: Path, lang: str) -> None:
-    with tempfile.TemporaryDirectory() as scratch:
+    with tempfile.TemporaryDirectory() as scratch, sync_playwright() as playwright:
         work = Path(scratch)
-        with (
-            demo_console(work) as (base_url, password),
-            chromium(work / "profile", width=1280, height=1000) as driver,
-        ):
-            photograph(driver, base_url, password, out, lang)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        with demo_console(work) as (base_url, password):
+            page = browser.new_page(viewport={"width": 1440, "height": 1000})
+            sign_in(page, base_url, password, lang)
+            for name, path, drawn in PAGES:
+                page.goto(f"{base_url}{path}")
+                page.locator(drawn).first.wait_for()
+                page.wait_for_load_state("networkidle")
+                out.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(out / f"{name}.png"), full_page=name == "board")
+                print(f"wrote {out / f'{name}.png'}")
+        browser.close()
 
 
-def photograph(driver: WebDriver, base_url: str, password: str, out: Path, lang: str) -> None:
-    driver.get(f"{base_url}/")
-    wait(driver).until(expected_conditions.url_contains("/login"))
-    driver.find_element(By.ID, "username").send_keys("supervisor")
-    driver.find_element(By.ID, "password").send_keys(password)
-    driver.find_element(By.ID, "login-submit").click()
-    wait(driver).until(expected_conditions.url_to_be(f"{base_url}/"))
+def sign_in(page: Page, base_url: str, password: str, lang: str) -> None:
+    page.goto(f"{base_url}/login")
+    page.fill("#username", "supervisor")
+    page.fill("#password", password)
+    page.click("#login-submit")
+    page.wait_for_url(f"{base_url}/")
     if lang == "en":
-        choose_language(driver, "English")
-        wait_for_text(driver, "#overview-title", "Work in progress")
-    chart = (By.CSS_SELECTOR, "#overview-chart .main-svg")
-    wait(driver).until(expected_conditions.presence_of_element_located(chart))
-    time.sleep(2)  # the board's first refresh
-    out.parent.mkdir(parents=True, exist_ok=True)
-    driver.save_screenshot(str(out))
+        page.locator("#shell-lang-switch").get_by_text("English", exact=True).click()
+        page.get_by_text("Live board").wait_for()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lang", choices=["zh", "en"], default="zh")
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "board.png")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs")
     arguments = parser.parse_args()
     take(arguments.out, arguments.lang)
-    print(f"wrote {arguments.out}")
 
 
 if __name__ == "__main__":

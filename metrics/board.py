@@ -35,7 +35,7 @@ from metrics.board_document import (
     WindowFigures,
 )
 from metrics.flow import cell_name, processing_hours, warehouse_nodes
-from metrics.rollups import HOUR, ROLLUP, facts, floor_hour
+from metrics.rollups import HOUR, OVERLAP, ROLLUP, facts, floor_hour
 from metrics.sla import SlaLimits, open_breaches, share, window_breaches
 from metrics.spans import DELAY_STAGES
 from metrics.sql import Sql
@@ -95,31 +95,42 @@ def _measures(columns: Any) -> list[ColumnElement[Any]]:
     return [func.sum(columns[name]) for name in MEASURES]
 
 
-def hourly(session: Session, scope: Scope, start: datetime, end: datetime) -> Hourly:
-    """Measures per UTC hour and stage of ``[start, end)``: whole hours from the rollups, the
-    hour ``end`` falls in from the orders themselves (up to ``end``)."""
-    whole_end = floor_hour(end)
+def rolled_up_to(session: Session) -> datetime | None:
+    """The hour from which the rollups may still be incomplete: the last run's hour, less the
+    overlap every run recomputes (``None`` before the first run: nothing is rolled up)."""
+    state = session.get(MetricRollupState, ROLLUP)
+    return None if state is None else floor_hour(state.last_run_at - OVERLAP)
+
+
+def hourly(
+    session: Session, scope: Scope, start: datetime, end: datetime, rolled: datetime | None
+) -> Hourly:
+    """Measures per UTC hour and stage of ``[start, end)``: whole hours the rollups are final
+    for (before ``rolled``, and before ``end``'s hour) from them, the rest from the orders
+    themselves, up to ``end`` (with the worker running, that is the current hour)."""
+    frontier = min(floor_hour(end), rolled or floor_hour(start))
     found: Hourly = {}
-    rolled = (
-        select(MetricHourly.hour, MetricHourly.stage, *_measures(MetricHourly.__table__.c))
-        .where(
-            MetricHourly.hour >= floor_hour(start),
-            MetricHourly.hour < whole_end,
-            *scope.rows(channel_id=MetricHourly.channel_id, warehouse=MetricHourly.warehouse),
+    if frontier > floor_hour(start):
+        summed = (
+            select(MetricHourly.hour, MetricHourly.stage, *_measures(MetricHourly.__table__.c))
+            .where(
+                MetricHourly.hour >= floor_hour(start),
+                MetricHourly.hour < frontier,
+                *scope.rows(channel_id=MetricHourly.channel_id, warehouse=MetricHourly.warehouse),
+            )
+            .group_by(MetricHourly.hour, MetricHourly.stage)
         )
-        .group_by(MetricHourly.hour, MetricHourly.stage)
-    )
-    for hour, stage, *measures in session.execute(rolled):
-        found[(floor_hour(hour), str(stage))] = _sums(*measures)
-    if end > whole_end:
-        live = facts(session, max(start, whole_end), end)
+        for hour, stage, *measures in session.execute(summed):
+            found[(floor_hour(hour), str(stage))] = _sums(*measures)
+    if end > frontier:
+        live = facts(session, max(start, frontier), end)
         query = (
-            select(live.c.stage, *_measures(live.c))
+            select(live.c.hour, live.c.stage, *_measures(live.c))
             .where(*scope.rows(channel_id=live.c.channel_id, warehouse=live.c.warehouse))
-            .group_by(live.c.stage)
+            .group_by(live.c.hour, live.c.stage)
         )
-        for stage, *measures in session.execute(query):
-            found[(whole_end, str(stage))] = _sums(*measures)
+        for hour, stage, *measures in session.execute(query):
+            found[(floor_hour(hour), str(stage))] = _sums(*measures)
     return found
 
 
@@ -163,7 +174,8 @@ def window_figures(
     current = Window(window.start, min(window.end, now), zone) if window.start < now else window
     previous = current.shifted(-WEEK)
     sql = Sql(session, zone)
-    flows, before = (hourly(session, scope, w.start, w.end) for w in (current, previous))
+    rolled = rolled_up_to(session)
+    flows, before = (hourly(session, scope, w.start, w.end, rolled) for w in (current, previous))
     nows = {
         "sla_breaches": sum(open_breaches(sql, now, limits, scope).values()),
         "holds": _count_open(session, now, scope, Stage.ON_HOLD),
@@ -181,7 +193,7 @@ def window_figures(
             NodeTimes(node=name, count=d.stats.count, p50=_r(d.stats.p50), p90=_r(d.stats.p90))
             for name, d in warehouse_nodes(sql, current, scope).items()
         ],
-        exceptions_by_category=kpis.interceptions(sql, current, scope)["by_category"],
+        exceptions_by_category=kpis.interceptions(sql, current, scope).by_category,
         refused_scans_by_code=kpis.floor_exceptions(sql, current, scope),
     )
 
@@ -254,7 +266,7 @@ def _figures(
     stages = per_stage(flows)
     paid, shipped = stages[Stage.PAID.value], stages[Stage.SHIPPED.value]
     processing = processing_hours(sql, window, scope).stats
-    held = kpis.interceptions(sql, window, scope)["by_category"]
+    held = kpis.interceptions(sql, window, scope).by_category
     return {
         "paid": paid.entered,
         "shipped": shipped.entered,
@@ -263,9 +275,9 @@ def _figures(
         "late_share": share(shipped.late, shipped.promised),
         "sla_breaches": sum(window_breaches(sql, window, limits, scope).values()),
         "holds": sum(held.values()),
-        "missed_orders": kpis.missed_orders(sql, window, scope)["total"],
-        "inventory_accuracy": kpis.inventory_accuracy(sql, window, scope)["share"],
-        "manual_share": kpis.manual_intervention(sql, window, scope)["share"],
+        "missed_orders": kpis.missed_orders(sql, window, scope).total,
+        "inventory_accuracy": kpis.inventory_accuracy(sql, window, scope).share,
+        "manual_share": kpis.manual_intervention(sql, window, scope).share,
     }
 
 

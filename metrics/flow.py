@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from metrics.documents import DayThroughput, DelayCell, Distribution, HourThroughput
 from metrics.spans import DELAY_STAGES, PROCESSING, STAGE_SPANS, WAREHOUSE_NODES, Span
 from metrics.sql import EMPTY, Sql, Stats
 from metrics.window import Scope, Window
@@ -54,7 +55,13 @@ def count_by(sql: Sql, moment: Any, bucket: Any, window: Window, scope: Scope) -
     return {str(key): int(n) for key, n in sql.session.execute(query)}
 
 
-def throughput(sql: Sql, window: Window, scope: Scope) -> dict[str, list[dict[str, Any]]]:
+@dataclass(frozen=True, slots=True)
+class Throughput:
+    per_hour: list[HourThroughput]
+    per_day: list[DayThroughput]
+
+
+def throughput(sql: Sql, window: Window, scope: Scope) -> Throughput:
     """Orders paid and orders shipped per business hour and per business day (dense)."""
     found: dict[str, dict[str, dict[str, int]]] = {"hour": {}, "day": {}}
     for name, column in (("paid", Order.paid_at), ("shipped", Order.shipped_at)):
@@ -62,16 +69,18 @@ def throughput(sql: Sql, window: Window, scope: Scope) -> dict[str, list[dict[st
         found["hour"][name] = count_by(sql, column, sql.hour_label(local), window, scope)
         found["day"][name] = count_by(sql, column, sql.day(local), window, scope)
     hourly, daily = found["hour"], found["day"]
-    return {
-        "per_hour": [
-            {"hour": h, "paid": hourly["paid"].get(h, 0), "shipped": hourly["shipped"].get(h, 0)}
+    return Throughput(
+        per_hour=[
+            HourThroughput(
+                hour=h, paid=hourly["paid"].get(h, 0), shipped=hourly["shipped"].get(h, 0)
+            )
             for h in local_hours(window)
         ],
-        "per_day": [
-            {"day": d, "paid": daily["paid"].get(d, 0), "shipped": daily["shipped"].get(d, 0)}
+        per_day=[
+            DayThroughput(day=d, paid=daily["paid"].get(d, 0), shipped=daily["shipped"].get(d, 0))
             for d in local_days(window)
         ],
-    }
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +90,8 @@ class Durations:
     stats: Stats
     negative: int
 
-    def as_dict(self) -> dict[str, Any]:
-        return {**self.stats.as_dict(), "negative_left_out": self.negative}
+    def distribution(self) -> Distribution:
+        return Distribution.of(self.stats, self.negative)
 
 
 def span_hours(sql: Sql, span: Span, window: Window, scope: Scope) -> Durations:
@@ -191,17 +200,17 @@ def busiest(cells: list[list[int]]) -> dict[str, Any] | None:
     return {**cell_name(*top), "orders": best[0]}
 
 
-def worst_cells(cells: dict[tuple[int, int], Stats], *, top: int = 3) -> list[dict[str, Any]]:
+def worst_cells(cells: dict[tuple[int, int], Stats], *, top: int = 3) -> list[DelayCell]:
     """The cells with the highest mean dwell, worst first (cells with too few orders only
     when no cell has enough)."""
     eligible = {k: s for k, s in cells.items() if s.count >= MIN_CELL_ORDERS} or cells
     ranked = sorted(eligible.items(), key=lambda item: (-(item[1].mean or 0.0), item[0]))
     return [
-        {
+        DelayCell(
             **cell_name(*key),
-            "orders": stats.count,
-            "mean_hours": round(stats.mean or 0.0, 4),
-            "p90_hours": None if stats.p90 is None else round(stats.p90, 4),
-        }
+            orders=stats.count,
+            mean_hours=round(stats.mean or 0.0, 4),
+            p90_hours=None if stats.p90 is None else round(stats.p90, 4),
+        )
         for key, stats in ranked[:top]
     ]

@@ -3,11 +3,20 @@ intervention, refund cycle time, and their weekly trends."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
+from metrics.documents import (
+    DayCount,
+    DayExceptions,
+    Distribution,
+    WeekLateShipments,
+    WeekProcessing,
+    WeekTrend,
+)
 from metrics.flow import local_days
 from metrics.sla import share
 from metrics.spans import PROCESSING
@@ -28,7 +37,35 @@ REFUND_KINDS = ("refund", "return")
 """After-sales tickets whose cycle time is the article's refund cycle (退款周期)."""
 
 
-def interceptions(sql: Sql, window: Window, scope: Scope) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class Interceptions:
+    by_category: dict[str, int]
+    """Holds in the window by category, most first."""
+    per_day: list[DayExceptions]
+
+
+@dataclass(frozen=True, slots=True)
+class Missed:
+    per_day: list[DayCount]
+    total: int
+    mean_per_day: float
+
+
+@dataclass(frozen=True, slots=True)
+class StockAccuracy:
+    counted: int
+    matched: int
+    share: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Intervention:
+    orders: int
+    touched: int
+    share: float | None
+
+
+def interceptions(sql: Sql, window: Window, scope: Scope) -> Interceptions:
     """Holds (异常拦截) by category in the window: in total and per business day."""
     local = sql.local(StageEvent.at, window.start, window.end)
     day = sql.day(local)
@@ -47,10 +84,10 @@ def interceptions(sql: Sql, window: Window, scope: Scope) -> dict[str, Any]:
     for when, code, n in sql.session.execute(query):
         per_day.setdefault(str(when), {})[str(code)] = int(n)
         totals[str(code)] = totals.get(str(code), 0) + int(n)
-    return {
-        "by_category": dict(sorted(totals.items(), key=lambda item: (-item[1], item[0]))),
-        "per_day": [{"day": d, "by_category": per_day[d]} for d in sorted(per_day)],
-    }
+    return Interceptions(
+        by_category=dict(sorted(totals.items(), key=lambda item: (-item[1], item[0]))),
+        per_day=[DayExceptions(day=d, by_category=per_day[d]) for d in sorted(per_day)],
+    )
 
 
 def floor_exceptions(sql: Sql, window: Window, scope: Scope) -> dict[str, int]:
@@ -69,7 +106,7 @@ def floor_exceptions(sql: Sql, window: Window, scope: Scope) -> dict[str, int]:
     return {str(code): int(n) for code, n in sql.session.execute(query)}
 
 
-def missed_orders(sql: Sql, window: Window, scope: Scope) -> dict[str, Any]:
+def missed_orders(sql: Sql, window: Window, scope: Scope) -> Missed:
     """Orders reconciliation found that the incremental sync had missed (漏单), per day."""
     local = sql.local(MissedOrder.found_at, window.start, window.end)
     day = sql.day(local)
@@ -82,14 +119,14 @@ def missed_orders(sql: Sql, window: Window, scope: Scope) -> dict[str, Any]:
     counts = {str(d): int(n) for d, n in sql.session.execute(query)}
     days = local_days(window)
     total = sum(counts.values())
-    return {
-        "per_day": [{"day": d, "count": counts.get(d, 0)} for d in days],
-        "total": total,
-        "mean_per_day": round(total / len(days), 6),
-    }
+    return Missed(
+        per_day=[DayCount(day=d, count=counts.get(d, 0)) for d in days],
+        total=total,
+        mean_per_day=round(total / len(days), 6),
+    )
 
 
-def inventory_accuracy(sql: Sql, window: Window, scope: Scope) -> dict[str, Any]:
+def inventory_accuracy(sql: Sql, window: Window, scope: Scope) -> StockAccuracy:
     """Share of SKUs counted in the window whose system stock matched the count; a SKU
     counted more than once counts by its latest count."""
     where = [
@@ -113,7 +150,7 @@ def inventory_accuracy(sql: Sql, window: Window, scope: Scope) -> dict[str, Any]
     matched = func.sum(case((ranked.c.counted == ranked.c.expected, 1), else_=0))
     query = select(func.count(), func.coalesce(matched, 0)).where(ranked.c.latest == 1)
     counted, hits = sql.session.execute(query).one()
-    return {"counted": int(counted), "matched": int(hits), "share": share(int(hits), int(counted))}
+    return StockAccuracy(int(counted), int(hits), share(int(hits), int(counted)))
 
 
 def touched_by_person(order: type[Order] = Order) -> ColumnElement[bool]:
@@ -128,15 +165,15 @@ def touched_by_person(order: type[Order] = Order) -> ColumnElement[bool]:
     return or_(moved, audited)
 
 
-def manual_intervention(sql: Sql, window: Window, scope: Scope) -> dict[str, Any]:
+def manual_intervention(sql: Sql, window: Window, scope: Scope) -> Intervention:
     """Orders paid in the window that a person had to touch / all orders paid in it."""
     where = [window.contains(Order.paid_at), *scope.orders()]
     total = int(sql.session.scalar(select(func.count()).where(*where)) or 0)
     touched = int(sql.session.scalar(select(func.count()).where(*where, touched_by_person())) or 0)
-    return {"orders": total, "touched": touched, "share": share(touched, total)}
+    return Intervention(total, touched, share(touched, total))
 
 
-def refund_cycle(sql: Sql, window: Window, scope: Scope) -> dict[str, Any]:
+def refund_cycle(sql: Sql, window: Window, scope: Scope) -> Distribution:
     """Days from opening to closing of refund and return tickets closed in the window."""
     value = sql.hours(Ticket.created_at, Ticket.closed_at) / 24.0
     where = [
@@ -145,10 +182,10 @@ def refund_cycle(sql: Sql, window: Window, scope: Scope) -> dict[str, Any]:
         *scope.of_order(Ticket.order_id),
     ]
     stats = sql.stats(value, where).get((), EMPTY)
-    return {**stats.as_dict(), "negative_left_out": sql.negatives(value, where)}
+    return Distribution.of(stats, sql.negatives(value, where))
 
 
-def weekly_trends(sql: Sql, window: Window, scope: Scope) -> list[dict[str, Any]]:
+def weekly_trends(sql: Sql, window: Window, scope: Scope) -> list[WeekTrend]:
     """Per business week (Monday start): processing time, manual intervention share and late
     shipments."""
     shipped_week = sql.week(sql.local(Order.shipped_at, window.start, window.end))
@@ -176,17 +213,17 @@ def _week_row(
     processing: dict[tuple[Any, ...], Any],
     late: dict[str, tuple[int, int]],
     manual: dict[str, tuple[int, int]],
-) -> dict[str, Any]:
+) -> WeekTrend:
     stats = processing.get((week,), EMPTY)
     late_n, promised = late.get(week, (0, 0))
     touched, paid = manual.get(week, (0, 0))
-    return {
-        "week": week,
-        "processing_time_hours": {"p50": _r(stats.p50), "mean": _r(stats.mean)},
-        "shipped": stats.count,
-        "late_shipments": {"count": late_n, "share": share(late_n, promised)},
-        "manual_intervention_share": share(touched, paid),
-    }
+    return WeekTrend(
+        week=week,
+        processing_time_hours=WeekProcessing(p50=_r(stats.p50), mean=_r(stats.mean)),
+        shipped=stats.count,
+        late_shipments=WeekLateShipments(count=late_n, share=share(late_n, promised)),
+        manual_intervention_share=share(touched, paid),
+    )
 
 
 def _by_week(

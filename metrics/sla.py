@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
+from metrics.documents import LateShipments
 from metrics.spans import STAGE_SPANS
 from metrics.sql import Sql
 from metrics.window import Scope, Window
@@ -86,13 +86,13 @@ def window_breaches(sql: Sql, window: Window, limits: SlaLimits, scope: Scope) -
     return found
 
 
-def late_shipments(sql: Sql, window: Window, scope: Scope) -> dict[str, Any]:
+def late_shipments(sql: Sql, window: Window, scope: Scope) -> LateShipments:
     """Orders shipped in the window after their ship-by promise, and their share of the
     orders shipped in the window that had one."""
     shipped = [window.contains(Order.shipped_at), Order.ship_by.isnot(None), *scope.orders()]
     promised = _count(sql, *shipped)
     late = _count(sql, *shipped, Order.shipped_at > Order.ship_by)
-    return {"count": late, "shipped_with_promise": promised, "share": share(late, promised)}
+    return LateShipments(count=late, shipped_with_promise=promised, share=share(late, promised))
 
 
 def _count(sql: Sql, *where: ColumnElement[bool]) -> int:

@@ -48,18 +48,6 @@ class Stats:
         mean = sum(values) / len(values) if values else None
         return cls(len(values), mean, *(percentile_cont(values, q) for q in QUANTILES))
 
-    def as_dict(self, digits: int = 4) -> dict[str, float | int | None]:
-        def rounded(value: float | None) -> float | None:
-            return None if value is None else round(value, digits)
-
-        return {
-            "count": self.count,
-            "mean": rounded(self.mean),
-            "p50": rounded(self.p50),
-            "p90": rounded(self.p90),
-            "p99": rounded(self.p99),
-        }
-
 
 EMPTY = Stats(0, None, None, None, None)
 

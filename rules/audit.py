@@ -15,14 +15,16 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
+from pydantic import ConfigDict, Field
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from store.alerts import raise_alert
+from store.documents import Document, IsoTime
 from store.models import (
     Channel,
     FlowHealthFinding,
@@ -50,24 +52,33 @@ class AuditSettings:
     """A stage count or age this many times its recent median is abnormal."""
 
 
-@dataclass
-class Finding:
-    check: str
+class Finding(Document):
+    """A place where automation is breaking, with its likely cause and who is responsible."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    check: Literal["stage_count", "stage_age", "rule_hold_share", "never_reaches_pick"]
     key: str
-    severity: str
+    """Stable identity of the finding across runs (its alert's dedupe key)."""
+    severity: Literal["info", "warning", "critical"]
     message_zh: str
     message_en: str
     cause: str | None = None
+    """The likely cause, in words."""
     rule_name: str | None = None
+    """The risk rule responsible, if one is."""
     rule_version: int | None = None
     channel: str | None = None
-    details: dict[str, Any] = field(default_factory=dict)
+    """The channel concerned, if the finding is about one."""
+    details: dict[str, Any] = Field(default_factory=dict)
+    """The figures behind the finding (stage, counts, dimension and value)."""
 
 
-@dataclass
-class AuditResult:
+class AuditResult(Document):
+    """One audit run and its findings."""
+
     run_id: int
-    at: datetime
+    at: IsoTime
     findings: list[Finding]
 
 
@@ -87,11 +98,11 @@ def run_flow_health_audit(
     session.add(run)
     session.flush()
     for finding in findings:
-        session.add(FlowHealthFinding(run_id=run.id, **vars(finding)))
+        session.add(FlowHealthFinding(run_id=run.id, **finding.model_dump()))
         if finding.severity != "info":
             _raise_alert(session, finding, when)
     session.flush()
-    return AuditResult(run.id, when, findings)
+    return AuditResult(run_id=run.id, at=when, findings=findings)
 
 
 def stage_snapshot(session: Session, now: datetime) -> dict[str, Any]:
@@ -285,15 +296,17 @@ def _raise_alert(session: Session, finding: Finding, now: datetime) -> None:
     )
 
 
-def latest_findings(session: Session) -> tuple[FlowHealthRun | None, list[FlowHealthFinding]]:
+def latest_findings(session: Session) -> AuditResult | None:
     """The most recent audit run and its findings, most severe first (for the console)."""
     run = session.scalar(select(FlowHealthRun).order_by(FlowHealthRun.at.desc()).limit(1))
     if run is None:
-        return None, []
+        return None
     severity = case({"critical": 0, "warning": 1}, value=FlowHealthFinding.severity, else_=2)
     findings = session.scalars(
         select(FlowHealthFinding)
         .where(FlowHealthFinding.run_id == run.id)
         .order_by(severity, FlowHealthFinding.id)
     )
-    return run, list(findings)
+    return AuditResult(
+        run_id=run.id, at=run.at, findings=[Finding.model_validate(row) for row in findings]
+    )

@@ -7,20 +7,22 @@ which roles can unblock it. It carries no buyer personal data, so every role may
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Literal
 from zoneinfo import ZoneInfo
 
+from pydantic import Field, computed_field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rules.catalog import load_rules
 from rules.facts import gather_facts
-from rules.risk import RiskEvaluator
-from rules.sla import DEFAULT_ZONE, OrderClock, deadlines
+from rules.risk import RiskEvaluator, RiskVerdict
+from rules.sla import DEFAULT_ZONE, Deadline, OrderClock, deadlines
+from store.documents import Document, IsoTime
 from store.models import Order, RiskDecision, utcnow
-from store.orders import get_channel_name, get_order, timeline
+from store.orders import TimelineEntry, get_channel_name, get_order, timeline
 from store.stages import STAGE_LABELS, Stage
 
 REVIEWERS = ("supervisor", "ops_supervisor", "admin")
@@ -72,72 +74,120 @@ OTHER_HOLD = Waiting("supervisor", "等待主管处理异常", "a supervisor to 
 NOTHING = Waiting("nothing", "无需处理", "nothing: the order has left the warehouse", ())
 
 
-@dataclass
-class Explanation:
-    """A structured answer; ``as_dict`` is what the API returns and the console shows."""
+class Named(Document):
+    """A stable code with its labels in both languages."""
+
+    code: str
+    zh: str
+    en: str
+
+
+class Bilingual(Document):
+    zh: str
+    en: str
+
+
+class RuleVerdict(Document):
+    """The risk rule version that held or released the order, with the conditions that
+    matched; or, while it still waits for review or release, what the rules in force say."""
+
+    source: Literal["decision", "rules_in_force"]
+    """``decision``: the recorded decision; ``rules_in_force``: the rules as they are now."""
+    action: str
+    """``hold`` or ``pass``."""
+    rule_kind: str | None
+    """``risk`` or ``risk_whitelist``; null when no rule matched."""
+    rule: str | None
+    """The rule's name."""
+    version: int | None
+    matched: list[str]
+    """The rule's conditions that the order met."""
+    at: IsoTime | None
+    """When the decision was taken; null for the rules in force."""
+
+
+class DeadlineState(Document):
+    """One deadline that applies to the order, the rule version that sets it, and how far past
+    it the order is."""
+
+    kind: str
+    """``sla`` (time in the current stage) or ``ship_by`` (the promise to the buyer)."""
+    name: str
+    """The SLA policy or ship-by promise."""
+    version: int
+    stage: str | None
+    """The stage an SLA policy watches; null for a ship-by promise."""
+    due_at: IsoTime
+    overrun_s: int
+    """Seconds past the deadline; negative: time left."""
+    overdue: bool
+
+
+class TimelineStep(Document):
+    """The order's arrival or one stage move."""
+
+    from_: str | None = Field(alias="from")
+    """The stage left; null for the arrival."""
+    to: str
+    at: IsoTime
+    source: str
+    """``channel``, ``handheld``, ``console``, ``rule`` or ``api``."""
+    actor: str | None
+    hold_category: str | None
+    note: str | None
+
+
+class Explanation(Document):
+    """Why an order is where it is and why it is late (为什么卡单); no buyer personal data."""
 
     order_no: str
     channel: str
-    stage: str
-    since: datetime
-    now: datetime
-    risk: dict[str, Any] | None
-    deadlines: list[dict[str, Any]]
-    waiting: Waiting
-    timeline: list[dict[str, Any]] = field(default_factory=list)
+    stage: Named
+    in_stage_since: IsoTime
+    in_stage_s: int
+    """Seconds in the current stage."""
+    late: bool
+    """Past at least one deadline."""
+    risk: RuleVerdict | None
+    """Null once past review and release with no risk decision on record."""
+    deadlines: list[DeadlineState]
+    waiting_for: Named
+    """What the order waits for."""
+    can_unblock: list[str]
+    """The roles that can move it on; empty when nothing is needed."""
+    timeline: list[TimelineStep]
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
-    def late(self) -> bool:
-        return any(d["overdue"] for d in self.deadlines)
+    def summary(self) -> Bilingual:
+        """All of the above in one sentence."""
+        return Bilingual(zh=self._sentence(zh=True), en=self._sentence(zh=False))
 
-    def as_dict(self) -> dict[str, Any]:
-        zh, en = STAGE_LABELS[Stage(self.stage)]
-        return {
-            "order_no": self.order_no,
-            "channel": self.channel,
-            "stage": {"code": self.stage, "zh": zh, "en": en},
-            "in_stage_since": self.since.isoformat(),
-            "in_stage_s": int((self.now - self.since).total_seconds()),
-            "late": self.late,
-            "risk": self.risk,
-            "deadlines": self.deadlines,
-            "waiting_for": {
-                "code": self.waiting.code,
-                "zh": self.waiting.zh,
-                "en": self.waiting.en,
-            },
-            "can_unblock": list(self.waiting.roles),
-            "summary": {"zh": self.summary("zh"), "en": self.summary("en")},
-            "timeline": self.timeline,
-        }
-
-    def summary(self, language: str) -> str:
-        zh = language == "zh"
-        label = STAGE_LABELS[Stage(self.stage)][0 if zh else 1]
-        stay = _duration(self.now - self.since, zh)
+    def _sentence(self, *, zh: bool) -> str:
+        stay = _duration(timedelta(seconds=self.in_stage_s), zh)
         parts = [
-            f"{self.order_no} 在「{label}」已停留 {stay}"
+            f"{self.order_no} 在「{self.stage.zh}」已停留 {stay}"
             if zh
-            else f"{self.order_no} has been {label.lower()} for {stay}"
+            else f"{self.order_no} has been {self.stage.en.lower()} for {stay}"
         ]
         if self.risk is not None:
             parts.append(_risk_line(self.risk, zh))
-        overdue = [d for d in self.deadlines if d["overdue"]]
+        overdue = [d for d in self.deadlines if d.overdue]
         if overdue:
-            worst = max(overdue, key=lambda d: d["overrun_s"])
-            over = _duration(timedelta(seconds=worst["overrun_s"]), zh)
-            rule = f"{worst['name']} v{worst['version']}"
+            worst = max(overdue, key=lambda d: d.overrun_s)
+            over = _duration(timedelta(seconds=worst.overrun_s), zh)
+            rule = f"{worst.name} v{worst.version}"
             parts.append(
                 f"已超出时限 {rule} {over}" if zh else f"over its deadline {rule} by {over}"
             )
-        roles = ", ".join(self.waiting.roles)
-        if zh:
-            parts.append(f"{self.waiting.zh}" + (f"（可处理：{roles}）" if roles else ""))
-        else:
-            parts.append(
-                f"waiting for {self.waiting.en}" + (f" (can unblock: {roles})" if roles else "")
-            )
+        parts.append(self._waiting_line(zh))
         return ("；" if zh else "; ").join(parts)
+
+    def _waiting_line(self, zh: bool) -> str:
+        roles = ", ".join(self.can_unblock)
+        if zh:
+            return self.waiting_for.zh + (f"（可处理：{roles}）" if roles else "")
+        return f"waiting for {self.waiting_for.en}" + (f" (can unblock: {roles})" if roles else "")
 
 
 def explain_order(
@@ -146,47 +196,54 @@ def explain_order(
     """Why ``order_no`` is where it is; raises ``NotFound`` for an unknown order."""
     order = get_order(session, order_no)
     when = now or utcnow()
-    loaded = load_rules(session)
     channel = get_channel_name(session, order.channel_id)
     clock = OrderClock(
         order.stage, order.stage_entered_at, channel, order.warehouse, order.paid_at, order.ship_by
     )
+    zh, en = STAGE_LABELS[Stage(order.stage)]
+    waiting = _waiting(order)
+    due = [_deadline(d, when, zone) for d in deadlines(clock, load_rules(session), zone)]
     return Explanation(
         order_no=order.order_no,
         channel=channel,
-        stage=order.stage,
-        since=order.stage_entered_at,
-        now=when,
+        stage=Named(code=order.stage, zh=zh, en=en),
+        in_stage_since=order.stage_entered_at,
+        in_stage_s=int((when - order.stage_entered_at).total_seconds()),
+        late=any(d.overdue for d in due),
         risk=_risk(session, order),
-        deadlines=[
-            {
-                "kind": d.kind,
-                "name": d.name,
-                "version": d.version,
-                "stage": d.stage,
-                "due_at": d.due_at.astimezone(zone).isoformat(),
-                "overrun_s": int(d.overrun(when).total_seconds()),
-                "overdue": d.overrun(when) > timedelta(0),
-            }
-            for d in deadlines(clock, loaded, zone)
-        ],
-        waiting=_waiting(order),
-        timeline=[
-            {
-                "from": e.from_stage,
-                "to": e.to_stage,
-                "at": e.at.astimezone(zone).isoformat(),
-                "source": e.source,
-                "actor": e.actor,
-                "hold_category": e.hold_category,
-                "note": e.note,
-            }
-            for e in timeline(session, order)
-        ],
+        deadlines=due,
+        waiting_for=Named(code=waiting.code, zh=waiting.zh, en=waiting.en),
+        can_unblock=list(waiting.roles),
+        timeline=[_step(entry, zone) for entry in timeline(session, order)],
     )
 
 
-def _risk(session: Session, order: Order) -> dict[str, Any] | None:
+def _deadline(deadline: Deadline, now: datetime, zone: ZoneInfo) -> DeadlineState:
+    overrun = deadline.overrun(now)
+    return DeadlineState(
+        kind=deadline.kind,
+        name=deadline.name,
+        version=deadline.version,
+        stage=deadline.stage,
+        due_at=deadline.due_at.astimezone(zone),
+        overrun_s=int(overrun.total_seconds()),
+        overdue=overrun > timedelta(0),
+    )
+
+
+def _step(entry: TimelineEntry, zone: ZoneInfo) -> TimelineStep:
+    return TimelineStep(
+        from_=entry.from_stage,
+        to=entry.to_stage,
+        at=entry.at.astimezone(zone),
+        source=entry.source,
+        actor=entry.actor,
+        hold_category=entry.hold_category,
+        note=entry.note,
+    )
+
+
+def _risk(session: Session, order: Order) -> RuleVerdict | None:
     """The rule version that last held or released the order, else what the rules in force
     say about it while it still waits for review or release."""
     decision = session.scalar(
@@ -196,27 +253,32 @@ def _risk(session: Session, order: Order) -> dict[str, Any] | None:
         .limit(1)
     )
     if decision is not None:
-        return {
-            "source": "decision",
-            "action": decision.action,
-            "rule_kind": decision.rule_kind,
-            "rule": decision.rule_name,
-            "version": decision.rule_version,
-            "matched": list(decision.matched),
-            "at": decision.at.isoformat(),
-        }
+        recorded = RiskVerdict(
+            decision.action,
+            decision.rule_kind,
+            decision.rule_name,
+            decision.rule_version,
+            tuple(decision.matched),
+        )
+        return _verdict("decision", recorded, decision.at)
     if order.stage not in (Stage.PAID.value, Stage.PENDING_REVIEW.value):
         return None
     verdict = RiskEvaluator(load_rules(session))(gather_facts(session, [order.id])[order.id])
-    return {
-        "source": "rules_in_force",
-        "action": verdict.action,
-        "rule_kind": verdict.kind,
-        "rule": verdict.name,
-        "version": verdict.version,
-        "matched": list(verdict.matched),
-        "at": None,
-    }
+    return _verdict("rules_in_force", verdict, None)
+
+
+def _verdict(
+    source: Literal["decision", "rules_in_force"], verdict: RiskVerdict, at: datetime | None
+) -> RuleVerdict:
+    return RuleVerdict(
+        source=source,
+        action=verdict.action,
+        rule_kind=verdict.kind,
+        rule=verdict.name,
+        version=verdict.version,
+        matched=list(verdict.matched),
+        at=at,
+    )
 
 
 def _waiting(order: Order) -> Waiting:
@@ -229,16 +291,16 @@ def _waiting(order: Order) -> Waiting:
     return WAITING.get(order.stage, NOTHING)
 
 
-def _risk_line(risk: dict[str, Any], zh: bool) -> str:
-    if risk["rule"] is None:
+def _risk_line(risk: RuleVerdict, zh: bool) -> str:
+    if risk.rule is None:
         return "未命中风控规则" if zh else "no risk rule matched"
-    kind = "白名单" if risk["rule_kind"] == "risk_whitelist" else "风控规则"
-    kind_en = "whitelist" if risk["rule_kind"] == "risk_whitelist" else "risk rule"
-    verb = {"hold": ("拦截", "held it"), "pass": ("放行", "passed it")}[risk["action"]]
-    conditions = "; ".join(risk["matched"])
+    kind = "白名单" if risk.rule_kind == "risk_whitelist" else "风控规则"
+    kind_en = "whitelist" if risk.rule_kind == "risk_whitelist" else "risk rule"
+    verb = {"hold": ("拦截", "held it"), "pass": ("放行", "passed it")}[risk.action]
+    conditions = "; ".join(risk.matched)
     if zh:
-        return f"{kind} {risk['rule']} v{risk['version']} {verb[0]}（{conditions}）"
-    return f"{kind_en} {risk['rule']} v{risk['version']} {verb[1]} ({conditions})"
+        return f"{kind} {risk.rule} v{risk.version} {verb[0]}（{conditions}）"
+    return f"{kind_en} {risk.rule} v{risk.version} {verb[1]} ({conditions})"
 
 
 def _duration(span: timedelta, zh: bool) -> str:

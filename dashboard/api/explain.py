@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends
 
 from dashboard.api.deps import Caller, Store, business_zone, require_scope
 from dashboard.api.problems import documented
-from rules.explain import explain_order
+from rules.explain import Explanation, explain_order
 
 router = APIRouter(prefix="/v1/orders", tags=["orders"], responses=documented(404))
 
@@ -20,7 +20,7 @@ def get_explanation(
     zone: Annotated[ZoneInfo, Depends(business_zone)],
     session: Store,
     _caller: Annotated[Caller, Depends(require_scope("orders:read"))],
-) -> dict[str, Any]:
+) -> Explanation:
     """The order's timeline, the rule version that held or released it (with the matching
     conditions), its SLA deadlines and overrun, what it waits for and who can unblock it."""
-    return explain_order(session, order_no, zone=zone).as_dict()
+    return explain_order(session, order_no, zone=zone)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -11,7 +11,8 @@ from dashboard.api.deps import Caller, Store, business_zone, require_scope
 from dashboard.api.problems import documented
 from metrics.board import board
 from metrics.board_document import Board
-from metrics.compare import compare_periods
+from metrics.compare import Comparison, compare_periods
+from metrics.documents import MetricsDocument
 from metrics.report import metrics_document
 from metrics.window import board_window, parse_range, parse_window, resolve_scope
 from store.models import utcnow
@@ -37,7 +38,7 @@ def get_metrics(
     end: Annotated[str, Query(alias="to", description="Last business day (included)")],
     channel: Channel = None,
     warehouse: Warehouse = None,
-) -> dict[str, Any]:
+) -> MetricsDocument:
     """Every KPI of the window: the same document as ``orderwatch metrics --json``."""
     window = parse_window(start, end, zone)
     scope = resolve_scope(session, channels=channel or (), warehouses=warehouse or ())
@@ -53,7 +54,7 @@ def get_comparison(
     after: Annotated[str, Query(description="Later period, START..END")],
     channel: Channel = None,
     warehouse: Warehouse = None,
-) -> dict[str, Any]:
+) -> Comparison:
     """Before/after table: metric, before, after, change %, which way is better."""
     old, new = parse_range(before, zone), parse_range(after, zone)
     scope = resolve_scope(session, channels=channel or (), warehouses=warehouse or ())

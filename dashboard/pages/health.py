@@ -16,8 +16,7 @@ from dashboard.context import app_config, store_sessions
 from dashboard.i18n import lang_of, t
 from dashboard.permissions import ACT_ON_ORDERS, require_role
 from dashboard.shell import LANG_STORE
-from rules.audit import latest_findings, run_flow_health_audit
-from store.models import FlowHealthFinding, FlowHealthRun
+from rules.audit import AuditResult, Finding, latest_findings, run_flow_health_audit
 
 dash.register_page(__name__, path="/health", title="orderwatch · flow health")  # type: ignore[no-untyped-call]
 
@@ -79,7 +78,8 @@ async def show(lang_data: Any, clicks: int | None) -> tuple[Any, ...]:
         # Running writes findings and may raise alerts: a role check on the server.
         await require_role(ACT_ON_ORDERS, action="run_flow_health_audit")
     # Reading (and running) the audit touches the store: off the event loop, in a thread.
-    run, findings = await run_in_threadpool(read_audit, store_sessions(), bool(clicks))
+    run = await run_in_threadpool(read_audit, store_sessions(), bool(clicks))
+    findings = run.findings if run else []
     return rows(findings, lang), columns(lang), last_run_line(run, lang), ""
 
 
@@ -93,9 +93,7 @@ def export(_clicks: int, _rows: Any) -> bool:
     return True
 
 
-def read_audit(
-    sessions: sessionmaker[Session], run_now: bool
-) -> tuple[FlowHealthRun | None, list[FlowHealthFinding]]:
+def read_audit(sessions: sessionmaker[Session], run_now: bool) -> AuditResult | None:
     if run_now:
         with sessions.begin() as session:
             run_flow_health_audit(session)
@@ -103,17 +101,17 @@ def read_audit(
         return latest_findings(session)
 
 
-def rows(findings: list[FlowHealthFinding], lang: str) -> list[dict[str, Any]]:
+def rows(findings: list[Finding], lang: str) -> list[dict[str, Any]]:
     return [
         {
-            "id": finding.id,
+            "id": n,
             "severity": t(f"severity.{finding.severity}", lang),
             "finding": finding.message_en if lang == "en" else finding.message_zh,
             "cause": finding.cause or "",
             "rule": f"{finding.rule_name} v{finding.rule_version}" if finding.rule_name else "",
             "channel": finding.channel or "",
         }
-        for finding in findings
+        for n, finding in enumerate(findings)
     ]
 
 
@@ -131,7 +129,7 @@ def columns(lang: str) -> list[dict[str, Any]]:
     ]
 
 
-def last_run_line(run: FlowHealthRun | None, lang: str) -> str:
+def last_run_line(run: AuditResult | None, lang: str) -> str:
     if run is None:
         return f"{t('health.none.title', lang)} · {t('health.none.body', lang)}"
     when: datetime = run.at.astimezone(app_config().zone)

@@ -78,7 +78,9 @@ def read_order(
         )
         if order is None:
             return None
-        explained = explain_order(session, order_no, now=utcnow(), zone=zone).as_dict()
+        explained = explain_order(session, order_no, now=utcnow(), zone=zone).model_dump(
+            mode="json", by_alias=True
+        )
         trail = audit_trail(session, entity_type="order", entity_id=order_no)
         return (
             order_document(session, order),

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from orderwatch.context import open_store
 from orderwatch.settings import get_settings
-from rules.explain import explain_order
+from rules.explain import Explanation, explain_order
 from store.orders import find_order, get_order, order_document
 
 orders = typer.Typer(no_args_is_help=True, help="Look at orders.")
@@ -40,16 +40,15 @@ def orders_show(
         else:
             order = find_order(session, str(channel), str(channel_order_id))
         document = order_document(session, order, reveal_personal_data=reveal_personal_data)
-        if explain:
-            document["explain"] = explain_order(
-                session, order.order_no, zone=get_settings().zone
-            ).as_dict()
+        why = explain_order(session, order.order_no, zone=get_settings().zone) if explain else None
     if as_json:
+        if why is not None:
+            document["explain"] = why.model_dump(mode="json")
         typer.echo(json.dumps(document, ensure_ascii=False, indent=2))
         return
     _print_order(document)
-    if explain:
-        _print_explanation(document["explain"])  # type: ignore[arg-type]
+    if why is not None:
+        _print_explanation(why)
 
 
 def _print_order(document: dict[str, object]) -> None:
@@ -66,13 +65,13 @@ def _print_order(document: dict[str, object]) -> None:
         )
 
 
-def _print_explanation(explanation: dict[str, Any]) -> None:
-    typer.echo(f"why: {explanation['summary']['en']}")
-    typer.echo(f"为什么: {explanation['summary']['zh']}")
-    for deadline in explanation["deadlines"]:
-        state = "OVERDUE" if deadline["overdue"] else "due"
+def _print_explanation(explanation: Explanation) -> None:
+    typer.echo(f"why: {explanation.summary.en}")
+    typer.echo(f"为什么: {explanation.summary.zh}")
+    for deadline in explanation.deadlines:
+        state = "OVERDUE" if deadline.overdue else "due"
         typer.echo(
-            f"  {state} {deadline['kind']} {deadline['name']} v{deadline['version']} at "
-            f"{deadline['due_at']} ({deadline['overrun_s'] / 3600:+.1f} h)"
+            f"  {state} {deadline.kind} {deadline.name} v{deadline.version} at "
+            f"{deadline.due_at.isoformat()} ({deadline.overrun_s / 3600:+.1f} h)"
         )
-    typer.echo(f"  can unblock: {', '.join(explanation['can_unblock']) or 'nobody needs to'}")
+    typer.echo(f"  can unblock: {', '.join(explanation.can_unblock) or 'nobody needs to'}")

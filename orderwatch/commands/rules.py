@@ -121,7 +121,7 @@ def rules_audit(
     with sessions.begin() as session:
         result = run_flow_health_audit(session)
     if as_json:
-        found = [vars(f) for f in result.findings]
+        found = [f.model_dump(mode="json") for f in result.findings]
         typer.echo(json.dumps({"run": result.run_id, "findings": found}, ensure_ascii=False))
         return
     typer.echo(f"flow health audit #{result.run_id}: {len(result.findings)} finding(s)")

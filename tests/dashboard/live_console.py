@@ -177,12 +177,14 @@ def signed_in_user(page: Page) -> Locator:
 
 
 def sign_out_link(page: Page) -> Locator:
+    """The user menu's sign-out item (the menu is opened first: it renders when open)."""
+    page.locator("#shell-user-button").click()
     return page.locator("#shell-logout")
 
 
 def choose_language(page: Page, name: str) -> None:
     """Click a language in the header switch, by the name it shows (中文, English)."""
-    page.locator("#shell-lang-switch label", has_text=name).click()
+    page.locator("#shell-lang-switch").get_by_text(name, exact=True).click()
 
 
 def open_nav(page: Page, name: str) -> None:

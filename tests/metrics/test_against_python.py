@@ -65,28 +65,31 @@ def test_random_orders_match_python(sessions: sessionmaker[Session]) -> None:
     shipped = [s for s in specs if in_window(s.times.get("shipped_at"))]
     processing = [hours(s.times["paid_at"], s.times["shipped_at"]) for s in shipped]
     for q, key in ((0.5, "p50"), (0.9, "p90"), (0.99, "p99")):
-        assert doc["processing_time_hours"][key] == pytest.approx(by_hand(processing, q), abs=1e-3)
+        assert getattr(doc.processing_time_hours, key) == pytest.approx(
+            by_hand(processing, q), abs=1e-3
+        )
         assert percentile_cont(sorted(processing), q) == pytest.approx(by_hand(processing, q))
 
     picked = [s for s in specs if in_window(s.times.get("packed_at")) and "picked_at" in s.times]
     dwell = [hours(s.times["picked_at"], s.times["packed_at"]) for s in picked]
     kept = [d for d in dwell if d >= 0]
-    assert doc["stage_dwell_hours"]["picked"]["count"] == len(kept)
-    assert doc["stage_dwell_hours"]["picked"]["negative_left_out"] == len(dwell) - len(kept) > 0
-    assert doc["stage_dwell_hours"]["picked"]["p90"] == pytest.approx(by_hand(kept, 0.9), abs=1e-3)
+    picked_dwell = doc.stage_dwell_hours["picked"]
+    assert picked_dwell.count == len(kept)
+    assert picked_dwell.negative_left_out == len(dwell) - len(kept) > 0
+    assert picked_dwell.p90 == pytest.approx(by_hand(kept, 0.9), abs=1e-3)
 
     heat = [[0] * 24 for _ in range(7)]
     for s in specs:
         if in_window(s.times["paid_at"]):
             paid = s.times["paid_at"].astimezone(SHANGHAI)
             heat[paid.weekday()][paid.hour] += 1
-    assert doc["intake_heatmap"] == heat
-    assert doc["orders_total"] == sum(map(sum, heat))
+    assert doc.intake_heatmap == heat
+    assert doc.orders_total == sum(map(sum, heat))
 
     promised = [s for s in shipped if s.ship_by is not None]
     late = [s for s in promised if s.times["shipped_at"] > s.ship_by]  # type: ignore[operator]
-    assert doc["late_shipments"]["count"] == len(late)
-    assert doc["late_shipments"]["share"] == round(len(late) / len(promised), 6)
+    assert doc.late_shipments.count == len(late)
+    assert doc.late_shipments.share == round(len(late) / len(promised), 6)
 
 
 def test_random_rollups_match_python(sessions: sessionmaker[Session]) -> None:

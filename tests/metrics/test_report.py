@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 from datetime import UTC
-from typing import Any
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from metrics.documents import (
+    BusiestCell,
+    InventoryCounts,
+    LateShipments,
+    ManualIntervention,
+    MetricsDocument,
+    MissedOrders,
+    WeekLateShipments,
+    WeekProcessing,
+    WeekTrend,
+)
 from metrics.report import metrics_document
 from metrics.window import Scope, parse_window, resolve_scope
 from store.errors import InvalidInput
@@ -156,7 +166,7 @@ def week(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
     return sessions
 
 
-def document(sessions: sessionmaker[Session], scope: Scope | None = None) -> dict[str, Any]:
+def document(sessions: sessionmaker[Session], scope: Scope | None = None) -> MetricsDocument:
     window = parse_window("2025-03-03", "2025-03-09", SHANGHAI)
     with sessions() as session:
         return metrics_document(session, window=window, scope=scope or Scope(), now=NOW)
@@ -165,19 +175,19 @@ def document(sessions: sessionmaker[Session], scope: Scope | None = None) -> dic
 def test_counts_and_throughput(week: sessionmaker[Session]) -> None:
     doc = document(week)
 
-    assert doc["orders_total"] == 6
-    assert doc["window"] == {
+    assert doc.orders_total == 6
+    assert doc.window.model_dump(mode="json") == {
         "from": "2025-03-03T00:00:00+08:00",
         "to": "2025-03-10T00:00:00+08:00",
         "timezone": "Asia/Shanghai",
     }
-    assert {k: v for k, v in doc["orders_by_stage"].items() if v} == {
+    assert {k: v for k, v in doc.orders_by_stage.items() if v} == {
         "shipped": 3,
         "awaiting_pick": 1,
         "pending_review": 1,
         "cancelled": 1,
     }
-    assert [(d["day"], d["paid"], d["shipped"]) for d in doc["throughput_per_day"]] == [
+    assert [(d.day, d.paid, d.shipped) for d in doc.throughput_per_day] == [
         ("2025-03-03", 1, 1),
         ("2025-03-04", 1, 0),
         ("2025-03-05", 3, 2),
@@ -186,18 +196,18 @@ def test_counts_and_throughput(week: sessionmaker[Session]) -> None:
         ("2025-03-08", 0, 0),
         ("2025-03-09", 0, 0),
     ]
-    hours = {h["hour"]: (h["paid"], h["shipped"]) for h in doc["throughput_per_hour"]}
+    hours = {h.hour: (h.paid, h.shipped) for h in doc.throughput_per_hour}
     assert len(hours) == 7 * 24
     assert hours["2025-03-05T14:00"] == (2, 0)
     assert hours["2025-03-05T20:00"] == (0, 1)
-    assert doc["wip_age"]["awaiting_pick"]["over_3d"] == 1
-    assert doc["wip_oldest_hours"]["pending_review"] == pytest.approx(143.9167, abs=1e-3)
+    assert doc.wip_age["awaiting_pick"]["over_3d"] == 1
+    assert doc.wip_oldest_hours["pending_review"] == pytest.approx(143.9167, abs=1e-3)
 
 
 def test_processing_time_and_stage_dwell(week: sessionmaker[Session]) -> None:
     doc = document(week)
 
-    assert doc["processing_time_hours"] == {
+    assert doc.processing_time_hours.model_dump() == {
         "count": 3,
         "mean": pytest.approx(11 / 3, abs=1e-4),
         "p50": pytest.approx(3.0),
@@ -205,79 +215,80 @@ def test_processing_time_and_stage_dwell(week: sessionmaker[Session]) -> None:
         "p99": pytest.approx(5.94),
         "negative_left_out": 0,
     }
-    dwell = doc["stage_dwell_hours"]
-    assert dwell["awaiting_pick"]["count"] == 3
-    assert dwell["awaiting_pick"]["mean"] == pytest.approx((3.5 + 7 / 6 + 1) / 3, abs=1e-4)
-    assert dwell["packed"]["p50"] == pytest.approx(1.0)
-    assert dwell["paid"]["count"] == 6
-    assert dwell["paid"]["p99"] == pytest.approx(1 / 12 + 0.95 * 11 / 12, abs=1e-4)
-    assert dwell["pending_review"]["count"] == 0
-    nodes = doc["warehouse_nodes_hours"]
-    assert nodes["to_first_pick"]["p50"] == pytest.approx(1.0)
-    assert nodes["packed_to_pickup"]["mean"] == pytest.approx((2 + 1 + 0.5) / 3, abs=1e-4)
+    dwell = doc.stage_dwell_hours
+    assert dwell["awaiting_pick"].count == 3
+    assert dwell["awaiting_pick"].mean == pytest.approx((3.5 + 7 / 6 + 1) / 3, abs=1e-4)
+    assert dwell["packed"].p50 == pytest.approx(1.0)
+    assert dwell["paid"].count == 6
+    assert dwell["paid"].p99 == pytest.approx(1 / 12 + 0.95 * 11 / 12, abs=1e-4)
+    assert dwell["pending_review"].count == 0
+    nodes = doc.warehouse_nodes_hours
+    assert nodes["to_first_pick"].p50 == pytest.approx(1.0)
+    assert nodes["packed_to_pickup"].mean == pytest.approx((2 + 1 + 0.5) / 3, abs=1e-4)
 
 
 def test_bottleneck_hours(week: sessionmaker[Session]) -> None:
     doc = document(week)
 
-    assert doc["intake_heatmap"][2][14] == 2
-    assert sum(map(sum, doc["intake_heatmap"])) == 6
-    assert doc["busiest_intake"] == {
-        "weekday": 2,
-        "hour": 14,
-        "label_zh": "周三 14:00–15:00",
-        "label_en": "Wednesday 14:00–15:00",
-        "orders": 2,
-    }
-    assert doc["delay_stage"] == "awaiting_pick"
-    assert doc["delay_heatmap"][2][14] == pytest.approx(7 / 3, abs=1e-4)
-    assert doc["delay_heatmap"][0][9] == pytest.approx(1.0)
-    assert doc["delay_heatmap_p90"][2][14] == pytest.approx(7 / 6 + 0.9 * (3.5 - 7 / 6), abs=1e-4)
-    assert doc["delay_heatmap"][3][9] is None
-    assert (doc["worst_delay"]["weekday"], doc["worst_delay"]["hour"]) == (2, 14)
+    assert doc.intake_heatmap[2][14] == 2
+    assert sum(map(sum, doc.intake_heatmap)) == 6
+    assert doc.busiest_intake == BusiestCell(
+        weekday=2,
+        hour=14,
+        label_zh="周三 14:00–15:00",
+        label_en="Wednesday 14:00–15:00",
+        orders=2,
+    )
+    assert doc.delay_stage == "awaiting_pick"
+    assert doc.delay_heatmap[2][14] == pytest.approx(7 / 3, abs=1e-4)
+    assert doc.delay_heatmap[0][9] == pytest.approx(1.0)
+    assert doc.delay_heatmap_p90[2][14] == pytest.approx(7 / 6 + 0.9 * (3.5 - 7 / 6), abs=1e-4)
+    assert doc.delay_heatmap[3][9] is None
+    assert doc.worst_delay is not None
+    assert (doc.worst_delay.weekday, doc.worst_delay.hour) == (2, 14)
 
 
 def test_sla_and_late_shipments(week: sessionmaker[Session]) -> None:
     doc = document(week)
 
-    assert doc["late_shipments"] == {"count": 1, "shipped_with_promise": 3, "share": 0.333333}
-    breaches = doc["sla_breaches"]
-    assert breaches["open_now"] == {
+    assert doc.late_shipments == LateShipments(count=1, shipped_with_promise=3, share=0.333333)
+    breaches = doc.sla_breaches
+    assert breaches.open_now == {
         "pending_review_over_4h": 1,
         "awaiting_pick_over_2h": 1,
         "packed_over_12h": 0,
         "past_ship_by": 1,
     }
-    assert breaches["in_window"] == {
+    assert breaches.in_window == {
         "pending_review_over_4h": 1,
         "awaiting_pick_over_2h": 2,
         "packed_over_12h": 0,
         "past_ship_by": 2,
     }
-    assert breaches["in_window_total"] == 5
+    assert breaches.in_window_total == 5
 
 
 def test_article_kpis(week: sessionmaker[Session]) -> None:
     doc = document(week)
 
-    assert doc["exceptions_by_category"] == {"out_of_stock": 1, "unclear_address": 1}
-    assert doc["warehouse_exceptions_by_code"] == {"sku_not_on_order": 2, "pack_before_pick": 1}
-    assert [d["count"] for d in doc["missed_orders_per_day"]] == [0, 2, 0, 0, 0, 1, 0]
-    assert doc["missed_orders"] == {"total": 3, "mean_per_day": round(3 / 7, 6)}
-    assert doc["inventory_counts"] == {"counted": 3, "matched": 1}
-    assert doc["inventory_accuracy"] == round(1 / 3, 6)
-    assert doc["manual_intervention"] == {"orders": 6, "touched": 3}
-    assert doc["manual_intervention_share"] == 0.5
-    refunds = doc["refund_cycle_days"]
-    assert (refunds["count"], refunds["mean"], refunds["p50"]) == (2, 3.75, 3.75)
-    assert doc["weekly_trends"] == [
-        {
-            "week": "2025-03-03",
-            "processing_time_hours": {"p50": 3.0, "mean": 3.6667},
-            "shipped": 3,
-            "late_shipments": {"count": 1, "share": 0.333333},
-            "manual_intervention_share": 0.5,
-        }
+    assert doc.exceptions_by_category == {"out_of_stock": 1, "unclear_address": 1}
+    assert doc.warehouse_exceptions_by_code == {"sku_not_on_order": 2, "pack_before_pick": 1}
+    assert [d.count for d in doc.missed_orders_per_day] == [0, 2, 0, 0, 0, 1, 0]
+    assert doc.missed_orders == MissedOrders(total=3, mean_per_day=round(3 / 7, 6))
+    assert doc.inventory_counts == InventoryCounts(counted=3, matched=1)
+    assert doc.inventory_accuracy == round(1 / 3, 6)
+    assert doc.manual_intervention == ManualIntervention(orders=6, touched=3)
+    assert doc.manual_intervention_share == 0.5
+    refunds = doc.refund_cycle_days
+    assert (refunds.count, refunds.mean, refunds.p50) == (2, 3.75, 3.75)
+    assert doc.weekly_trends == [
+        WeekTrend(
+            week="2025-03-03",
+            processing_time_hours=WeekProcessing(p50=3.0, mean=3.6667),
+            shipped=3,
+            late_shipments=WeekLateShipments(count=1, share=0.333333),
+            manual_intervention_share=0.5,
+        )
     ]
 
 
@@ -287,12 +298,12 @@ def test_scope_narrows_every_figure(week: sessionmaker[Session]) -> None:
         jd = resolve_scope(session, channels=["jd-main"])
     in_hz, in_jd = document(week, hz), document(week, jd)
 
-    assert in_hz["orders_total"] == 1
-    assert in_hz["processing_time_hours"]["p50"] == pytest.approx(3.0)
-    assert in_hz["warehouse_exceptions_by_code"] == {"sku_not_on_order": 1}
-    assert in_jd["orders_total"] == 1
-    assert in_jd["missed_orders"]["total"] == 0
-    assert in_jd["manual_intervention"] == {"orders": 1, "touched": 1}
+    assert in_hz.orders_total == 1
+    assert in_hz.processing_time_hours.p50 == pytest.approx(3.0)
+    assert in_hz.warehouse_exceptions_by_code == {"sku_not_on_order": 1}
+    assert in_jd.orders_total == 1
+    assert in_jd.missed_orders.total == 0
+    assert in_jd.manual_intervention == ManualIntervention(orders=1, touched=1)
 
 
 def test_unknown_scope_and_bad_windows_are_refused(week: sessionmaker[Session]) -> None:

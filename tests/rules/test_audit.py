@@ -46,9 +46,9 @@ def test_the_bnpl_breakpoint_is_found_and_named(sessions: sessionmaker[Session])
     with sessions.begin() as session:
         run_flow_health_audit(session, now=LATER + timedelta(hours=1))  # folds into one alert
         alerts = session.scalars(select(Alert).where(Alert.kind == "flow_health")).all()
-        run, stored = latest_findings(session)
+        latest = latest_findings(session)
     assert len(alerts) == len(result.findings)
-    assert run is not None and len(stored) == len(result.findings)
+    assert latest is not None and len(latest.findings) == len(result.findings)
 
 
 def test_a_healthy_flow_has_no_findings(sessions: sessionmaker[Session]) -> None:

@@ -23,19 +23,18 @@ def test_a_held_order_names_rule_deadline_and_reviewers(sessions: sessionmaker[S
         review_paid_orders(session, now=T0 + timedelta(minutes=30))
         order_no = find_order(session, XHS, "X005").order_no
         explained = explain_order(session, order_no, now=T0 + timedelta(hours=5, minutes=30))
-    document = explained.as_dict()
-    assert document["late"] is True
-    assert document["risk"]["rule"] == "bnpl-high-risk"
-    [sla, ship_by] = document["deadlines"]
-    assert (sla["name"], sla["version"], sla["overrun_s"], sla["overdue"]) == (
+    assert explained.late is True
+    assert explained.risk is not None and explained.risk.rule == "bnpl-high-risk"
+    [sla, ship_by] = explained.deadlines
+    assert (sla.name, sla.version, sla.overrun_s, sla.overdue) == (
         "pending-review-4h",
         1,
         3600,
         True,
     )
-    assert (ship_by["name"], ship_by["overdue"]) == ("default-48h", False)
-    assert document["waiting_for"]["code"] == "reviewer"
-    assert document["summary"]["en"] == (
+    assert (ship_by.name, ship_by.overdue) == ("default-48h", False)
+    assert explained.waiting_for.code == "reviewer"
+    assert explained.summary.en == (
         f"{order_no} has been pending review for 5 h; risk rule bnpl-high-risk v1 held it "
         "(payment_method in [先用后付, buy_now_pay_later]); "
         "over its deadline pending-review-4h v1 by 1 h; "
@@ -51,10 +50,10 @@ def test_an_order_on_hold_waits_for_stock(sessions: sessionmaker[Session]) -> No
             session, order_no=order_no, to="on_hold", source="console", actor="ann",
             hold_category="out_of_stock", at=T0,
         )  # fmt: skip
-        document = explain_order(session, order_no, now=T0 + timedelta(hours=1)).as_dict()
-    assert document["waiting_for"]["code"] == "stock"
-    assert document["can_unblock"] == ["supervisor", "admin"]
-    assert document["risk"] is None
+        explained = explain_order(session, order_no, now=T0 + timedelta(hours=1))
+    assert explained.waiting_for.code == "stock"
+    assert explained.can_unblock == ["supervisor", "admin"]
+    assert explained.risk is None
 
 
 def test_explain_endpoint(sessions: sessionmaker[Session]) -> None:
