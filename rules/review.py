@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session
 from rules.catalog import LoadedRules, install_defaults, load_rules
 from rules.facts import gather_facts
 from rules.risk import RiskEvaluator, RiskVerdict
-from store.errors import DomainError
+from store.errors import DomainError, InvalidInput, TransitionRefused
 from store.models import Order, RiskDecision, utcnow
+from store.orders import get_order
 from store.stages import Source, Stage
 from store.transitions import move_order
 
@@ -172,3 +173,32 @@ def _move(
         result.failed.append((order_no, exc.message))
         return False
     return True
+
+
+def approve_review(
+    session: Session, *, order_no: str, actor: str, source: Source, note: str | None = None
+) -> Order:
+    """A reviewer passes an order held in 待审核: it returns to ``paid`` and automatic release
+    sends it to the warehouse (the rules never hold it again, see the module docstring)."""
+    _check_in_review(session, order_no, "approve")
+    return move_order(
+        session, order_no=order_no, to=Stage.PAID, source=source, actor=actor, note=note
+    )
+
+
+def reject_review(
+    session: Session, *, order_no: str, actor: str, source: Source, reason: str
+) -> Order:
+    """A reviewer refuses an order held in 待审核: it is cancelled, the reason on its timeline."""
+    if not reason.strip():
+        raise InvalidInput("rejecting an order needs a reason")
+    _check_in_review(session, order_no, "reject")
+    return move_order(
+        session, order_no=order_no, to=Stage.CANCELLED, source=source, actor=actor, note=reason
+    )
+
+
+def _check_in_review(session: Session, order_no: str, verb: str) -> None:
+    stage = get_order(session, order_no).stage
+    if stage != Stage.PENDING_REVIEW.value:
+        raise TransitionRefused(f"cannot {verb} {order_no}: it is {stage}, not pending review")

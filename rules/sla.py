@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session
 from rules.catalog import LoadedRules
 from rules.definitions import BusinessCalendar, RuleSet, ShipByPromise, SlaPolicy
 from store.models import Channel, Order
+from store.stages import OPEN
 
-OPEN_STAGES = ("pending_review", "paid", "awaiting_pick", "picked", "packed", "on_hold")
+OPEN_STAGES = tuple(stage.value for stage in OPEN)
 DEFAULT_ZONE = ZoneInfo("Asia/Shanghai")
 
 

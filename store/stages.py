@@ -58,6 +58,16 @@ FLOW: tuple[Stage, ...] = (
     Stage.DELIVERED,
 )
 TERMINAL: frozenset[Stage] = frozenset({Stage.DELIVERED, Stage.CANCELLED})
+OPEN: tuple[Stage, ...] = (
+    Stage.PENDING_REVIEW,
+    Stage.PAID,
+    Stage.AWAITING_PICK,
+    Stage.PICKED,
+    Stage.PACKED,
+    Stage.ON_HOLD,
+)
+"""Stages of an order not yet out of the warehouse, as it walks them: the work in progress,
+where an order can be stuck."""
 # Stages an order can be held from, and so the stages a release can return it to.
 HOLDABLE: tuple[Stage, ...] = (
     Stage.PENDING_REVIEW,

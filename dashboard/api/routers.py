@@ -10,14 +10,18 @@ from dashboard.api import (
     floor_orders,
     inventory,
     metrics,
+    order_actions,
     pick_tasks,
     scans,
+    worklist,
 )
 
 ROUTERS: list[APIRouter] = [
     scans.router,
     pick_tasks.router,
     floor_orders.router,
+    order_actions.router,
+    worklist.router,
     inventory.router,
     metrics.router,
     explain.router,

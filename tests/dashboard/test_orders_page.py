@@ -1,0 +1,213 @@
+"""The stuck-order workbench in headless Chromium (Playwright): a board link's filters, a bulk
+release with one order refused because it changed meanwhile, the Excel export, a viewer who
+sees but cannot act and whose forged action callback is refused with 403 and audited."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from openpyxl import load_workbook
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from rules.review import current_rules
+from rules.sla import refresh_deadlines
+from store.audit import audit_trail
+from store.db import make_engine, session_factory
+from store.floor import release_hold
+from store.models import AuditEntry, utcnow
+from store.orders import find_order, get_order
+from store.picking import assign_picker
+from store.stages import Source
+from store.transitions import move_order
+from store.upsert import upsert_orders
+from tests.dashboard.live_console import CHANNEL, LOGINS, live_console, sign_in
+from tests.factories import canonical
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def console(console_store: Path) -> Iterator[tuple[str, sessionmaker[Session], list[str]]]:
+    """The live console on a floor of ten orders: four awaiting pick for over two hours (two
+    of them 张三's), three on hold as out of stock, three in 待审核."""
+    with live_console(console_store, []) as base_url:
+        engine = make_engine(f"sqlite:///{console_store}")
+        sessions = session_factory(engine)
+        numbers = _seed(sessions)
+        yield base_url, sessions, numbers
+        engine.dispose()
+
+
+def _seed(sessions: sessionmaker[Session]) -> list[str]:
+    now = utcnow()
+    paid = {"paid_at": now - timedelta(hours=5), "modified_at": now - timedelta(hours=5)}
+    with sessions.begin() as session:
+        orders = [
+            canonical(f"W{n}", created_at=now - timedelta(hours=6), **paid) for n in range(10)
+        ]
+        upsert_orders(session, CHANNEL, orders)
+        numbers = [find_order(session, CHANNEL, f"W{n}").order_no for n in range(10)]
+        for n, order_no in enumerate(numbers):
+            stage, since, category = _plan(n)
+            move_order(
+                session,
+                order_no=order_no,
+                to=stage,
+                source=Source.RULE,
+                actor="seed",
+                at=now - since,
+                hold_category=category,
+            )
+            if stage == "awaiting_pick" and n % 2:
+                assign_picker(session, order_no=order_no, picker="张三", actor="seed")
+        refresh_deadlines(session, current_rules(session))
+    return numbers
+
+
+def _plan(n: int) -> tuple[str, timedelta, str | None]:
+    if n < 4:
+        return "awaiting_pick", timedelta(hours=3, minutes=n * 10), None
+    if n < 7:
+        return "on_hold", timedelta(hours=1), "out_of_stock"
+    return "pending_review", timedelta(hours=1), None
+
+
+def open_signed_in(page: Page, base_url: str, path: str, role: str = "supervisor") -> None:
+    sign_in(page, base_url, role)
+    page.goto(f"{base_url}{path}")
+
+
+def test_a_board_link_opens_the_filtered_workbench(
+    page: Page, console: tuple[str, sessionmaker[Session], list[str]]
+) -> None:
+    base_url, _sessions, numbers = console
+    open_signed_in(page, base_url, "/orders?stage=awaiting_pick&sla=breached")
+    expect(page.locator("#orders-count")).to_have_text("共 4 单")
+    summary = page.locator(".ag-row[row-index='0'] [col-id='summary']")
+    expect(summary).to_contain_text("待拣货 3 小时 30 分，超出 SLA 1 小时 30 分")
+    expect(summary).to_contain_text("等待拣货员 张三")
+    page.fill("#orders-f-order_no", numbers[2])
+    expect(page.locator("#orders-count")).to_have_text("共 1 单")
+    expect(page).to_have_url(
+        f"{base_url}/orders?stage=awaiting_pick&sla=breached&order_no={numbers[2]}"
+    )
+
+
+def test_supervisor_bulk_releases_and_sees_the_refused_order(
+    page: Page, console: tuple[str, sessionmaker[Session], list[str]]
+) -> None:
+    base_url, sessions, numbers = console
+    open_signed_in(page, base_url, "/orders?stage=on_hold")
+    expect(page.locator("#orders-count")).to_have_text("共 3 单")
+    checkboxes = page.locator(".ag-selection-checkbox input")
+    expect(checkboxes).to_have_count(3)
+    for n in range(3):
+        checkboxes.nth(n).check()
+    expect(page.locator("#orders-selected")).to_have_text("已选 3 单")
+    with sessions.begin() as session:  # someone else releases one meanwhile
+        release_hold(session, order_no=numbers[5], actor="li.si", source=Source.API)
+    page.get_by_role("button", name="解除拦截").click()
+    expect(page.locator("#orders-dialog-text")).to_contain_text("将对 3 个订单执行「解除拦截」")
+    page.locator("#orders-dialog-confirm").click()
+    toast = page.locator(".mantine-Notification-root")
+    expect(toast).to_contain_text("解除拦截：成功 2 单，拒绝 1 单")
+    expect(toast).to_contain_text(f"{numbers[5]} 已变为「已支付」")
+    expect(page.locator("#orders-count")).to_have_text("共 0 单")
+    expect(page.locator("#orders-empty")).to_contain_text("没有符合这些筛选条件的订单")
+    with sessions() as session:
+        entry = audit_trail(session, entity_type="order", entity_id=numbers[4])[-1]
+        assert (entry.actor, entry.action) == (LOGINS["supervisor"].username, "order.released")
+        assert get_order(session, numbers[6]).stage == "paid"
+
+
+def test_export_to_excel_holds_the_filtered_rows(
+    page: Page, console: tuple[str, sessionmaker[Session], list[str]]
+) -> None:
+    base_url, _sessions, numbers = console
+    open_signed_in(page, base_url, "/orders?stage=pending_review")
+    expect(page.locator("#orders-count")).to_have_text("共 3 单")
+    with page.expect_download() as download:
+        page.locator("#orders-export-xlsx").click()
+    path = download.value.path()
+    sheet = load_workbook(io.BytesIO(Path(path).read_bytes())).active
+    assert sheet is not None
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("订单号", "环节", "渠道")
+    assert sorted(row[0] for row in rows[1:]) == numbers[7:]
+    assert {row[1] for row in rows[1:]} == {"待审核"}
+
+
+def test_a_viewer_sees_no_action_and_a_forged_action_is_refused(
+    page: Page, console: tuple[str, sessionmaker[Session], list[str]]
+) -> None:
+    base_url, sessions, numbers = console
+    open_signed_in(page, base_url, "/orders?stage=on_hold", role="viewer")
+    expect(page.locator("#orders-count")).to_have_text("共 3 单")
+    expect(page.locator("#orders-viewer-hint")).to_contain_text("你的角色只能查看订单")
+    expect(page.get_by_role("button", name="解除拦截")).to_have_count(0)
+    cookies = {c["name"]: c["value"] for c in page.context.cookies()}
+    answer = _forge_release(base_url, cookies, numbers[4])
+    assert answer.status_code == 403, answer.text
+    with sessions() as session:
+        assert get_order(session, numbers[4]).stage == "on_hold"
+        refused = session.scalars(select(AuditEntry).where(AuditEntry.action == "console.refused"))
+        assert [(e.actor, e.entity_id) for e in refused] == [("viewer", "orders.release")]
+
+
+def _forge_release(base_url: str, cookies: dict[str, str], order_no: str) -> httpx.Response:
+    """Post the confirm callback by hand, as a page drawn for a supervisor would."""
+    with httpx.Client(base_url=base_url, cookies=cookies) as client:
+        dependencies = client.get("/_dash-dependencies").json()
+        confirm = next(
+            d
+            for d in dependencies
+            if {"id": "orders-dialog-confirm", "property": "n_clicks"} in d["inputs"]
+        )
+        values: dict[str, Any] = {
+            "orders-pending.data": "release",
+            "orders-grid.selectedRows": [{"order_no": order_no, "stage_code": "on_hold"}],
+        }
+        body = {
+            "output": confirm["output"],
+            "outputs": _outputs(confirm["output"]),
+            "inputs": [{"id": "orders-dialog-confirm", "property": "n_clicks", "value": 1}],
+            "state": [
+                {**s, "value": values.get(f"{s['id']}.{s['property']}")} for s in confirm["state"]
+            ],
+            "changedPropIds": ["orders-dialog-confirm.n_clicks"],
+        }
+        return client.post("/_dash-update-component", json=body)
+
+
+def _outputs(output: str) -> list[dict[str, str]]:
+    parts = output.strip(".").split("...")
+    return [
+        {"id": part.rsplit(".", 1)[0], "property": part.rsplit(".", 1)[1].split("@")[0]}
+        for part in parts
+    ]
+
+
+def test_the_order_page_shows_the_explanation_timeline_and_audit(
+    page: Page, console: tuple[str, sessionmaker[Session], list[str]]
+) -> None:
+    base_url, sessions, numbers = console
+    with sessions.begin() as session:
+        release_hold(session, order_no=numbers[4], actor="wang.fang", source=Source.CONSOLE)
+    open_signed_in(page, base_url, "/orders?stage=awaiting_pick")
+    page.get_by_role("link", name=numbers[1]).click()
+    expect(page).to_have_url(f"{base_url}/orders/{numbers[1]}")
+    expect(page.locator("#order-explain")).to_contain_text(f"{numbers[1]} 在「待拣货」已停留")
+    expect(page.locator("#order-stage")).to_have_text("待拣货")
+    page.goto(f"{base_url}/orders/{numbers[4]}")
+    expect(page.locator("#order-timeline")).to_contain_text("异常拦截 → 已支付")
+    expect(page.locator("#order-audit")).to_contain_text("order.released")
+    page.goto(f"{base_url}/orders/OW9999999999")
+    expect(page.locator("#order-unknown")).to_contain_text("没有订单 OW9999999999")
