@@ -20,9 +20,9 @@ from metrics.rollups import HOUR, ROLLUP, floor_hour
 from metrics.sla import SlaLimits, open_breaches, share
 from metrics.sql import Sql
 from metrics.window import Scope
-from metrics.wip import OPEN_STAGES, age_distribution
+from metrics.wip import age_distribution
 from store.models import MetricHourly, MetricRollupState, Order, StageEvent
-from store.stages import Stage
+from store.stages import OPEN_STAGES, Stage
 
 HEATMAP_DAYS = 28
 TREND_DAYS = 7

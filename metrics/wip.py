@@ -11,17 +11,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from store.models import Order
-from store.stages import Stage
+from store.stages import OPEN_STAGES, Stage
 
-# The open stages as an order walks them: the warehouse's work in progress.
-OPEN_STAGES: tuple[Stage, ...] = (
-    Stage.PENDING_REVIEW,
-    Stage.PAID,
-    Stage.AWAITING_PICK,
-    Stage.PICKED,
-    Stage.PACKED,
-    Stage.ON_HOLD,
-)
 DONE_STAGES: tuple[Stage, ...] = (Stage.SHIPPED, Stage.DELIVERED, Stage.CANCELLED)
 STAGE_ORDER: tuple[Stage, ...] = OPEN_STAGES + DONE_STAGES
 """Display order of every stage: work in progress first, then where work is done."""
