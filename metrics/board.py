@@ -40,7 +40,7 @@ from metrics.sla import SlaLimits, open_breaches, share, window_breaches
 from metrics.spans import DELAY_STAGES
 from metrics.sql import Sql
 from metrics.window import Scope, Window
-from metrics.wip import OPEN_STAGES, age_distribution
+from metrics.wip import age_distribution
 from store.channels import sync_lag
 from store.models import (
     Channel,
@@ -53,7 +53,7 @@ from store.models import (
     StageEvent,
     WarehouseException,
 )
-from store.stages import Stage
+from store.stages import OPEN_STAGES, Stage
 
 WEEK = timedelta(days=7)
 HEATMAP_DAYS = 28

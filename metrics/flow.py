@@ -115,31 +115,6 @@ def warehouse_nodes(sql: Sql, window: Window, scope: Scope) -> dict[str, Duratio
     return {span.name: span_hours(sql, span, window, scope) for span in WAREHOUSE_NODES}
 
 
-def node_times_per_order(
-    sql: Sql, window: Window, scope: Scope, *, limit: int = 500
-) -> list[dict[str, Any]]:
-    """The warehouse board's node times of each order shipped in the window, newest first."""
-    hours = [sql.hours(s.start_at(), s.end_at()).label(s.name) for s in WAREHOUSE_NODES]
-    query = (
-        select(Order.order_no, Order.shipped_at, *hours)
-        .where(window.contains(Order.shipped_at), *scope.orders())
-        .order_by(Order.shipped_at.desc())
-        .limit(limit)
-    )
-    return [
-        {
-            "order_no": row.order_no,
-            "shipped_at": row.shipped_at.astimezone(window.zone).isoformat(),
-            **{s.name: _round(getattr(row, s.name)) for s in WAREHOUSE_NODES},
-        }
-        for row in sql.session.execute(query)
-    ]
-
-
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(float(value), 4)
-
-
 def grid() -> list[list[Any]]:
     return [[None] * 24 for _ in range(7)]
 

@@ -36,7 +36,7 @@ from metrics.spans import PROCESSING, STAGE_SPANS
 from metrics.sql import Sql
 from store.models import MetricHourly, MetricRollupState, Order, StageEvent, utcnow
 from store.models.metrics import ROLLUP_TIME_COLUMNS
-from store.stages import Stage
+from store.stages import STAGE_COLUMNS, Stage
 
 UTC_ZONE = ZoneInfo("UTC")
 ROLLUP = "hourly"
@@ -107,7 +107,7 @@ def _fact_queries(sql: Sql, start: datetime, end: datetime) -> list[Select[Any]]
         queries.append(_entries(sql, stage, span.start_at(), start, end))
         queries.append(_exits(sql, stage, start, end))
     for stage in ENTRY_ONLY:
-        queries.append(_entries(sql, stage, getattr(Order, f"{stage.value}_at"), start, end))
+        queries.append(_entries(sql, stage, getattr(Order, STAGE_COLUMNS[stage]), start, end))
     return queries
 
 

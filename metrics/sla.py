@@ -12,9 +12,8 @@ from metrics.documents import LateShipments
 from metrics.spans import STAGE_SPANS
 from metrics.sql import Sql
 from metrics.window import Scope, Window
-from metrics.wip import OPEN_STAGES
 from store.models import Order
-from store.stages import Stage
+from store.stages import OPEN_STAGES, Stage
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,10 +1,9 @@
 """How long an order spends in each stage, read from its stage timestamps.
 
-One table says where each stage's time starts and ends. A stage ends at the first of its exit
-times that is set, in flow order: an order awaiting pick leaves when it is picked, or when the
-channel reports it shipped without a pick scan, or when it is cancelled. Time spent on hold
-counts in the stage the hold interrupted. A duration is counted in the window it *ends* in, so
-a window's figures are final once the window is over.
+Where each stage's time starts and ends is the store's (``store.stages.STAGE_SPANS``, which
+the rules' dry run reads too): a stage ends at the first of its exit times that is set, in
+flow order. A duration is counted in the window it *ends* in, so a window's figures are final
+once the window is over.
 """
 
 from __future__ import annotations
@@ -15,6 +14,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlalchemy.sql.elements import ColumnElement
 
+from store import stages
 from store.models import Order
 from store.stages import Stage
 
@@ -35,24 +35,6 @@ class Span:
         return columns[0] if len(columns) == 1 else func.coalesce(*columns)
 
 
-STAGE_SPANS: dict[Stage, Span] = {
-    Stage.PENDING_REVIEW: Span(
-        "pending_review", "pending_review_at", ("awaiting_pick_at", "shipped_at", "cancelled_at")
-    ),
-    Stage.PAID: Span(
-        "paid",
-        "paid_at",
-        ("pending_review_at", "awaiting_pick_at", "shipped_at", "cancelled_at"),
-    ),
-    Stage.AWAITING_PICK: Span(
-        "awaiting_pick", "awaiting_pick_at", ("picked_at", "shipped_at", "cancelled_at")
-    ),
-    Stage.PICKED: Span("picked", "picked_at", ("packed_at", "shipped_at", "cancelled_at")),
-    Stage.PACKED: Span("packed", "packed_at", ("shipped_at", "cancelled_at")),
-    Stage.SHIPPED: Span("shipped", "shipped_at", ("delivered_at",)),
-}
-"""Stage → where its time starts and the exits that end it (first set one wins)."""
-
 DELAY_STAGES: tuple[Stage, ...] = (
     Stage.PENDING_REVIEW,
     Stage.PAID,
@@ -61,6 +43,13 @@ DELAY_STAGES: tuple[Stage, ...] = (
     Stage.PACKED,
 )
 """Stages the seller's own operation is responsible for (not the carrier's transit)."""
+
+STAGE_SPANS: dict[Stage, Span] = {
+    stage: Span(stage.value, stages.STAGE_SPANS[stage].start, stages.STAGE_SPANS[stage].ends)
+    for stage in (*DELAY_STAGES, Stage.SHIPPED)
+}
+"""The stages whose dwell the metrics report (``shipped``: carrier transit), spanned as the
+store's stage table says."""
 
 PROCESSING = Span("processing", "paid_at", ("shipped_at",))
 """The article's order processing time (订单处理时效): paid → shipped."""

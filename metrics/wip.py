@@ -11,9 +11,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from store.models import Order
-from store.stages import OPEN, Stage
+from store.stages import OPEN_STAGES, Stage
 
-OPEN_STAGES: tuple[Stage, ...] = OPEN
 DONE_STAGES: tuple[Stage, ...] = (Stage.SHIPPED, Stage.DELIVERED, Stage.CANCELLED)
 STAGE_ORDER: tuple[Stage, ...] = OPEN_STAGES + DONE_STAGES
 """Display order of every stage: work in progress first, then where work is done."""

@@ -33,8 +33,7 @@ from store.models import (
     RiskDecision,
     utcnow,
 )
-
-OPEN_STAGES = ("pending_review", "paid", "awaiting_pick", "picked", "packed", "on_hold")
+from store.stages import OPEN_STAGES
 
 
 @dataclass(frozen=True)
@@ -108,7 +107,7 @@ def run_flow_health_audit(
 def stage_snapshot(session: Session, now: datetime) -> dict[str, Any]:
     query = (
         select(Order.stage, func.count(), func.min(Order.stage_entered_at))
-        .where(Order.stage.in_(OPEN_STAGES))
+        .where(Order.stage.in_([stage.value for stage in OPEN_STAGES]))
         .group_by(Order.stage)
     )
     return {

@@ -36,20 +36,10 @@ from rules.risk import DISTRICT_MARKS, NO_MATCH, RiskVerdict, rule_verdict, whit
 from store.models import Order, OrderItem, Sku, StageEvent
 from store.models.base import UtcDateTime
 from store.models.rules import ADDRESS_DISTRICT_MARKS, ORDERS_TABLE
+from store.stages import OPEN_STAGES, STAGE_SPANS, Stage
 
 Expr = ColumnElement[Any]
 Cond = ColumnElement[bool]
-
-STAGE_SPANS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "pending_review": ("pending_review_at", ("awaiting_pick_at", "shipped_at", "cancelled_at")),
-    "paid": ("paid_at", ("pending_review_at", "awaiting_pick_at", "shipped_at", "cancelled_at")),
-    "awaiting_pick": ("awaiting_pick_at", ("first_picked_at", "shipped_at", "cancelled_at")),
-    "picked": ("picked_at", ("packed_at", "shipped_at", "cancelled_at")),
-    "packed": ("packed_at", ("shipped_at", "cancelled_at")),
-    "on_hold": ("on_hold_at", ()),
-}
-"""Stage → the timestamp an order entered it and the exits that end it (first set one wins).
-A hold has no exit timestamp, so only a current hold is measured (until now)."""
 
 
 class BuyerHistory:
@@ -244,26 +234,28 @@ class SlaSql:
         self._now = literal(now, UtcDateTime())
 
     def breached(self) -> Expr:
-        """1 when the order overstayed any stage it went through, else 0."""
-        flags = [self._stage_breach(stage) for stage in STAGE_SPANS]
+        """1 when the order overstayed any stage it went through, else 0: the stages SLA
+        policies can bound, each spanned as the store's stage table says (the live timers
+        start a stage at its entry and stop it when the order leaves)."""
+        flags = [self._stage_breach(stage) for stage in OPEN_STAGES]
         present = [flag for flag in flags if flag is not None]
         if not present:
             return literal(0)
         return case((or_(*present), 1), else_=0)
 
-    def _stage_breach(self, stage: str) -> Cond | None:
+    def _stage_breach(self, stage: Stage) -> Cond | None:
         policies = sorted(
             (p for p in self._policies if p.stage == stage), key=lambda p: -p.specificity
         )
         if not policies:
             return None
-        entry_name, exit_names = STAGE_SPANS[stage]
-        entry = getattr(Order, entry_name)
+        span = STAGE_SPANS[stage]
+        entry = getattr(Order, span.start)
         end: Expr
-        if exit_names:
-            end = func.coalesce(*[getattr(Order, name) for name in exit_names], self._now)
-        else:
-            end = case((Order.stage == stage, self._now), else_=None)
+        if span.ends:
+            end = func.coalesce(*[getattr(Order, name) for name in span.ends], self._now)
+        else:  # the exit is not stamped: only an order still in the stage is measured
+            end = case((Order.stage == stage.value, self._now), else_=None)
         over = case(*[(self._scope(p), self._over(entry, end, p)) for p in policies], else_=False)
         return and_(entry.is_not(None), over)
 

@@ -18,8 +18,8 @@ Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][
 Amount = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
 Role = Literal["viewer", "supervisor", "cs_lead", "ops_supervisor", "admin"]
 
-# Stages an order waits in, which a stage SLA can bound.
-SLA_STAGES = ("pending_review", "paid", "awaiting_pick", "picked", "packed", "on_hold")
+# The store's open stages (``store.stages.OPEN_STAGES``), which a stage SLA can bound; spelled
+# out for the type checker, and checked against the store by tests/rules/test_kinds.py.
 SlaStage = Literal["pending_review", "paid", "awaiting_pick", "picked", "packed", "on_hold"]
 
 

@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session
 from rules.catalog import LoadedRules
 from rules.definitions import BusinessCalendar, RuleSet, ShipByPromise, SlaPolicy
 from store.models import Channel, Order
-from store.stages import OPEN
+from store.stages import OPEN_STAGES
 
-OPEN_STAGES = tuple(stage.value for stage in OPEN)
 DEFAULT_ZONE = ZoneInfo("Asia/Shanghai")
+_OPEN_CODES = [stage.value for stage in OPEN_STAGES]
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,7 +182,7 @@ def refresh_deadlines(
     """Recompute ``next_deadline_at`` of open orders (all, or ``order_ids``) and clear it on
     closed ones; returns how many orders changed. Call it after stage moves or rule changes."""
     closed = update(Order).where(
-        Order.stage.not_in(OPEN_STAGES), Order.next_deadline_at.is_not(None)
+        Order.stage.not_in(_OPEN_CODES), Order.next_deadline_at.is_not(None)
     )
     if order_ids is not None:
         closed = closed.where(Order.id.in_(order_ids))
@@ -212,7 +212,7 @@ def _open_deadlines(
             Order.ship_by,
         )
         .join(Channel, Channel.id == Order.channel_id)
-        .where(Order.stage.in_(OPEN_STAGES))
+        .where(Order.stage.in_(_OPEN_CODES))
     )
     if order_ids is not None:
         query = query.where(Order.id.in_(order_ids))

@@ -12,7 +12,7 @@ from store.channels import get_channel
 from store.errors import NotFound
 from store.models import Channel, ChannelWriteback, Order, StageEvent
 from store.privacy import mask_address, mask_name, mask_phone
-from store.stages import Stage
+from store.stages import STAGE_COLUMNS, Stage
 
 
 def get_order(session: Session, order_no: str, *, for_update: bool = False) -> Order:
@@ -63,7 +63,7 @@ def timeline(session: Session, order: Order) -> list[TimelineEntry]:
         for e in session.scalars(query)
     ]
     first = moves[0].from_stage if moves else order.stage
-    arrived = getattr(order, f"{first}_at", None) if first else None
+    arrived = getattr(order, STAGE_COLUMNS[Stage(first)]) if first else None
     arrival = TimelineEntry(
         from_stage=None,
         to_stage=str(first),
@@ -107,7 +107,7 @@ def order_document(
         "ship_by": _iso(order.ship_by),
         "created_at": _iso(order.created_at),
         "paid_at": _iso(order.paid_at),
-        "stage_times": {stage.value: _iso(getattr(order, f"{stage.value}_at")) for stage in Stage}
+        "stage_times": {stage.value: _iso(getattr(order, STAGE_COLUMNS[stage])) for stage in Stage}
         | {"first_picked": _iso(order.first_picked_at)},
         "version": order.version,
         "buyer": buyer,

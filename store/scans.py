@@ -25,9 +25,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from functools import cache
 from typing import Any, Literal, NamedTuple
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import Table, Update, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -35,6 +36,7 @@ from store.errors import Conflict, TransitionRefused
 from store.events import record_change
 from store.inventory import free_reservations
 from store.models import Order, OrderItem, Scan, StageEvent, WarehouseException, utcnow
+from store.moves import Keep, Write, folded, move_writes, stage_event
 from store.stages import Move, Source, Stage, check_move
 
 MAX_BATCH = 500
@@ -426,50 +428,54 @@ _TIME = _ORDERS.c.stage_entered_at.type
 
 
 def _update_orders(session: Session, moved: list[_Order]) -> None:
-    """One executemany for every order the batch moved: the new stage, and each stage's time
-    kept at its first entry (``COALESCE``), as ``store.transitions.move_order`` keeps them."""
+    """One executemany for every order the batch moved: each order's moves written as
+    ``store.moves`` defines them, and its first pick."""
     if not moved:
         return
-    columns = ("first_picked_at", "picked_at", "packed_at", "shipped_at")
-    values: dict[str, Any] = {
-        "stage": bindparam("p_stage"),
-        "stage_entered_at": func.coalesce(
-            bindparam("p_entered", type_=_TIME), _ORDERS.c.stage_entered_at
-        ),
-        "version": _ORDERS.c.version + bindparam("p_moves"),
-        "updated_at": utcnow(),
-    }
-    for column in columns:
-        values[column] = func.coalesce(_ORDERS.c[column], bindparam(f"p_{column}", type_=_TIME))
-    statement = update(_ORDERS).where(_ORDERS.c.id == bindparam("p_id")).values(values)
-    rows = []
+    writes = []
     for order in moved:
-        entered = {move.target.value: move.at for move in order.moves}
-        row = {
+        found = folded(move_writes(m.source, m.target, m.at) for m in order.moves)
+        if order.first_pick:
+            found["first_picked_at"] = Write(order.first_pick, Keep.FIRST)
+        writes.append(found)
+    columns = {column: w.keep for found in writes for column, w in found.items()}
+    now = utcnow()
+    rows = [
+        {
             "p_id": order.id,
-            "p_stage": order.stage.value,
-            "p_entered": order.moves[-1].at if order.moves else None,
             "p_moves": max(len(order.moves), 1),
-            "p_first_picked_at": order.first_pick,
+            "p_now": now,
+            **{f"p_{c}": found[c].value if c in found else None for c in columns},
         }
-        row |= {f"p_{c}": entered.get(c.removesuffix("_at")) for c in columns[1:]}
-        rows.append(row)
+        for order, found in zip(moved, writes, strict=True)
+    ]
+    statement = _order_update(tuple(sorted(columns.items(), key=lambda item: item[0])))
     session.execute(statement, rows)
+
+
+@cache
+def _order_update(columns: tuple[tuple[str, Keep], ...]) -> Update:
+    """The executemany statement writing ``columns``. A row passes no value (NULL) for a column
+    its order's moves do not write, which keeps what the column holds: handheld moves write
+    no empty values (a held order's scans are refused, so none enters or leaves a hold)."""
+    values: dict[str, Any] = {
+        "version": _ORDERS.c.version + bindparam("p_moves"),
+        "updated_at": bindparam("p_now", type_=_TIME),
+    }
+    for column, keep in columns:
+        old = _ORDERS.c[column]
+        new = bindparam(f"p_{column}", type_=old.type)
+        values[column] = func.coalesce(old, new) if keep is Keep.FIRST else func.coalesce(new, old)
+    return update(_ORDERS).where(_ORDERS.c.id == bindparam("p_id")).values(values)
 
 
 def _insert_events(session: Session, moved: list[_Order]) -> None:
     rows = [
-        {
-            "order_id": order.id,
-            "from_stage": move.source.value,
-            "to_stage": move.target.value,
-            "at": move.at,
-            "source": Source.HANDHELD.value,
-            "actor": move.device,
-        }
+        stage_event(order.id, move.source.value, move.target.value, move.at,
+                    Source.HANDHELD.value, move.device)
         for order in moved
         for move in order.moves
-    ]
+    ]  # fmt: skip
     if rows:
         session.execute(insert(_EVENTS), rows)
 

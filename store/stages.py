@@ -58,16 +58,6 @@ FLOW: tuple[Stage, ...] = (
     Stage.DELIVERED,
 )
 TERMINAL: frozenset[Stage] = frozenset({Stage.DELIVERED, Stage.CANCELLED})
-OPEN: tuple[Stage, ...] = (
-    Stage.PENDING_REVIEW,
-    Stage.PAID,
-    Stage.AWAITING_PICK,
-    Stage.PICKED,
-    Stage.PACKED,
-    Stage.ON_HOLD,
-)
-"""Stages of an order not yet out of the warehouse, as it walks them: the work in progress,
-where an order can be stuck."""
 # Stages an order can be held from, and so the stages a release can return it to.
 HOLDABLE: tuple[Stage, ...] = (
     Stage.PENDING_REVIEW,
@@ -76,6 +66,15 @@ HOLDABLE: tuple[Stage, ...] = (
     Stage.PICKED,
     Stage.PACKED,
 )
+OPEN_STAGES: tuple[Stage, ...] = (
+    Stage.PENDING_REVIEW,
+    Stage.PAID,
+    Stage.AWAITING_PICK,
+    Stage.PICKED,
+    Stage.PACKED,
+    Stage.ON_HOLD,
+)
+"""Stages an order waits in, as it walks them: the work in progress, and what SLAs bound."""
 PEOPLE: frozenset[Source] = frozenset({Source.CONSOLE, Source.API})
 """Sources whose moves are a person's decision and so are written to the audit log."""
 
@@ -108,6 +107,42 @@ TRANSITIONS: dict[tuple[Stage, Stage], frozenset[Source]] = {
     (_S.ON_HOLD, _S.CANCELLED): frozenset({_C, _K, _A}),
     (_S.ON_HOLD, _S.SHIPPED): frozenset({_C}),
 }
+
+
+STAGE_COLUMNS: dict[Stage, str] = {stage: f"{stage.value}_at" for stage in Stage}
+"""Stage → the order column stamped when the order enters it (``store.moves`` says when)."""
+
+
+@dataclass(frozen=True, slots=True)
+class StageSpan:
+    """Where an order's time in a stage starts and ends, as order columns."""
+
+    start: str
+    ends: tuple[str, ...]
+    """The exits, in flow order; the first one set ends the stage. None: the exit is not
+    stamped, so only an order still in the stage can be measured (until now)."""
+
+
+def _span(stage: Stage, *exits: Stage) -> StageSpan:
+    return StageSpan(STAGE_COLUMNS[stage], tuple(STAGE_COLUMNS[e] for e in exits))
+
+
+# An order is in a stage until it leaves it along the table: awaiting pick ends when the order
+# is picked (its first picked item is a warehouse node, not the end of the stage), or shipped
+# without a pick scan, or cancelled. Review ends at the release to the warehouse (its pass
+# back to paid is not stamped: ``paid_at`` keeps the payment). Time on hold counts in the
+# stage it interrupted.
+STAGE_SPANS: dict[Stage, StageSpan] = {
+    _S.PENDING_REVIEW: _span(_S.PENDING_REVIEW, _S.AWAITING_PICK, _S.SHIPPED, _S.CANCELLED),
+    _S.PAID: _span(_S.PAID, _S.PENDING_REVIEW, _S.AWAITING_PICK, _S.SHIPPED, _S.CANCELLED),
+    _S.AWAITING_PICK: _span(_S.AWAITING_PICK, _S.PICKED, _S.SHIPPED, _S.CANCELLED),
+    _S.PICKED: _span(_S.PICKED, _S.PACKED, _S.SHIPPED, _S.CANCELLED),
+    _S.PACKED: _span(_S.PACKED, _S.SHIPPED, _S.CANCELLED),
+    _S.SHIPPED: _span(_S.SHIPPED, _S.DELIVERED),
+    _S.ON_HOLD: _span(_S.ON_HOLD),
+}
+"""Stage → where its time starts and the exits that end it: what every dwell, SLA breach
+and dry run measures."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +207,3 @@ def _why_not(current: Stage, target: Stage) -> str:
             return "orders never move backwards"
         return f"it has not been {_DONE[FLOW[there - 1]]}"
     return "the transition table has no such move"
-
-
-def sources_for(current: Stage, target: Stage) -> frozenset[Source]:
-    return TRANSITIONS.get((current, target), frozenset())

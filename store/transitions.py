@@ -12,11 +12,9 @@ from store.audit import write_audit
 from store.errors import InvalidInput
 from store.events import record_change
 from store.models import HoldCategory, Order, StageEvent, utcnow
+from store.moves import Write, move_writes, stage_event
 from store.orders import get_order
 from store.stages import PEOPLE, Move, Source, Stage, check_move, parse_source, parse_stage
-
-# Stages whose ``<stage>_at`` column keeps the latest entry rather than the first.
-_LATEST = frozenset({Stage.ON_HOLD})
 
 
 def move_order(
@@ -49,19 +47,10 @@ def move_order(
         _require_category(session, hold_category)
     before = _snapshot(order)
     when = at or utcnow()
-    _apply(order, current, target, when, hold_category, note)
+    _apply(order, move_writes(current, target, when, hold_category=hold_category, note=note))
+    event = stage_event(order.id, current.value, target.value, when, origin.value, actor)
     session.add(
-        StageEvent(
-            order_id=order.id,
-            from_stage=current.value,
-            to_stage=target.value,
-            at=when,
-            source=origin.value,
-            actor=actor,
-            idempotency_key=idempotency_key,
-            hold_category=hold_category,
-            note=note,
-        )
+        StageEvent(**event, idempotency_key=idempotency_key, hold_category=hold_category, note=note)
     )
     if origin in PEOPLE:
         write_audit(
@@ -92,27 +81,9 @@ def _require_category(session: Session, code: str | None) -> None:
         raise InvalidInput(f"unknown hold category {code!r}; known categories: {', '.join(known)}")
 
 
-def _apply(
-    order: Order,
-    current: Stage,
-    target: Stage,
-    when: datetime,
-    hold_category: str | None,
-    note: str | None,
-) -> None:
-    order.stage = target.value
-    order.stage_entered_at = when
-    column = f"{target.value}_at"
-    if target in _LATEST or getattr(order, column) is None:
-        setattr(order, column, when)
-    if target is Stage.ON_HOLD:
-        order.held_from_stage = current.value
-        order.hold_category = hold_category
-        order.hold_note = note
-    elif current is Stage.ON_HOLD:
-        order.held_from_stage = None
-        order.hold_category = None
-        order.hold_note = None
+def _apply(order: Order, writes: dict[str, Write]) -> None:
+    for column, write in writes.items():
+        setattr(order, column, write.over(getattr(order, column)))
     order.version += 1
 
 

@@ -31,8 +31,9 @@ from store.channels import get_channel
 from store.events import ChangeEvent, record_changes
 from store.models import Order, utcnow
 from store.models.base import UtcDateTime
+from store.moves import Keep, move_writes, stage_event
 from store.order_numbers import format_order_no, reserve_order_numbers
-from store.stages import TRANSITIONS, Source, Stage
+from store.stages import STAGE_COLUMNS, TRANSITIONS, Source, Stage
 
 # Stage columns a channel can fill in; the warehouse stages are the handhelds' to record.
 CHANNEL_STAGE_COLUMNS = (Stage.PENDING_REVIEW, Stage.SHIPPED, Stage.DELIVERED, Stage.CANCELLED)
@@ -65,7 +66,7 @@ ORDER_COLUMNS = (
     *PAYLOAD_COLUMNS,
     "channel_modified_at",
     "paid_at",
-    *(f"{stage.value}_at" for stage in CHANNEL_STAGE_COLUMNS),
+    *(STAGE_COLUMNS[stage] for stage in CHANNEL_STAGE_COLUMNS),
     "version",
     "updated_at",
 )
@@ -267,20 +268,66 @@ def _stage(session: Session, orders: list[CanonicalOrder]) -> None:
     _load(session, "ow_in", STAGED_COLUMNS, (_staged_row(o) for o in orders))
 
 
-def _channel_moves() -> str:
-    """SQL truth value: the transition table allows the channel to move ``o`` to ``i.stage``."""
-    targets: dict[Stage, list[str]] = {}
-    for (current, target), sources in TRANSITIONS.items():
-        if Source.CHANNEL in sources:
-            targets.setdefault(current, []).append(f"'{target.value}'")
+class _Sql(str):
+    """An SQL expression, where a move is rendered as SQL; other values are literals."""
+
+
+CHANNEL_MOVES = tuple(move for move, sources in TRANSITIONS.items() if Source.CHANNEL in sources)
+"""The moves a channel's update may make (``o``: the stored order, ``i``: the staged one)."""
+_AT = _Sql("i.stage_at")
+
+
+def _moves_sql(moves: Iterable[tuple[Stage, Stage]]) -> str:
+    """SQL truth value: the staged update moves the stored order along one of ``moves``
+    (grouped by the side, stored or staged stage, that makes fewer groups)."""
+    by_current: dict[Stage, list[str]] = {}
+    by_target: dict[Stage, list[str]] = {}
+    for current, target in moves:
+        by_current.setdefault(current, []).append(f"'{target.value}'")
+        by_target.setdefault(target, []).append(f"'{current.value}'")
+    one, other, groups = "o", "i", by_current
+    if len(by_target) < len(by_current):
+        one, other, groups = "i", "o", by_target
     cases = " OR ".join(
-        f"(o.stage = '{current.value}' AND i.stage IN ({', '.join(sorted(names))}))"
-        for current, names in sorted(targets.items())
+        f"({one}.stage = '{stage.value}' AND {other}.stage IN ({', '.join(sorted(names))}))"
+        for stage, names in sorted(groups.items())
     )
     return f"({cases})"
 
 
-MOVED = _channel_moves()
+def _literal(value: object) -> str:
+    if isinstance(value, _Sql):
+        return value
+    if value is None:
+        return "NULL"
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _move_assignments() -> str:
+    """The SET clauses that apply a channel's moves as ``store.moves`` defines them: for each
+    column a move writes, a CASE over the moves, grouped by the value they write."""
+    cases: dict[str, dict[str, list[tuple[Stage, Stage]]]] = {}
+    keeps: dict[str, Keep] = {}
+    for current, target in CHANNEL_MOVES:
+        for name, write in move_writes(current, target, _AT).items():
+            by_value = cases.setdefault(name, {})
+            by_value.setdefault(_literal(write.value), []).append((current, target))
+            keeps[name] = write.keep
+    clauses = []
+    for name, by_value in cases.items():
+        whens = " ".join(f"WHEN {_moves_sql(m)} THEN {value}" for value, m in by_value.items())
+        if keeps[name] is Keep.FIRST:
+            clauses.append(f"{name} = COALESCE(o.{name}, CASE {whens} END)")
+        else:
+            clauses.append(f"{name} = CASE {whens} ELSE o.{name} END")
+    return ", ".join(clauses)
+
+
+MOVED = _moves_sql(CHANNEL_MOVES)
+MOVE_ASSIGNMENTS = _move_assignments()
+_EVENT = stage_event(
+    _Sql("o.id"), _Sql("o.stage"), _Sql("i.stage"), _AT, Source.CHANNEL.value, _Sql(":channel")
+)
 NEWER = (
     "o.channel_id = :channel_id AND o.channel_order_id = i.channel_order_id "
     "AND o.channel_modified_at < i.modified_at"
@@ -297,8 +344,8 @@ def _apply_updates(
     params = {"channel_id": channel_id, "channel": channel, "now": utcnow()}
     moves: CursorResult[Any] = session.execute(  # type: ignore[assignment]
         text(
-            "INSERT INTO stage_events (order_id, from_stage, to_stage, at, source, actor, "
-            "recorded_at) SELECT o.id, o.stage, i.stage, i.stage_at, 'channel', :channel, :now "
+            f"INSERT INTO stage_events ({', '.join(_EVENT)}, recorded_at) "
+            f"SELECT {', '.join(_literal(v) for v in _EVENT.values())}, :now "
             f"FROM ow_in i JOIN orders o ON {NEWER} WHERE {MOVED}"
         ),
         params,
@@ -312,19 +359,13 @@ def _update_statement(session: Session) -> TextualSelect:
     # SQLite's RETURNING sees only the updated table and refuses its alias; PostgreSQL
     # needs the alias because the staged rows have columns of the same names.
     qualify = "o." if session.get_bind().dialect.name == "postgresql" else ""
-    stage_times = "".join(
-        f", {stage.value}_at = COALESCE(o.{stage.value}_at, "
-        f"CASE WHEN {MOVED} AND i.stage = '{stage.value}' THEN i.stage_at END)"
-        for stage in CHANNEL_STAGE_COLUMNS
-    )
     return text(
-        f"UPDATE orders AS o SET stage = CASE WHEN {MOVED} THEN i.stage ELSE o.stage END, "
-        f"stage_entered_at = CASE WHEN {MOVED} THEN i.stage_at ELSE o.stage_entered_at END, "
+        f"UPDATE orders AS o SET {MOVE_ASSIGNMENTS}, "
         "amount = i.amount, payment_method = i.payment_method, "
         "warehouse = COALESCE(o.warehouse, i.warehouse), buyer_name = i.buyer_name, "
         "buyer_phone = i.buyer_phone, buyer_address = i.buyer_address, ship_by = i.ship_by, "
         "paid_at = COALESCE(o.paid_at, i.paid_at), channel_modified_at = i.modified_at, "
-        f"version = o.version + 1, updated_at = :now{stage_times} "
+        "version = o.version + 1, updated_at = :now "
         f"FROM ow_in i WHERE {NEWER} "
         f"RETURNING {qualify}order_no, {qualify}stage, {qualify}stage_entered_at"
     ).columns(*CHANGED)

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from store.errors import InvalidInput
 from store.models import Channel, HoldCategory, Order
-from store.stages import OPEN
+from store.stages import OPEN_STAGES
 
 DUE_SOON = timedelta(minutes=30)
 """An order whose next deadline is this close is "due soon" rather than on time."""
@@ -204,8 +204,8 @@ def _conditions(session: Session, filters: WorkFilter, now: datetime) -> list[Co
 
 def _stages(codes: tuple[str, ...]) -> list[str]:
     if not codes:
-        return [s.value for s in OPEN]
-    known = {s.value for s in OPEN}
+        return [s.value for s in OPEN_STAGES]
+    known = {s.value for s in OPEN_STAGES}
     for code in codes:
         if code not in known:
             raise InvalidInput(

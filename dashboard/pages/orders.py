@@ -35,7 +35,7 @@ from dashboard.workbench.rows import column_defs, grid_row
 from rules.order_actions import ActionKind, OrderAction, Seen, act_on_orders
 from store.errors import DomainError
 from store.models import Channel, HoldCategory, utcnow
-from store.stages import OPEN, Source
+from store.stages import OPEN_STAGES, Source
 from store.worklist import (
     MAX_PAGE,
     SlaState,
@@ -214,7 +214,7 @@ async def translate(lang_data: Any, filters: query.Filters) -> tuple[Any, ...]:
     channels, holds = await run_in_threadpool(_choices, store_sessions())
     hold_options = [{"value": c, "label": en if lang == "en" else zh} for c, zh, en in holds]
     options = {
-        "stage": [{"value": s.value, "label": stage_label(s.value, lang)} for s in OPEN],
+        "stage": [{"value": s.value, "label": stage_label(s.value, lang)} for s in OPEN_STAGES],
         "channel": [{"value": name, "label": name} for name in channels],
         "sla": [{"value": s.value, "label": t(f"sla.{s.value}", lang)} for s in SlaState],
         "hold": hold_options,

@@ -24,6 +24,7 @@ from rules.definitions import (
     SafetyStockRule,
     ShipByPromise,
     SlaPolicy,
+    SlaStage,
     check_rule_set,
 )
 from rules.refunds import approver_role, route_ticket
@@ -31,6 +32,7 @@ from rules.sla import OrderClock, deadlines, due_orders, refresh_deadlines, ship
 from rules.stock import stock_breaches
 from store.channels import create_channel
 from store.models import ROLES, ChannelListing, Inventory, Order, Sku
+from store.stages import OPEN_STAGES
 from store.transitions import move_order
 from tests.factories import T0, add_channel, add_order
 
@@ -40,6 +42,10 @@ CALENDAR = BusinessCalendar(workdays=(1, 2, 3, 4, 5), holidays=(date(2026, 10, 1
 
 def test_roles_match_the_store() -> None:
     assert set(Role.__args__) == set(ROLES)  # type: ignore[attr-defined]
+
+
+def test_sla_stages_are_the_stores_open_stages() -> None:
+    assert SlaStage.__args__ == tuple(stage.value for stage in OPEN_STAGES)  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(
