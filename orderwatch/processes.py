@@ -37,7 +37,7 @@ from orderwatch.demo_data import (
 )
 from orderwatch.demo_floor import Floor, release_backlog
 from orderwatch.logs import configure_logging
-from orderwatch.routines import register_routines
+from orderwatch.routines import periodic_jobs
 from orderwatch.settings import Settings, get_settings
 from orderwatch.worker import Worker
 from store.db import make_engine
@@ -192,9 +192,8 @@ def _first_sync(sessions: sessionmaker[Session], *, since: datetime) -> None:
 def _start_worker(sessions: sessionmaker[Session], zone: ZoneInfo) -> BackgroundScheduler:
     """The worker's scheduler in a background thread; every routine runs within seconds
     instead of after its first full interval (reconciliation is hourly)."""
-    register_routines(zone)
     scheduler = BackgroundScheduler(timezone=UTC)
-    Worker(sessions, scheduler).install()
+    Worker(sessions, scheduler, periodic_jobs(zone)).install()
     scheduler.start()
     soon = datetime.now(UTC)
     for n, job in enumerate(j for j in scheduler.get_jobs() if j.id.startswith("job:")):
