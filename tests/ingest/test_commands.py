@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import io
 import zlib
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,33 +13,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ingest.jobs import backoff, run_channel_sync
 from ingest.locks import try_lock
-from orderwatch.cli import main
 from orderwatch.commands.ingest import parse_since
 from orderwatch.routines import PeriodicJob
-from orderwatch.settings import get_settings
 from orderwatch.worker import JOB_LOCK_SPACE, Worker
 from store.channels import create_channel, get_channel
 from store.db import session_factory
 from store.errors import InvalidInput
+from tests.conftest import Run
 from tests.ingest.simulation import add_sim_channel, platforms, store_view
 
-Run = Callable[..., tuple[int, str, str]]
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-@pytest.fixture
-def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Run:
-    def invoke(*args: str, database: str) -> tuple[int, str, str]:
-        monkeypatch.setenv("ORDERWATCH_DATABASE_URL", database)
-        monkeypatch.setattr("sys.argv", ["orderwatch", *args])
-        monkeypatch.setattr("sys.stdin", io.StringIO(""))
-        get_settings.cache_clear()
-        with pytest.raises(SystemExit) as exited:
-            main()
-        out, err = capsys.readouterr()
-        return int(exited.value.code or 0), out, err
-
-    return invoke
 
 
 def test_sync_command_pulls_a_channel_from_the_simulator(run: Run, sqlite_engine: Engine) -> None:
