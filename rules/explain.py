@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from rules.catalog import load_rules
 from rules.facts import gather_facts
 from rules.risk import RiskEvaluator
-from rules.sla import DEFAULT_ZONE, OrderClock, deadlines
+from rules.sla import OrderClock, deadlines
 from store.models import Order, RiskDecision, utcnow
 from store.orders import get_channel_name, get_order, timeline
 from store.stages import STAGE_LABELS, Stage
@@ -141,7 +141,7 @@ class Explanation:
 
 
 def explain_order(
-    session: Session, order_no: str, *, now: datetime | None = None, zone: ZoneInfo = DEFAULT_ZONE
+    session: Session, order_no: str, *, now: datetime | None = None, zone: ZoneInfo
 ) -> Explanation:
     """Why ``order_no`` is where it is; raises ``NotFound`` for an unknown order."""
     order = get_order(session, order_no)

@@ -20,7 +20,6 @@ from rules.definitions import BusinessCalendar, RuleSet, ShipByPromise, SlaPolic
 from store.models import Channel, Order
 
 OPEN_STAGES = ("pending_review", "paid", "awaiting_pick", "picked", "packed", "on_hold")
-DEFAULT_ZONE = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,9 +132,7 @@ class OrderClock:
     ship_by: datetime | None
 
 
-def deadlines(
-    clock: OrderClock, loaded: LoadedRules, zone: ZoneInfo = DEFAULT_ZONE
-) -> list[Deadline]:
+def deadlines(clock: OrderClock, loaded: LoadedRules, zone: ZoneInfo) -> list[Deadline]:
     """Every deadline that applies to the order now, earliest first."""
     if clock.stage not in OPEN_STAGES:
         return []
@@ -175,7 +172,7 @@ def refresh_deadlines(
     session: Session,
     loaded: LoadedRules,
     *,
-    zone: ZoneInfo = DEFAULT_ZONE,
+    zone: ZoneInfo,
     order_ids: Sequence[int] | None = None,
 ) -> int:
     """Recompute ``next_deadline_at`` of open orders (all, or ``order_ids``) and clear it on

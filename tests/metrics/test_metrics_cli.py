@@ -4,6 +4,7 @@ through the real entry point and the real API app."""
 from __future__ import annotations
 
 import json
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -17,6 +18,8 @@ from store.people import create_token
 from tests.conftest import Run
 from tests.metrics.fixtures import load
 from tests.metrics.test_report import SPECS, _floor_facts, _kpi_facts
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 DOCUMENT_KEYS = {
     "orders_total", "orders_by_stage", "throughput_per_hour", "processing_time_hours",
@@ -126,7 +129,7 @@ def test_api_serves_the_same_document(database: str, sessions: sessionmaker[Sess
     with sessions.begin() as session:
         reader = create_token(session, name="bi", scopes=["metrics:read"]).secret
         scanner = create_token(session, name="pda", scopes=["scans"]).secret
-    client = TestClient(create_api(sessions), raise_server_exceptions=False)
+    client = TestClient(create_api(sessions, zone=SHANGHAI), raise_server_exceptions=False)
     auth = {"Authorization": f"Bearer {reader}"}
     get_settings.cache_clear()
 
