@@ -115,8 +115,8 @@ def ok(data: Any) -> httpx.Response:
 
 def test_the_request_carries_the_documented_system_parameters() -> None:
     # Official doc "签名算法" (文档ID 39) request example, vectors/
-    # xiaohongshu_common_controller.request.example.txt (copied from /work/shared/research/
-    # platform-samples/; its sign is masked, so there is no vector to compare against).
+    # xiaohongshu_common_controller.request.example.txt (its sign is masked, so there is no
+    # vector to compare against).
     example = (VECTORS / "xiaohongshu_common_controller.request.example.txt").read_text("utf-8")
     documented = {"sign", "appId", "accessToken", "timestamp", "version", "method"}
     assert all(f'"{key}"' in example for key in documented)
