@@ -192,11 +192,6 @@ def test_creation_time_lists_are_cut_into_days() -> None:
     assert fake.lists[0]["endTime"] - fake.lists[0]["startTime"] == 86400
 
 
-def test_windows_are_at_most_thirty_minutes() -> None:
-    windows = list(connector().windows(NOW - timedelta(hours=1, minutes=10), NOW))
-    assert len(windows) == 3 and all(b - a <= timedelta(minutes=30) for a, b in windows)
-
-
 @pytest.mark.parametrize(
     ("status", "paid", "stage"),
     [
