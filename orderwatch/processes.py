@@ -18,7 +18,6 @@ import structlog
 import uvicorn
 from apscheduler.schedulers.background import BackgroundScheduler
 from fastapi import FastAPI
-from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
 from ingest.simulator.app import Simulator, SimulatorServer
@@ -37,7 +36,7 @@ from orderwatch.demo_data import (
 )
 from orderwatch.demo_floor import Floor, release_backlog
 from orderwatch.logs import configure_logging
-from orderwatch.routines import register_routines
+from orderwatch.routines import periodic_jobs
 from orderwatch.settings import Settings, get_settings
 from orderwatch.worker import Worker
 from store.db import make_engine
@@ -57,7 +56,7 @@ def run_serve(settings: Settings) -> None:
     secret = settings.require_secret()
     configure_logging(settings)
     if settings.web_workers == 1:
-        _serve(settings, open_store(settings, feed=ChangeFeed(settings.redis_url)))
+        _serve(settings, open_store(settings, feed=ChangeFeed(settings.redis_url)), secret)
         return
     # Each worker process builds its app from the environment; they must share one secret,
     # or a console session signed by one worker would be refused by the next.
@@ -78,14 +77,16 @@ def web_app() -> FastAPI:
     """The application of one ``serve`` worker process (uvicorn calls this in each)."""
     settings = get_settings()
     configure_logging(settings)
-    return _web_app(settings, open_store(settings, feed=ChangeFeed(settings.redis_url)))
+    sessions = open_store(settings, feed=ChangeFeed(settings.redis_url))
+    return _web_app(settings, sessions, settings.require_secret())
 
 
 def run_demo(settings: Settings, *, orders_count: int) -> None:
     """The simulator, the worker, the demo floor and the console in one process; Ctrl-C
     stops them all."""
-    if settings.secret_key is None:
-        settings.secret_key = SecretStr(secrets.token_urlsafe(32))
+    # In any mode: the demo's store and logins are throwaway too.
+    key = settings.secret_key
+    secret = key.get_secret_value() if key is not None else secrets.token_urlsafe(32)
     configure_logging(settings)
     for noisy in ("httpx", "apscheduler"):  # a line per platform call and per job run
         logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -100,7 +101,7 @@ def run_demo(settings: Settings, *, orders_count: int) -> None:
         print(f"platform simulator: {demo.server.base_url('<platform>')}")
         for username, role in DEMO_USERS:
             print(f"  login {username:<12} password {demo.passwords[username]:<16} role {role}")
-        _serve(settings, sessions)
+        _serve(settings, sessions, secret)
     finally:
         demo.stop()
 
@@ -192,9 +193,8 @@ def _first_sync(sessions: sessionmaker[Session], *, since: datetime) -> None:
 def _start_worker(sessions: sessionmaker[Session], zone: ZoneInfo) -> BackgroundScheduler:
     """The worker's scheduler in a background thread; every routine runs within seconds
     instead of after its first full interval (reconciliation is hourly)."""
-    register_routines(zone)
     scheduler = BackgroundScheduler(timezone=UTC)
-    Worker(sessions, scheduler).install()
+    Worker(sessions, scheduler, periodic_jobs(zone)).install()
     scheduler.start()
     soon = datetime.now(UTC)
     for n, job in enumerate(j for j in scheduler.get_jobs() if j.id.startswith("job:")):
@@ -202,8 +202,8 @@ def _start_worker(sessions: sessionmaker[Session], zone: ZoneInfo) -> Background
     return scheduler
 
 
-def _serve(settings: Settings, sessions: sessionmaker[Session]) -> None:
-    app = _web_app(settings, sessions)
+def _serve(settings: Settings, sessions: sessionmaker[Session], secret: str) -> None:
+    app = _web_app(settings, sessions, secret)
     log.info("serve.start", host=settings.host, port=settings.port, workers=1)
     # No access log: a line per handheld scan costs a good part of the request and says what
     # the reverse proxy's log and /metrics already say. (uvicorn[standard] brings uvloop and
@@ -211,14 +211,12 @@ def _serve(settings: Settings, sessions: sessionmaker[Session]) -> None:
     uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
 
 
-def _web_app(settings: Settings, sessions: sessionmaker[Session]) -> FastAPI:
+def _web_app(settings: Settings, sessions: sessionmaker[Session], secret: str) -> FastAPI:
     # Imported here so that CLI commands which never serve start without the web stack.
     from dashboard.app import create_app
     from dashboard.config import WebConfig
 
-    app = create_app(
-        WebConfig(secret_key=settings.require_secret(), zone=settings.zone), sessions=sessions
-    )
+    app = create_app(WebConfig(secret_key=secret, zone=settings.zone), sessions=sessions)
     # The web stack leaves a few hundred thousand long-lived objects behind; frozen, the
     # collector stops walking them on every full collection (measured: 80-110 ms pauses
     # under handheld load before, under 16 ms after).

@@ -1,19 +1,22 @@
-"""The periodic work of every area, as the worker (and the demo) run it.
+"""The periodic work of every area: the one list the worker (and the demo) schedule.
 
 Each area exposes plain functions; this module decides how often they run and with which
-settings, because only ``orderwatch`` may import all areas and read the settings.
+settings, because only ``orderwatch`` may import all areas and read the settings. A new area
+adds a function returning its jobs below and one line to ``periodic_jobs``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from ingest import reconcile, stock_sync, writeback
 from ingest.health import check_channel_staleness
 from ingest.release import ReleaseReport, release_paid_orders
 from metrics.rollups import refresh_rollups
-from orderwatch.worker import PERIODIC_JOBS, PeriodicJob
 from rules.audit import run_flow_health_audit
 from rules.review import Reviewer, current_rules
 from rules.sla import refresh_deadlines
@@ -27,6 +30,22 @@ AUDIT_EVERY_S = 15 * 60
 STALENESS_EVERY_S = 60
 
 
+@dataclass(frozen=True, slots=True)
+class PeriodicJob:
+    """Work run every ``every_s`` seconds with the store's sessions."""
+
+    id: str
+    run: Callable[[sessionmaker[Session]], object]
+    every_s: float
+    cluster_once: bool = True
+    """Take a cluster-wide lock so only one worker runs it at a time."""
+
+
+def periodic_jobs(zone: ZoneInfo) -> list[PeriodicJob]:
+    """Every area's periodic work, with business days and hours in ``zone``."""
+    return [*_warehouse_jobs(), *_metrics_jobs(), *_rules_jobs(zone), *_ingest_jobs()]
+
+
 def release_with_review(
     session: Session, *, warehouse: str | None = None, limit: int = 500
 ) -> ReleaseReport:
@@ -34,31 +53,41 @@ def release_with_review(
     return release_paid_orders(session, review=Reviewer(), warehouse=warehouse, limit=limit)
 
 
-def register_routines(zone: ZoneInfo) -> None:
-    """Schedule every area's periodic work in the workers started afterwards."""
-
+def _warehouse_jobs() -> list[PeriodicJob]:
     def release(sessions: sessionmaker[Session]) -> None:
         with sessions.begin() as session:
             release_with_review(session)
 
+    return [PeriodicJob("warehouse.release", release, every_s=RELEASE_EVERY_S)]
+
+
+def _metrics_jobs() -> list[PeriodicJob]:
+    return [PeriodicJob("metrics.rollups", refresh_rollups, every_s=ROLLUP_EVERY_S)]
+
+
+def _rules_jobs(zone: ZoneInfo) -> list[PeriodicJob]:
     def deadlines(sessions: sessionmaker[Session]) -> None:
         with sessions.begin() as session:
             refresh_deadlines(session, current_rules(session), zone=zone)
-
-    def staleness(sessions: sessionmaker[Session]) -> None:
-        with sessions.begin() as session:
-            check_channel_staleness(session, now=utcnow())
 
     def audit(sessions: sessionmaker[Session]) -> None:
         with sessions.begin() as session:
             run_flow_health_audit(session)
 
-    for job in (
-        PeriodicJob("warehouse.release", release, every_s=RELEASE_EVERY_S),
-        PeriodicJob("metrics.rollups", refresh_rollups, every_s=ROLLUP_EVERY_S),
+    return [
         PeriodicJob("rules.deadlines", deadlines, every_s=DEADLINES_EVERY_S),
         PeriodicJob("rules.audit", audit, every_s=AUDIT_EVERY_S),
+    ]
+
+
+def _ingest_jobs() -> list[PeriodicJob]:
+    def staleness(sessions: sessionmaker[Session]) -> None:
+        with sessions.begin() as session:
+            check_channel_staleness(session, now=utcnow())
+
+    return [
         PeriodicJob("ingest.staleness", staleness, every_s=STALENESS_EVERY_S),
-    ):
-        # Replaced, not refused, on a second call: the settings of the latest call hold.
-        PERIODIC_JOBS[job.id] = job
+        PeriodicJob("ingest.reconcile", reconcile.reconcile_all, every_s=reconcile.EVERY_S),
+        PeriodicJob("ingest.writeback", writeback.drain_writebacks, every_s=writeback.EVERY_S),
+        PeriodicJob("ingest.stock", stock_sync.sync_stock, every_s=stock_sync.EVERY_S),
+    ]

@@ -61,15 +61,15 @@ class Settings(BaseSettings):
         return ZoneInfo(self.timezone)
 
     def require_secret(self) -> str:
-        """The secret key; in development a throwaway one is made up when none is set."""
+        """The secret key; in development, when none is set, a throwaway one made up on each
+        call (a process asks once and hands it on: the settings stay as they were read)."""
         if self.secret_key is not None:
             return self.secret_key.get_secret_value()
         if self.mode == "production":
             raise MissingSecretError(
                 "ORDERWATCH_SECRET_KEY is not set: production mode refuses to start without it"
             )
-        self.secret_key = SecretStr(secrets.token_urlsafe(32))
-        return self.secret_key.get_secret_value()
+        return secrets.token_urlsafe(32)
 
 
 class MissingSecretError(RuntimeError):

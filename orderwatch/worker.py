@@ -1,23 +1,17 @@
 """``orderwatch worker``: APScheduler in its own process, never inside the web workers.
 
 It pulls every channel on the channel's own schedule (``channels.sync_interval_s``, five
-minutes by default) and runs the periodic jobs other areas register with ``add_periodic_job``.
-Any number of workers can run against one database: a channel's sync and every job marked
-``cluster_once`` take a lock first (PostgreSQL advisory lock; in-process on SQLite), so each runs
-in one place at a time.
-
-Other areas add their work like this, at import time of a module the worker imports::
-
-    from orderwatch.worker import PeriodicJob, add_periodic_job
-    add_periodic_job(PeriodicJob("alerts.deliver", deliver_due, every_s=15))
+minutes by default) and the periodic jobs it is given: every area's, listed in
+``orderwatch.routines.periodic_jobs`` (where a new area adds its own). Any number of workers can
+run against one database: a channel's sync and every job marked ``cluster_once`` take a lock
+first (PostgreSQL advisory lock; in-process on SQLite), so each runs in one place at a time.
 """
 
 from __future__ import annotations
 
 import logging
 import zlib
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import structlog
@@ -26,11 +20,11 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.orm import Session, sessionmaker
 
-from ingest import reconcile, stock_sync, writeback
 from ingest.jobs import run_channel_sync, syncable_channels
 from ingest.locks import try_lock
 from orderwatch.context import open_store
 from orderwatch.logs import configure_logging
+from orderwatch.routines import PeriodicJob, periodic_jobs
 from orderwatch.settings import Settings
 from store.events import ChangeFeed
 
@@ -41,33 +35,21 @@ CHANNEL_REFRESH_S = 60
 """How often the worker looks for new channels and changed schedules."""
 
 
-@dataclass(frozen=True, slots=True)
-class PeriodicJob:
-    """Work run every ``every_s`` seconds with the store's sessions."""
-
-    id: str
-    run: Callable[[sessionmaker[Session]], object]
-    every_s: float
-    cluster_once: bool = True
-    """Take a cluster-wide lock so only one worker runs it at a time."""
-
-
-PERIODIC_JOBS: dict[str, PeriodicJob] = {}
-
-
-def add_periodic_job(job: PeriodicJob) -> None:
-    """Register ``job`` for every worker started afterwards (ids are unique)."""
-    if job.id in PERIODIC_JOBS and PERIODIC_JOBS[job.id] != job:
-        raise ValueError(f"a different periodic job {job.id!r} is registered already")
-    PERIODIC_JOBS[job.id] = job
-
-
 class Worker:
     """Schedules the channel syncs and the periodic jobs on one APScheduler scheduler."""
 
-    def __init__(self, sessions: sessionmaker[Session], scheduler: BaseScheduler) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        scheduler: BaseScheduler,
+        jobs: Sequence[PeriodicJob],
+    ) -> None:
+        ids = [job.id for job in jobs]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"periodic job ids must be unique: {sorted(ids)}")
         self.sessions = sessions
         self.scheduler = scheduler
+        self.jobs = tuple(jobs)
 
     def install(self) -> None:
         self.scheduler.add_job(
@@ -78,7 +60,7 @@ class Worker:
             max_instances=1,
             coalesce=True,
         )
-        for job in PERIODIC_JOBS.values():
+        for job in self.jobs:
             self.scheduler.add_job(
                 self.run_periodic,
                 IntervalTrigger(seconds=job.every_s),
@@ -139,35 +121,12 @@ def run_worker(settings: Settings) -> None:
     """The ``orderwatch worker`` process: runs until interrupted."""
     configure_logging(settings)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per platform call is noise
-    # Imported here: the routines module registers its jobs through this one.
-    from orderwatch.routines import register_routines
-
-    register_routines(settings.zone)
+    jobs = periodic_jobs(settings.zone)
     sessions = open_store(settings, feed=ChangeFeed(settings.redis_url))
     scheduler = BlockingScheduler(timezone=UTC)
-    Worker(sessions, scheduler).install()
-    log.info("worker.start", jobs=sorted(PERIODIC_JOBS))
+    Worker(sessions, scheduler, jobs).install()
+    log.info("worker.start", jobs=sorted(job.id for job in jobs))
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
         log.info("worker.stop")
-
-
-# --- the ingest area's own periodic jobs ----------------------------------------------------
-
-
-def _reconcile(sessions: sessionmaker[Session]) -> None:
-    reconcile.reconcile_all(sessions)
-
-
-def _confirm_shipments(sessions: sessionmaker[Session]) -> None:
-    writeback.drain_writebacks(sessions)
-
-
-def _sync_stock(sessions: sessionmaker[Session]) -> None:
-    stock_sync.sync_stock(sessions)
-
-
-add_periodic_job(PeriodicJob("ingest.reconcile", _reconcile, every_s=reconcile.EVERY_S))
-add_periodic_job(PeriodicJob("ingest.writeback", _confirm_shipments, every_s=writeback.EVERY_S))
-add_periodic_job(PeriodicJob("ingest.stock", _sync_stock, every_s=stock_sync.EVERY_S))

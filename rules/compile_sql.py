@@ -32,10 +32,10 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from rules.catalog import LoadedRules
 from rules.definitions import RiskConditions, SlaPolicy
-from rules.risk import DISTRICT_MARKS, NO_MATCH, RiskVerdict, rule_verdict, whitelist_verdict
+from rules.risk import NO_MATCH, RiskVerdict, rule_verdict, whitelist_verdict
 from store.models import Order, OrderItem, Sku, StageEvent
 from store.models.base import UtcDateTime
-from store.models.rules import ADDRESS_DISTRICT_MARKS, ORDERS_TABLE
+from store.models.rules import ORDERS_TABLE
 from store.stages import OPEN_STAGES, STAGE_SPANS, Stage
 
 Expr = ColumnElement[Any]
@@ -103,13 +103,9 @@ def refuser_phones(count: int) -> Select[str | None]:
 
 def missing_district_sql() -> Cond:
     """The address names no district or county: the flag stored when the address was written
-    (matching Chinese text per order is the costliest part of a dry run), or, should the
-    stored flag ever look for other marks than risk review does, the text itself."""
-    if ADDRESS_DISTRICT_MARKS == DISTRICT_MARKS:
-        return ORDERS_TABLE.c.address_names_district.is_not(True)
-    address = Order.buyer_address
-    marks = [not_(address.like(f"%{mark}%")) for mark in DISTRICT_MARKS]
-    return or_(address.is_(None), and_(*marks, not_(address.like("%市%市%"))))
+    (matching Chinese text per order is the costliest part of a dry run), which looks for the
+    same marks as risk review."""
+    return ORDERS_TABLE.c.address_names_district.is_not(True)
 
 
 def address_shorter_sql(limit: int) -> Cond:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from rules.catalog import load_rules
 from rules.facts import gather_facts
 from rules.risk import RiskEvaluator, RiskVerdict
-from rules.sla import DEFAULT_ZONE, Deadline, OrderClock, deadlines
+from rules.sla import Deadline, OrderClock, deadlines
 from store.documents import Document, IsoTime
 from store.models import Order, RiskDecision, utcnow
 from store.orders import TimelineEntry, get_channel_name, get_order, timeline
@@ -191,7 +191,7 @@ class Explanation(Document):
 
 
 def explain_order(
-    session: Session, order_no: str, *, now: datetime | None = None, zone: ZoneInfo = DEFAULT_ZONE
+    session: Session, order_no: str, *, now: datetime | None = None, zone: ZoneInfo
 ) -> Explanation:
     """Why ``order_no`` is where it is; raises ``NotFound`` for an unknown order."""
     order = get_order(session, order_no)

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from rules.review import approve_review, current_rules, reject_review
-from rules.sla import DEFAULT_ZONE, refresh_deadlines
+from rules.sla import refresh_deadlines
 from store.audit import write_audit
 from store.errors import Conflict, DomainError, InvalidInput
 from store.floor import release_hold
@@ -110,7 +110,7 @@ def act_on_orders(
     *,
     actor: str,
     source: Source,
-    zone: ZoneInfo = DEFAULT_ZONE,
+    zone: ZoneInfo,
 ) -> BatchResult:
     """Apply ``action`` to each order still as it was seen, in the caller's transaction.
 
@@ -142,7 +142,7 @@ def act_on_order(
     *,
     actor: str,
     source: Source,
-    zone: ZoneInfo = DEFAULT_ZONE,
+    zone: ZoneInfo,
 ) -> Order:
     """Apply ``action`` to one order whatever state it is in (a REST call names no state
     seen); a refusal raises its ``DomainError``."""

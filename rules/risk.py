@@ -13,9 +13,7 @@ from decimal import Decimal
 
 from rules.catalog import LoadedRules
 from rules.definitions import RiskConditions, RiskRule, RiskWhitelist
-
-DISTRICT_MARKS = ("区", "县", "旗")
-"""Characters that name a district or county; a second 市 names a county-level city."""
+from store.models.rules import ADDRESS_DISTRICT_MARKS
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +64,7 @@ NO_MATCH = RiskVerdict(action="pass")
 def missing_district(address: str | None) -> bool:
     if not address:
         return True
-    return not any(mark in address for mark in DISTRICT_MARKS) and address.count("市") < 2
+    return not any(mark in address for mark in ADDRESS_DISTRICT_MARKS) and address.count("市") < 2
 
 
 Predicate = Callable[[RiskFacts], bool]

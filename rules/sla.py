@@ -20,7 +20,6 @@ from rules.definitions import BusinessCalendar, RuleSet, ShipByPromise, SlaPolic
 from store.models import Channel, Order
 from store.stages import OPEN_STAGES
 
-DEFAULT_ZONE = ZoneInfo("Asia/Shanghai")
 _OPEN_CODES = [stage.value for stage in OPEN_STAGES]
 
 
@@ -134,9 +133,7 @@ class OrderClock:
     ship_by: datetime | None
 
 
-def deadlines(
-    clock: OrderClock, loaded: LoadedRules, zone: ZoneInfo = DEFAULT_ZONE
-) -> list[Deadline]:
+def deadlines(clock: OrderClock, loaded: LoadedRules, zone: ZoneInfo) -> list[Deadline]:
     """Every deadline that applies to the order now, earliest first."""
     if clock.stage not in OPEN_STAGES:
         return []
@@ -176,7 +173,7 @@ def refresh_deadlines(
     session: Session,
     loaded: LoadedRules,
     *,
-    zone: ZoneInfo = DEFAULT_ZONE,
+    zone: ZoneInfo,
     order_ids: Sequence[int] | None = None,
 ) -> int:
     """Recompute ``next_deadline_at`` of open orders (all, or ``order_ids``) and clear it on

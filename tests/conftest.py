@@ -1,12 +1,14 @@
 """Shared fixtures: a migrated SQLite file per test and, when configured, a PostgreSQL
-database of this test run's own (created at start, dropped at the end)."""
+database of this test run's own (created at start, dropped at the end); the command line run
+in-process."""
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,8 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from orderwatch.cli import main
+from orderwatch.settings import get_settings
 from store.db import make_engine, session_factory
 from store.migrate import upgrade
 from store.models import Base
@@ -23,6 +27,9 @@ PG_URL = os.environ.get("ORDERWATCH_TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("ORDERWATCH_TEST_REDIS_URL")
 # Reference rows written by the migrations; every other table is emptied between tests.
 KEEP = {"hold_categories", "counters"}
+
+Run = Callable[..., tuple[int, str, str]]
+"""``run(*args, database=URL, stdin="", **env)``: the ``run`` fixture's command runner."""
 
 
 def need_service(value: str | None, name: str) -> str:
@@ -113,3 +120,23 @@ def sessions(engine: Engine) -> sessionmaker[Session]:
 @pytest.fixture
 def redis_url() -> str:
     return need_service(REDIS_URL, "ORDERWATCH_TEST_REDIS_URL")
+
+
+@pytest.fixture
+def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Run:
+    """Run ``orderwatch ARGS`` through its real entry point against ``database``, with
+    ``ORDERWATCH_<KEY>`` set from each keyword; returns (exit code, stdout, stderr)."""
+
+    def invoke(*args: str, database: str, stdin: str = "", **env: str) -> tuple[int, str, str]:
+        monkeypatch.setenv("ORDERWATCH_DATABASE_URL", database)
+        for key, value in env.items():
+            monkeypatch.setenv(f"ORDERWATCH_{key.upper()}", value)
+        monkeypatch.setattr("sys.argv", ["orderwatch", *args])
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+        get_settings.cache_clear()
+        with pytest.raises(SystemExit) as exited:
+            main()
+        out, err = capsys.readouterr()
+        return int(exited.value.code or 0), out, err
+
+    return invoke

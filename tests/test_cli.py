@@ -2,44 +2,18 @@
 
 from __future__ import annotations
 
-import io
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, select
 
-from orderwatch.cli import main
-from orderwatch.settings import get_settings
 from store.db import session_factory
 from store.migrate import describe, head_revisions
 from store.models import ApiToken
 from store.people import verify_token
+from tests.conftest import Run
 from tests.factories import add_channel, add_order
-
-Run = Callable[..., tuple[int, str, str]]
-
-
-@pytest.fixture
-def run(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> Callable[..., tuple[int, str, str]]:
-    """Run ``orderwatch ARGS`` against ``database``; returns (exit code, stdout, stderr)."""
-
-    def invoke(*args: str, database: str, stdin: str = "", **env: str) -> tuple[int, str, str]:
-        monkeypatch.setenv("ORDERWATCH_DATABASE_URL", database)
-        for key, value in env.items():
-            monkeypatch.setenv(f"ORDERWATCH_{key.upper()}", value)
-        monkeypatch.setattr("sys.argv", ["orderwatch", *args])
-        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-        get_settings.cache_clear()
-        with pytest.raises(SystemExit) as exited:
-            main()
-        out, err = capsys.readouterr()
-        return int(exited.value.code or 0), out, err
-
-    return invoke
 
 
 def _url(engine: Engine) -> str:

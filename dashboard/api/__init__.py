@@ -14,11 +14,8 @@ from dashboard.api.routers import ROUTERS
 from dashboard.api.scan_desk import ScanDesk
 from metrics.board import HeatmapCache
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-"""The product's default business time zone (``ORDERWATCH_TIMEZONE``)."""
 
-
-def create_api(sessions: sessionmaker[Session], *, zone: ZoneInfo = SHANGHAI) -> FastAPI:
+def create_api(sessions: sessionmaker[Session], *, zone: ZoneInfo) -> FastAPI:
     api = FastAPI(
         title="orderwatch API",
         version="1",

@@ -1,6 +1,6 @@
 """Douyin shop (抖店 / doudian, op.jinritemai.com) connector.
 
-Sources (read; see also /work/shared/research/platform-apis.md §4):
+Sources (read):
 
 - Transport and signing: the official doudian Go SDK (verbatim upload zsmhub/doudian-sdk, module
   ``doudian.com/open/sdk_golang``: ``core/doudian_op_api_client.go``, ``utils/sign_util.go``):
@@ -9,7 +9,8 @@ Sources (read; see also /work/shared/research/platform-apis.md §4):
   sorted, compact, no HTML escaping), headers ``from: sdk`` and ``x-open-no-old-err-code: 1``.
   ``sign = lower(hex(HMAC_SHA256(key=secret, secret + "app_key"… + "method"… + "param_json"… +
   "timestamp"… + "v"… + secret)))``; ``sign_method=md5`` is the same string's plain MD5.
-  Vector: platform-samples/doudian_sign.vector.json (the docs' sample inputs; outputs derived).
+  Vector: tests/ingest/vectors/doudian_sign.vector.json (the docs' sample inputs, as reproduced
+  in xopenapi/doudian-api-java ``utils/Secret.java``; outputs derived).
 - ``order.searchList`` (SDK ``api/order_searchList``): ``update_time_start/end`` or
   ``create_time_start/end`` (UNIX seconds), ``order_by``, ``order_asc``, ``page`` **from 0**,
   ``size`` ≤ 100, page × size ≤ 50 000 (``isv.parameter-invalid:20013``). Response

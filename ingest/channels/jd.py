@@ -1,6 +1,6 @@
 """JD Open Platform (京东开放平台 / JOS) connector.
 
-Sources (read; see also /work/shared/research/platform-apis.md §3):
+Sources (read):
 
 - Transport and signing: the official JD .NET SDK (verbatim copy in yjm123456/fx.amiya.api
   ``src/JDSDK/DefaultJdClient.cs``, ``src/JDSDK/Util/JdUtils.cs`` ``SignJdRequest``): form POST to
@@ -8,7 +8,8 @@ Sources (read; see also /work/shared/research/platform-apis.md §3):
   every business parameter as one JSON text in ``360buy_param_json``; the signature is
   ``UPPER(MD5(secret + k1v1k2v2… over the sorted non-empty parameters + secret))`` — the same
   family as TOP and Pinduoduo. The timestamp is ``yyyy-MM-dd HH:mm:ss.fff+0800`` as that SDK sends
-  it. Vector: platform-samples/jd_sign_md5.vector.json (JD's dev-guide example, indirect).
+  it. Vector: tests/ingest/vectors/jd_sign_md5.vector.json (JD's dev-guide example,
+  https://open.jd.com/v2/#/doc/dev-guide?listId=2643, indirect).
 - ``jingdong.pop.order.search`` (SDK ``PopOrderSearchRequest.cs``, ``PopOrderSearchResponse.cs``,
   ``Domain/OrderSearchInfo.cs``): ``start_date``/``end_date`` (``yyyy-MM-dd HH:mm:ss``, span ≤ 1
   month), ``order_state`` (comma list, required), ``optional_fields``, ``page``, ``page_size``,

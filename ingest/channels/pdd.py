@@ -1,12 +1,12 @@
 """Pinduoduo Open Platform (拼多多开放平台) connector.
 
-Sources (read; see also /work/shared/research/platform-apis.md §2):
+Sources (read):
 
 - Transport, public parameters and signing: "API调用指南"
-  https://open.pinduoduo.com/application/document/browse?idStr=8EC06C399636041E (example vector
-  in platform-samples/pdd_sign_md5.vector.json, request body in
-  pdd_order_number_list_get.request.json); official pop-sdk ``SignUtils.java`` and the PHP
-  ``PopHttpClient::makeSign``: MD5 of client_secret + sorted key/values + client_secret, upper hex.
+  https://open.pinduoduo.com/application/document/browse?idStr=8EC06C399636041E (its 调用示例:
+  the example vector and request body in tests/ingest/vectors/pdd_*); official pop-sdk
+  ``SignUtils.java`` and the PHP ``PopHttpClient::makeSign``: MD5 of client_secret + sorted
+  key/values + client_secret, upper hex.
 - ``pdd.order.number.list.increment.get`` (response ``order_sn_increment_get_response``): windows
   ≤ 30 min ending ≥ 3 min before the platform clock, "通过从后往前翻页的方式…可以避免漏单问题"
   (pipifamily/pdd-ddk-sdk ``PddOrderNumberListIncrementGetRequest.php``; lywzx/pdd-node-sdk

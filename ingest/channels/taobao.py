@@ -1,16 +1,16 @@
 """Taobao / Tmall Open Platform (TOP) connector.
 
-Sources (read; see also /work/shared/research/platform-apis.md §1):
+Sources (read):
 
-- Signing: TOP doc "API调用方法详解" https://open.taobao.com/doc.htm?docId=101617 (example
-  vector in platform-samples/taobao_top_sign_md5.vector.json); the official Python SDK
+- Signing: TOP doc "API调用方法详解" https://open.taobao.com/doc.htm?docId=101617 (its 签名举例:
+  tests/ingest/vectors/taobao_top_sign_md5.vector.json); the official Python SDK
   (samzong/taobao-openapi ``top/api/base.py``, ``sign()``) and bububa/opentaobao
   ``core/client.go`` for md5 / hmac / hmac-sha256 over sorted parameters.
 - System parameters and the error envelope: bububa/opentaobao ``model/request.go`` and
   ``model/response.go``; error codes from TOP's error-code page (third-party copy, roclinux.cn).
 - ``taobao.trades.sold.increment.get`` (apiId 128): windows ≤ 1 day, results by modified time
   descending, "必须采用倒序的分页方式（从最后一页往回取）才能避免漏单问题", ``use_has_next``
-  (platform-samples/taobao_trades_sold_increment_get.apidoc.json); ``taobao.trades.sold.get``
+  (API doc https://open.taobao.com/api.htm?docId=128&docType=2); ``taobao.trades.sold.get``
   (apiId 46) by creation time; ``taobao.trade.fullinfo.get`` (apiId 54).
 - Write-back: ``taobao.logistics.offline.send`` (tid, out_sid, company_code; bububa/opentaobao
   ``api/logistic``), ``taobao.item.quantity.update`` (num_iid, sku_id, quantity, type=1 全量),

@@ -1,15 +1,15 @@
 """Xiaohongshu (小红书 ark open platform) connector.
 
-Sources (read; see also /work/shared/research/platform-apis.md §5): the official docs as
+Sources (read): the official docs as
 captured in AndersonBY/xiaohongshu-ecommerce-python-sdk ``docs/小红书官方文档/`` (039 签名算法,
 040 系统参数说明, 292 接口限流说明, 045 订单基础介绍, 047 订单接入方案,
-``api/订单API/order_getOrderList``, ``order_getOrderDetail``; platform-samples/xiaohongshu_*),
+``api/订单API/order_getOrderList``, ``order_getOrderDetail``),
 and that SDK's ``client/base.py``.
 
 - Transport: ``POST https://ark.xiaohongshu.com/ark/open_api/v3/common_controller``,
   ``content-type: application/json;charset=utf-8``, one flat JSON body with the system parameters
   ``method, appId, timestamp`` (UNIX seconds), ``version`` (2.0), ``sign``, ``accessToken`` next to
-  the business ones (platform-samples/xiaohongshu_common_controller.request.example.txt).
+  the business ones (doc 039's request example, in tests/ingest/vectors/xiaohongshu_*).
 - Signature (doc 039): ``lower(MD5(method + "?appId=" + appId + "&timestamp=" + timestamp +
   "&version=" + version + appSecret))`` — system parameters only; ``accessToken`` and business
   parameters are not signed. The doc's example is masked, so no published vector exists.

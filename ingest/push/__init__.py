@@ -1,7 +1,7 @@
 """HTTP message push (消息推送): where a platform offers it, a signed push makes orderwatch read
 the orders it names at once instead of at the next pull; the pull remains the safety net.
 
-Which platforms push over HTTP (research: each module's docstring):
+Which platforms push over HTTP (sources: each module's docstring):
 
 - Douyin shop (``ingest.push.douyin``) and Xiaohongshu (``ingest.push.xiaohongshu``): yes.
 - Taobao/Tmall: TMC (淘宝消息服务) is a WebSocket long connection the app opens to

@@ -27,9 +27,8 @@ from store.models.orders import Order
 BUYER_PHONE_INDEX = Index("ix_orders_buyer_phone", Order.buyer_phone)
 
 ADDRESS_DISTRICT_MARKS = ("区", "县", "旗")
-"""The marks ``address_names_district`` looks for (with a second 市, a county-level city).
-They must equal ``rules.risk.DISTRICT_MARKS``; the SQL rules use the column only while they do
-and fall back to matching the text otherwise."""
+"""Characters that name a district or county (a second 市 names a county-level city): what
+``address_names_district`` looks for, and what risk review looks for in Python."""
 
 _district = " OR ".join(
     [f"buyer_address LIKE '%{mark}%'" for mark in ADDRESS_DISTRICT_MARKS]

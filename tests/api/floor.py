@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -17,6 +18,8 @@ from store.orders import find_order
 from store.people import create_token
 from store.upsert import upsert_orders
 from tests.factories import T0, add_channel, canonical
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 WAREHOUSE = "SH-01"
 
@@ -59,7 +62,7 @@ def token(sessions: sessionmaker[Session], name: str, *scopes: str) -> dict[str,
 
 def client(sessions: sessionmaker[Session]) -> TestClient:
     add_channel(sessions)
-    return TestClient(create_api(sessions), raise_server_exceptions=False)
+    return TestClient(create_api(sessions, zone=SHANGHAI), raise_server_exceptions=False)
 
 
 def exception_codes(sessions: sessionmaker[Session]) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi import APIRouter, Depends
@@ -15,13 +16,15 @@ from dashboard.api.deps import Caller, require_scope
 from store.errors import NotFound, TransitionRefused
 from store.people import create_token
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
 
 class Thing(BaseModel):
     quantity: int
 
 
 def _client(sessions: sessionmaker[Session]) -> TestClient:
-    api = create_api(sessions)
+    api = create_api(sessions, zone=SHANGHAI)
     router = APIRouter(prefix="/v1/test")
 
     @router.post("/things")

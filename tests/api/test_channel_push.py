@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -26,8 +27,14 @@ from store.models import Order, QuarantinedOrder
 from tests.api.test_openapi_fuzz import CHECKS, EXAMPLES
 from tests.ingest.simulation import Platforms, add_sim_channel, platforms, store_view, truth_view
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
 SIM = Credentials()
 PUSHING = ("douyin", "xiaohongshu")
+
+
+def _api(sessions: sessionmaker[Session]) -> TestClient:
+    return TestClient(create_api(sessions, zone=SHANGHAI))
 
 
 @pytest.fixture
@@ -71,7 +78,7 @@ def test_a_signed_push_applies_the_order_once(
     channel = add_sim_channel(sessions, sim, platform)
     order = an_order(sim, platform)
     headers, body = push_for(sim, platform, order)
-    api = TestClient(create_api(sessions))
+    api = _api(sessions)
 
     first = api.post(url(channel), content=body, headers=headers)
     assert first.status_code == 200, first.text
@@ -93,7 +100,7 @@ def test_an_unpaid_order_is_acknowledged_and_not_stored(
 ) -> None:
     channel = add_sim_channel(sessions, sim, "douyin")
     headers, body = push_for(sim, "douyin", an_order(sim, "douyin", Lifecycle.UNPAID))
-    answer = TestClient(create_api(sessions)).post(url(channel), content=body, headers=headers)
+    answer = _api(sessions).post(url(channel), content=body, headers=headers)
     assert answer.status_code == 200
     assert store_view(sessions, channel) == {}
 
@@ -104,7 +111,7 @@ def test_a_bad_or_missing_signature_applies_nothing(
 ) -> None:
     channel = add_sim_channel(sessions, sim, platform, secret="another-secret")
     headers, body = push_for(sim, platform, an_order(sim, platform))
-    api = TestClient(create_api(sessions))
+    api = _api(sessions)
     for sent in (headers, {"content-type": "application/json"}):
         answer = api.post(url(channel), content=body, headers=sent)
         assert answer.status_code == 401
@@ -118,7 +125,7 @@ def test_unknown_channel_is_404_without_naming_the_others(
 ) -> None:
     add_sim_channel(sessions, sim, "douyin")
     headers, body = push_for(sim, "douyin", an_order(sim, "douyin"))
-    answer = TestClient(create_api(sessions)).post(url("nope"), content=body, headers=headers)
+    answer = _api(sessions).post(url("nope"), content=body, headers=headers)
     assert answer.status_code == 404
     assert answer.json()["code"] == "unknown_channel"
     assert "douyin-sim" not in answer.json()["detail"]
@@ -134,7 +141,7 @@ def test_platforms_without_http_push_say_how_they_are_read(
     with sessions.begin() as session:
         create_channel(session, name="shop", platform=platform, sync_interval_s=600,
                        credentials={"app_key": "k", "app_secret": "s"})  # fmt: skip
-    answer = TestClient(create_api(sessions)).post(url("shop"), content=b"[]")
+    answer = _api(sessions).post(url("shop"), content=b"[]")
     assert answer.status_code == 404
     problem = answer.json()
     assert problem["code"] == "push_not_offered"
@@ -147,7 +154,7 @@ def test_a_signed_malformed_body_is_400(sessions: sessionmaker[Session], sim: Pl
     channel = add_sim_channel(sessions, sim, "douyin")
     body = b'[{"tag":"101","data":"{"}]'
     headers = {"app-id": SIM.app_key, "event-sign": event_sign(SIM.app_key, body, SIM.app_secret)}
-    answer = TestClient(create_api(sessions)).post(url(channel), content=body, headers=headers)
+    answer = _api(sessions).post(url(channel), content=body, headers=headers)
     assert answer.status_code == 400
     assert answer.json()["code"] == "malformed_push"
 
@@ -194,7 +201,7 @@ def test_an_order_that_cannot_be_read_is_quarantined(sessions: sessionmaker[Sess
                 else detail("222", pay_amount="59.80"),  # yuan text where fen belong
             )
         )  # fmt: skip
-        answer = TestClient(create_api(sessions)).post(url(channel), content=body, headers=headers)
+        answer = _api(sessions).post(url(channel), content=body, headers=headers)
     assert answer.status_code == 200
     assert set(store_view(sessions, channel)) == {"111"}
     with sessions.begin() as session:
@@ -214,7 +221,7 @@ def test_a_platform_failure_applies_the_rest_and_asks_for_redelivery(
             side_effect=lambda request: httpx.Response(200, json=detail("111"))
             if b"111" in request.content else httpx.Response(502)
         )  # fmt: skip
-        answer = TestClient(create_api(sessions)).post(url(channel), content=body, headers=headers)
+        answer = _api(sessions).post(url(channel), content=body, headers=headers)
     assert answer.status_code == 503
     assert answer.json()["code"] == "platform_unavailable"
     assert "333" in answer.json()["detail"]
@@ -229,7 +236,7 @@ def test_a_platform_failure_applies_the_rest_and_asks_for_redelivery(
 
 def test_push_operation_fuzzed(sessions: sessionmaker[Session]) -> None:
     douyin_channel(sessions)
-    schema = schemathesis.openapi.from_asgi("/openapi.json", create_api(sessions))
+    schema = schemathesis.openapi.from_asgi("/openapi.json", create_api(sessions, zone=SHANGHAI))
 
     @given(case=schema["/v1/channels/{name}/push"]["POST"].as_strategy())
     @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,

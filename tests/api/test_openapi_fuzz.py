@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import schemathesis
@@ -23,6 +24,8 @@ from store.people import SCOPES
 from tests.api.floor import paid_order, stock, token
 from tests.factories import add_channel
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
 # Bounded so the suite stays fast; set ORDERWATCH_FUZZ_EXAMPLES for a deeper run.
 EXAMPLES = int(os.environ.get("ORDERWATCH_FUZZ_EXAMPLES", "10"))
 CHECKS = [
@@ -38,7 +41,7 @@ FUZZED_TAGS = {"warehouse", "inventory", "orders", "metrics", "channels"}
 
 
 def _operations() -> list[tuple[str, str]]:
-    document = create_api(sessionmaker()).openapi()
+    document = create_api(sessionmaker(), zone=SHANGHAI).openapi()
     return [
         (path, method)
         for path, item in document["paths"].items()
@@ -56,7 +59,9 @@ def live_schema(sessions: sessionmaker[Session]) -> tuple[Any, dict[str, str]]:
     with sessions.begin() as session:
         release_paid_orders(session)
     auth = token(sessions, "fuzz", *SCOPES)
-    return schemathesis.openapi.from_asgi("/openapi.json", create_api(sessions)), auth
+    return schemathesis.openapi.from_asgi(
+        "/openapi.json", create_api(sessions, zone=SHANGHAI)
+    ), auth
 
 
 @pytest.mark.parametrize(("path", "method"), _operations())

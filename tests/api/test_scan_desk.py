@@ -9,6 +9,7 @@ import threading
 import time
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -24,6 +25,8 @@ from store.orders import get_order
 from store.scans import ScanInput, ScanKind, apply_scans
 from tests.api.floor import at, client, paid_order, release, stock, token
 from tests.factories import T0
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def _released(sessions: sessionmaker[Session], count: int) -> list[str]:
@@ -42,7 +45,7 @@ def _pick(order_no: str, scan_id: str | None = None) -> dict[str, Any]:
 async def _send_all(
     sessions: sessionmaker[Session], sends: list[tuple[dict[str, str], Any]]
 ) -> list[httpx.Response]:
-    transport = httpx.ASGITransport(app=create_api(sessions))
+    transport = httpx.ASGITransport(app=create_api(sessions, zone=SHANGHAI))
     async with httpx.AsyncClient(transport=transport, base_url="http://api") as http:
         return list(
             await asyncio.gather(

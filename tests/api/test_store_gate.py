@@ -4,6 +4,7 @@ loop instead of starving the worker threads (``dashboard.api.deps.db_session``).
 from __future__ import annotations
 
 import asyncio
+from zoneinfo import ZoneInfo
 
 import httpx
 from sqlalchemy import Engine
@@ -12,6 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from dashboard.api import create_api
 from store.db import make_engine, session_factory
 from tests.api.floor import client, token
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def test_more_requests_than_connections_all_get_answers(pg_engine: Engine) -> None:
@@ -31,7 +34,7 @@ def test_more_requests_than_connections_all_get_answers(pg_engine: Engine) -> No
 async def _many_pick_task_reads(sessions: sessionmaker[Session], count: int) -> list[int]:
     client(sessions)  # the channel
     headers = token(sessions, "pda-1", "scans")
-    transport = httpx.ASGITransport(app=create_api(sessions))
+    transport = httpx.ASGITransport(app=create_api(sessions, zone=SHANGHAI))
     async with httpx.AsyncClient(transport=transport, base_url="http://api", timeout=60) as http:
         answers = await asyncio.gather(
             *(http.get("/v1/pick-tasks", headers=headers) for _ in range(count))

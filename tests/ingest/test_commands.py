@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import io
-from collections.abc import Callable
+import zlib
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,32 +13,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ingest.jobs import backoff, run_channel_sync
 from ingest.locks import try_lock
-from orderwatch.cli import main
 from orderwatch.commands.ingest import parse_since
-from orderwatch.settings import get_settings
-from orderwatch.worker import PERIODIC_JOBS, PeriodicJob, Worker, add_periodic_job
+from orderwatch.routines import PeriodicJob
+from orderwatch.worker import JOB_LOCK_SPACE, Worker
 from store.channels import create_channel, get_channel
 from store.db import session_factory
 from store.errors import InvalidInput
+from tests.conftest import Run
 from tests.ingest.simulation import add_sim_channel, platforms, store_view
 
-Run = Callable[..., tuple[int, str, str]]
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-@pytest.fixture
-def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Run:
-    def invoke(*args: str, database: str) -> tuple[int, str, str]:
-        monkeypatch.setenv("ORDERWATCH_DATABASE_URL", database)
-        monkeypatch.setattr("sys.argv", ["orderwatch", *args])
-        monkeypatch.setattr("sys.stdin", io.StringIO(""))
-        get_settings.cache_clear()
-        with pytest.raises(SystemExit) as exited:
-            main()
-        out, err = capsys.readouterr()
-        return int(exited.value.code or 0), out, err
-
-    return invoke
 
 
 def test_sync_command_pulls_a_channel_from_the_simulator(run: Run, sqlite_engine: Engine) -> None:
@@ -110,7 +93,7 @@ def test_the_worker_schedules_each_channel_at_its_interval(
         create_channel(session, name="pdd-b", platform="pdd", sync_interval_s=60)
         create_channel(session, name="legacy", platform="import")
     scheduler = BackgroundScheduler(timezone=UTC)
-    worker = Worker(sessions, scheduler)
+    worker = Worker(sessions, scheduler, jobs=())
     worker.refresh_channels()
     intervals = {j.id: j.trigger.interval.total_seconds() for j in scheduler.get_jobs()}
     assert intervals == {"sync:pdd-b": 60, "sync:tmall-a": 300}
@@ -151,20 +134,17 @@ def test_a_failing_channel_waits_out_its_backoff_then_tries_again(
 def test_periodic_jobs_run_once_cluster_wide(sessions: sessionmaker[Session]) -> None:
     ran: list[str] = []
     job = PeriodicJob("test.tick", lambda _sessions: ran.append("tick"), every_s=10)
-    add_periodic_job(job)
-    try:
-        worker = Worker(sessions, BackgroundScheduler(timezone=UTC))
-        worker.install()
-        assert worker.scheduler.get_job("job:test.tick") is not None
-        assert worker.run_periodic(job) is True
-        engine = sessions.kw["bind"]
-        import zlib
-
-        from orderwatch.worker import JOB_LOCK_SPACE
-
-        key = zlib.crc32(b"test.tick") & 0x7FFF_FFFF
-        with try_lock(engine, key, JOB_LOCK_SPACE):
-            assert worker.run_periodic(job) is False
-    finally:
-        PERIODIC_JOBS.pop("test.tick")
+    worker = Worker(sessions, BackgroundScheduler(timezone=UTC), [job])
+    worker.install()
+    assert worker.scheduler.get_job("job:test.tick") is not None
+    assert worker.run_periodic(job) is True
+    key = zlib.crc32(b"test.tick") & 0x7FFF_FFFF
+    with try_lock(sessions.kw["bind"], key, JOB_LOCK_SPACE):
+        assert worker.run_periodic(job) is False
     assert ran == ["tick"]
+
+
+def test_the_worker_refuses_two_jobs_of_one_id(sessions: sessionmaker[Session]) -> None:
+    jobs = [PeriodicJob("test.tick", lambda _s: None, every_s=n) for n in (10, 20)]
+    with pytest.raises(ValueError, match="unique"):
+        Worker(sessions, BackgroundScheduler(timezone=UTC), jobs)

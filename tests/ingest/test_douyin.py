@@ -154,11 +154,6 @@ def test_a_window_beyond_the_paging_cap_is_refused_clearly() -> None:
         list(connector().list_changed(NOW - timedelta(hours=1), NOW))
 
 
-def test_windows_are_at_most_an_hour() -> None:
-    windows = list(connector().windows(NOW - timedelta(hours=2, minutes=30), NOW))
-    assert len(windows) == 3 and all(b - a <= timedelta(hours=1) for a, b in windows)
-
-
 @pytest.mark.parametrize(
     ("status", "paid", "stage"),
     [
@@ -261,7 +256,6 @@ def _error(code: int, sub_code: str) -> httpx.Response:
         (_error(30001, "dop.authorization-closed"), SessionExpired),
         (_error(40003, "isv.signature-invalid"), InvalidSignature),
         (_error(40004, "isv.parameter-invalid:20013"), ChannelRefused),
-        (httpx.Response(502), SystemBusy),
     ],
 )
 @respx.mock

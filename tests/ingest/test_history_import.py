@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,12 +14,10 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ingest.history_import import import_history, load_mapping
-from orderwatch.cli import main
-from orderwatch.settings import get_settings
 from store.errors import InvalidInput
 from store.models import MetricHourly, Order
+from tests.conftest import Run
 
-Run = Callable[..., tuple[int, str, str]]
 HEADER = ["订单号", "状态", "实付金额", "支付方式", "付款时间", "审核时间", "拣货开始", "拣货完成",
           "打包时间", "发货时间", "最晚发货时间", "仓库"]  # fmt: skip
 MAPPING = """
@@ -76,20 +73,6 @@ def write_export(path: Path, rows: list[list[str]], encoding: str = "utf-8") -> 
 def write_mapping(path: Path, encoding: str = "utf-8") -> Path:
     path.write_text(MAPPING.format(encoding=encoding), encoding="utf-8")
     return path
-
-
-@pytest.fixture
-def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Run:
-    def invoke(*args: str, database: str) -> tuple[int, str, str]:
-        monkeypatch.setenv("ORDERWATCH_DATABASE_URL", database)
-        monkeypatch.setattr("sys.argv", ["orderwatch", *args])
-        get_settings.cache_clear()
-        with pytest.raises(SystemExit) as exited:
-            main()
-        out, err = capsys.readouterr()
-        return int(exited.value.code or 0), out, err
-
-    return invoke
 
 
 def _url(engine: Engine) -> str:

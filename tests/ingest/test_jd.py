@@ -167,13 +167,6 @@ def test_creation_time_lists_ask_for_date_type_one() -> None:
     assert fake.calls[0]["dateType"] == "1"
 
 
-def test_windows_are_at_most_one_day_and_lag_three_minutes() -> None:
-    made = connector()
-    windows = list(made.windows(NOW - timedelta(days=2, hours=1), NOW))
-    assert len(windows) == 3 and all(b - a <= timedelta(days=1) for a, b in windows)
-    assert made.latest_complete() == NOW - timedelta(minutes=3)
-
-
 @pytest.mark.parametrize(
     ("state", "stage", "after_sales"),
     [

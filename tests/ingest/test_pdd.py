@@ -121,13 +121,6 @@ def test_pages_backwards_within_a_thirty_minute_window() -> None:
     )
 
 
-def test_windows_are_at_most_thirty_minutes_and_lag_three() -> None:
-    made = connector()
-    windows = list(made.windows(NOW - timedelta(hours=2), NOW))
-    assert len(windows) == 4 and all(b - a == timedelta(minutes=30) for a, b in windows)
-    assert made.latest_complete() == NOW - timedelta(minutes=3)
-
-
 @pytest.mark.parametrize(
     ("order_status", "refund_status", "confirm_status", "stage"),
     [

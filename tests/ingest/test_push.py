@@ -18,7 +18,7 @@ from ingest.push.xiaohongshu import sign as xhs_sign
 # url /open_api/msg?canshu=test, app-key xhs, timestamp 1625475843, app-secret below → sign.
 XHS_SECRET = "9a539709cafc1efc9ef05838be468a28"
 XHS_SIGN = "a7b7430de338783293443133ab9b9357"
-# The doudian doc's sample app (platform-samples/doudian_sign.vector.json).
+# The doudian doc's sample app (vectors/doudian_sign.vector.json).
 DY_KEY, DY_SECRET = "6844048284663924231", "749698a6-fcb3-4358-b241-ec1d93cf9c1f"
 
 

@@ -15,8 +15,8 @@ from ingest.simulator.app import Simulator, SimulatorServer
 from ingest.simulator.world import Lifecycle, StreamSettings, World
 from ingest.sync import SyncOptions, sync_channel
 from orderwatch.cli import main
+from orderwatch.routines import periodic_jobs
 from orderwatch.settings import get_settings
-from orderwatch.worker import PERIODIC_JOBS
 from store.channels import create_channel, get_channel
 from store.db import session_factory
 from store.models import MissedOrder, Order
@@ -128,4 +128,5 @@ def test_reconcile_command_reports_the_missed_orders(
     assert (exited.value.code or 0, err) == (0, "")
     assert "1 missed orders ingested (漏单 1 个)" in out
     assert out.splitlines()[-1] == f"missed: {paid.order_id}"
-    assert PERIODIC_JOBS["ingest.reconcile"].every_s == 3600  # the worker runs it hourly
+    jobs = {job.id: job for job in periodic_jobs(get_settings().zone)}
+    assert jobs["ingest.reconcile"].every_s == 3600  # the worker runs it hourly

@@ -75,8 +75,7 @@ def test_pdd_published_request_body_carries_that_signature() -> None:
 def test_jd_signature_matches_the_published_example() -> None:
     # JD dev guide example (https://open.jd.com/v2/#/doc/dev-guide?listId=2643, as transcribed by a
     # third party; the sign value is hard-coded from JD's example URL in unrelated clients) —
-    # vectors/jd_sign_md5.vector.source.txt, copied from
-    # /work/shared/research/platform-samples/jd_sign_md5.vector.json.
+    # vectors/jd_sign_md5.vector.source.txt.
     case = vector("jd_sign_md5")
     assert sorted_concat(case["params"]) == case["sorted_concatenation"]
     assert jd.sign(case["params"], case["app_secret"]) == case["expected_sign"]
@@ -90,8 +89,7 @@ def test_doudian_signature_of_the_documented_sample(how: str, expected: str) -> 
     # Inputs: the doudian docs' signing sample (reproduced verbatim in public SDKs, e.g.
     # xopenapi/doudian-api-java utils/Secret.java); the expected values are computed with the
     # official Go SDK's algorithm (zsmhub/doudian-sdk utils/sign_util.go), not printed by the
-    # platform — vectors/doudian_sign.vector.source.txt, copied from
-    # /work/shared/research/platform-samples/doudian_sign.vector.json.
+    # platform — vectors/doudian_sign.vector.source.txt.
     case = vector("doudian_sign")
     params = case["params"]
     args = (params["app_key"], params["method"], params["param_json"], params["timestamp"])

@@ -3,9 +3,8 @@ through the real entry point and the real API app."""
 
 from __future__ import annotations
 
-import io
 import json
-from collections.abc import Callable
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,14 +12,15 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from dashboard.api import create_api
-from orderwatch.cli import main
 from orderwatch.settings import get_settings
 from store.models import MetricHourly
 from store.people import create_token
+from tests.conftest import Run
 from tests.metrics.fixtures import load
 from tests.metrics.test_report import SPECS, _floor_facts, _kpi_facts
 
-Run = Callable[..., tuple[int, str, str]]
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
 DOCUMENT_KEYS = {
     "orders_total", "orders_by_stage", "throughput_per_hour", "processing_time_hours",
     "stage_dwell_hours", "late_shipments", "sla_breaches", "exceptions_by_category",
@@ -29,20 +29,10 @@ DOCUMENT_KEYS = {
 }  # fmt: skip
 
 
-@pytest.fixture
-def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Run:
-    def invoke(*args: str, database: str) -> tuple[int, str, str]:
-        monkeypatch.setenv("ORDERWATCH_DATABASE_URL", database)
-        monkeypatch.setenv("ORDERWATCH_TIMEZONE", "Asia/Shanghai")
-        monkeypatch.setattr("sys.argv", ["orderwatch", *args])
-        monkeypatch.setattr("sys.stdin", io.StringIO(""))
-        get_settings.cache_clear()
-        with pytest.raises(SystemExit) as exited:
-            main()
-        out, err = capsys.readouterr()
-        return int(exited.value.code or 0), out, err
-
-    return invoke
+@pytest.fixture(autouse=True)
+def _shanghai_days(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The expected figures count Shanghai's days, whatever zone the environment names."""
+    monkeypatch.setenv("ORDERWATCH_TIMEZONE", "Asia/Shanghai")
 
 
 @pytest.fixture
@@ -139,7 +129,7 @@ def test_api_serves_the_same_document(database: str, sessions: sessionmaker[Sess
     with sessions.begin() as session:
         reader = create_token(session, name="bi", scopes=["metrics:read"]).secret
         scanner = create_token(session, name="pda", scopes=["scans"]).secret
-    client = TestClient(create_api(sessions), raise_server_exceptions=False)
+    client = TestClient(create_api(sessions, zone=SHANGHAI), raise_server_exceptions=False)
     auth = {"Authorization": f"Bearer {reader}"}
     get_settings.cache_clear()
 

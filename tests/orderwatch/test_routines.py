@@ -7,13 +7,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from orderwatch.routines import register_routines
-from orderwatch.worker import PERIODIC_JOBS
+from orderwatch.routines import PeriodicJob, periodic_jobs
 from store.inventory import receive_stock
 from store.models import Order
 from tests.rules.article import AMOUNTS, seed_article
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def _jobs() -> dict[str, PeriodicJob]:
+    return {job.id: job for job in periodic_jobs(SHANGHAI)}
 
 
 def _stages(sessions: sessionmaker[Session]) -> dict[str, int]:
@@ -30,14 +33,13 @@ def test_release_job_reviews_before_it_releases(sessions: sessionmaker[Session])
         receive_stock(
             session, receipt_id="R1", warehouse="SH-01", lines={"SKU-1": 100}, received_by="t"
         )
-    register_routines(SHANGHAI)
-    PERIODIC_JOBS["warehouse.release"].run(sessions)
+    _jobs()["warehouse.release"].run(sessions)
     assert _stages(sessions) == {"pending_review": len(AMOUNTS), "awaiting_pick": 5}
 
 
 def test_every_area_has_its_routine_and_they_run(sessions: sessionmaker[Session]) -> None:
     seed_article(sessions, alipay_orders=2)
-    register_routines(SHANGHAI)
+    jobs = _jobs()
     routines = (
         "warehouse.release",
         "metrics.rollups",
@@ -45,9 +47,9 @@ def test_every_area_has_its_routine_and_they_run(sessions: sessionmaker[Session]
         "rules.audit",
         "ingest.staleness",
     )
-    assert set(routines) <= set(PERIODIC_JOBS)
+    assert set(routines) <= set(jobs)
     for name in routines:
-        PERIODIC_JOBS[name].run(sessions)
+        jobs[name].run(sessions)
     with sessions() as session:
         due = session.scalar(select(func.count()).where(Order.next_deadline_at.is_not(None)))
     assert due == len(AMOUNTS) + 2

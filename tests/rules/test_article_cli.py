@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import io
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select
 
-from orderwatch.cli import main
-from orderwatch.settings import get_settings
 from store.audit import audit_trail
 from store.db import session_factory
 from store.models import Order, Rule
 from store.orders import find_order
+from tests.conftest import Run
 from tests.rules.article import XHS, seed_article
 
-Run = Callable[..., tuple[int, str, str]]
 WHITELIST = """
 [[risk.whitelists]]
 name = "xhs-bnpl"
@@ -27,21 +23,6 @@ payment_method = "先用后付"
 below = "300"
 description = "小红书先用后付 300 元以下免审 / Xiaohongshu BNPL below 300 CNY passes"
 """
-
-
-@pytest.fixture
-def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Run:
-    def invoke(*args: str, database: str) -> tuple[int, str, str]:
-        monkeypatch.setenv("ORDERWATCH_DATABASE_URL", database)
-        monkeypatch.setattr("sys.argv", ["orderwatch", *args])
-        monkeypatch.setattr("sys.stdin", io.StringIO(""))
-        get_settings.cache_clear()
-        with pytest.raises(SystemExit) as exited:
-            main()
-        out, err = capsys.readouterr()
-        return int(exited.value.code or 0), out, err
-
-    return invoke
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,13 +17,17 @@ from store.transitions import move_order
 from tests.factories import T0
 from tests.rules.article import TMALL, XHS, seed_article
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
 
 def test_a_held_order_names_rule_deadline_and_reviewers(sessions: sessionmaker[Session]) -> None:
     seed_article(sessions)
     with sessions.begin() as session:
         review_paid_orders(session, now=T0 + timedelta(minutes=30))
         order_no = find_order(session, XHS, "X005").order_no
-        explained = explain_order(session, order_no, now=T0 + timedelta(hours=5, minutes=30))
+        explained = explain_order(
+            session, order_no, now=T0 + timedelta(hours=5, minutes=30), zone=SHANGHAI
+        )
     assert explained.late is True
     assert explained.risk is not None and explained.risk.rule == "bnpl-high-risk"
     [sla, ship_by] = explained.deadlines
@@ -50,7 +55,7 @@ def test_an_order_on_hold_waits_for_stock(sessions: sessionmaker[Session]) -> No
             session, order_no=order_no, to="on_hold", source="console", actor="ann",
             hold_category="out_of_stock", at=T0,
         )  # fmt: skip
-        explained = explain_order(session, order_no, now=T0 + timedelta(hours=1))
+        explained = explain_order(session, order_no, now=T0 + timedelta(hours=1), zone=SHANGHAI)
     assert explained.waiting_for.code == "stock"
     assert explained.can_unblock == ["supervisor", "admin"]
     assert explained.risk is None
@@ -63,7 +68,7 @@ def test_explain_endpoint(sessions: sessionmaker[Session]) -> None:
         order_no = find_order(session, XHS, "X001").order_no
         reader = create_token(session, name="bi", scopes=["orders:read"]).secret
         scanner = create_token(session, name="pda", scopes=["scans"]).secret
-    client = TestClient(create_api(sessions))
+    client = TestClient(create_api(sessions, zone=SHANGHAI))
     ok = client.get(f"/v1/orders/{order_no}/explain", headers={"Authorization": f"Bearer {reader}"})
     assert ok.status_code == 200
     assert ok.json()["risk"]["rule"] == "bnpl-high-risk"

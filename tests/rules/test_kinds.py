@@ -121,7 +121,7 @@ def test_the_most_specific_sla_policy_applies() -> None:
         }
     )
     clock = OrderClock("awaiting_pick", T0, "tmall-main", "HZ-02", T0, None)
-    found = deadlines(clock, LoadedRules(rules))
+    found = deadlines(clock, LoadedRules(rules), SHANGHAI)
     assert [(d.name, d.due_at) for d in found] == [
         ("hz-pick", T0 + timedelta(hours=1)),
         ("default-48h", T0 + timedelta(hours=48)),
@@ -134,11 +134,11 @@ def test_next_deadline_is_kept_and_due_orders_are_found(sessions: sessionmaker[S
     with sessions.begin() as session:
         move_order(session, order_no=first, to="awaiting_pick", source="rule", at=T0)
         loaded = load_rules(session)
-        assert refresh_deadlines(session, loaded) == 2
-        assert refresh_deadlines(session, loaded) == 0
+        assert refresh_deadlines(session, loaded, zone=SHANGHAI) == 2
+        assert refresh_deadlines(session, loaded, zone=SHANGHAI) == 0
         due = due_orders(session, T0 + timedelta(hours=3))
         move_order(session, order_no=second, to="cancelled", source="console", actor="ann")
-        assert refresh_deadlines(session, loaded) == 1
+        assert refresh_deadlines(session, loaded, zone=SHANGHAI) == 1
         cleared = session.scalar(select(Order.next_deadline_at).where(Order.order_no == second))
     assert due == [(first, T0 + timedelta(hours=2))]
     assert cleared is None

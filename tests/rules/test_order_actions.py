@@ -3,6 +3,8 @@ and the source, refused when it changed since the person saw it (SQLite and Post
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,9 +24,14 @@ def floor(sessions: sessionmaker[Session]) -> dict[str, str]:
     return build_floor(sessions)
 
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
 def act(sessions: sessionmaker[Session], action: OrderAction, seen: list[Seen]) -> BatchResult:
     with sessions.begin() as session:
-        return act_on_orders(session, action, seen, actor="wang.supervisor", source=Source.CONSOLE)
+        return act_on_orders(
+            session, action, seen, actor="wang.supervisor", source=Source.CONSOLE, zone=SHANGHAI
+        )
 
 
 def state(sessions: sessionmaker[Session], order_no: str) -> tuple[str, str | None]:
