@@ -4,6 +4,7 @@ store's public functions: one order in each interesting state at ``NOW``."""
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -43,7 +44,7 @@ def build_floor(sessions: sessionmaker[Session]) -> dict[str, str]:
         _move(session, numbers["C"], Stage.ON_HOLD, 60, hold_category="out_of_stock")
         _move(session, numbers["D"], Stage.PENDING_REVIEW, 10)
         _move(session, numbers["S"], Stage.SHIPPED, 30, source=Source.CHANNEL)
-        refresh_deadlines(session, current_rules(session))
+        refresh_deadlines(session, current_rules(session), zone=ZoneInfo("Asia/Shanghai"))
     return numbers
 
 

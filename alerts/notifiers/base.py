@@ -6,22 +6,19 @@ the notifier signs and sends it the way its provider documents and answers with 
 the answer as SENT, RETRY (rate limited, 5xx, timeout, refused connection) or GIVE_UP
 (invalid signature or key, template not approved, bad number) and keeps the provider's code.
 
-Receivers are stored as ``(kind, settings)``; ``notifier_for`` validates the settings with the
-provider's pydantic model and refuses bad ones with one precise line per problem.
+Receivers are stored as ``(kind, settings)``; ``providers.notifier_for`` validates the settings
+with the provider's pydantic model.
 """
 
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Protocol
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
-from store.errors import InvalidInput
+from pydantic import BaseModel, ConfigDict, Field
 
 
 @dataclass(frozen=True)
@@ -57,12 +54,6 @@ class Notifier(Protocol):
     def send(self, message: Message, client: httpx.Client) -> Delivery: ...
 
 
-class InvalidReceiver(InvalidInput):
-    """Receiver settings that no provider would accept."""
-
-    code = "invalid_receiver"
-
-
 class ReceiverSettings(BaseModel):
     """Fields every provider's settings share; each provider's model adds its own."""
 
@@ -80,27 +71,3 @@ class ReceiverSettings(BaseModel):
     @abstractmethod
     def send(self, message: Message, client: httpx.Client) -> Delivery:
         """Sign and send ``message``; never raises for what the provider or network did."""
-
-
-def notifier_for(kind: str, settings: Mapping[str, Any]) -> Notifier:
-    """The notifier for a receiver's stored ``settings``, validated by its provider's model."""
-    # The provider modules import this one for the types above, so their table is read here.
-    from alerts.notifiers.providers import PROVIDERS
-
-    model = PROVIDERS.get(kind)
-    if model is None:
-        known = ", ".join(sorted(PROVIDERS))
-        raise InvalidReceiver(f"unknown receiver kind {kind!r} (known: {known})")
-    try:
-        return model.model_validate(dict(settings))
-    except ValidationError as error:
-        raise InvalidReceiver(f"{kind} receiver: {problems(error)}") from None
-
-
-def problems(error: ValidationError) -> str:
-    """``field: problem`` for every error, without pydantic's URLs and input echoes (secrets)."""
-    lines = []
-    for item in error.errors(include_url=False, include_input=False):
-        where = ".".join(str(part) for part in item["loc"]) or "settings"
-        lines.append(f"{where}: {item['msg']}")
-    return "; ".join(lines)

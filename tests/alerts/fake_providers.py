@@ -25,7 +25,8 @@ from urllib.parse import parse_qs, parse_qsl, urlsplit
 import httpx
 
 from alerts.notifiers import aliyun_sms, tencent_sms, twilio_sms
-from alerts.notifiers.base import Delivery, Message, Outcome, notifier_for
+from alerts.notifiers.base import Delivery, Message, Outcome
+from alerts.notifiers.providers import notifier_for
 from alerts.notifiers.templates import compose
 
 CLIENT = httpx.Client()

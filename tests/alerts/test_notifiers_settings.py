@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from alerts.notifiers.base import InvalidReceiver, notifier_for
+from alerts.notifiers.providers import InvalidReceiver, notifier_for
 from alerts.notifiers.templates import TEMPLATES, TemplateError, compose, fields
 
 WHSEC = "whsec_" + base64.b64encode(b"k" * 32).decode()

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from alerts.notifiers.base import Outcome, notifier_for
+from alerts.notifiers.base import Outcome
+from alerts.notifiers.providers import notifier_for
 from alerts.notifiers.templates import compose
 from tests.alerts.fake_providers import CLIENT, FakeProvider, Received, Reply, serving
 

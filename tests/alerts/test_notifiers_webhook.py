@@ -7,7 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from alerts.notifiers.base import Outcome, notifier_for
+from alerts.notifiers.base import Outcome
+from alerts.notifiers.providers import notifier_for
 from tests.alerts.fake_providers import CLIENT, Reply, WebhookReceiver, breach, serving
 
 SECRET = "whsec_" + base64.b64encode(b"k" * 32).decode()

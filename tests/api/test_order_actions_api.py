@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
@@ -21,7 +23,9 @@ def floor(sessions: sessionmaker[Session]) -> dict[str, str]:
 
 @pytest.fixture
 def api(sessions: sessionmaker[Session]) -> TestClient:
-    return TestClient(create_api(sessions), raise_server_exceptions=False)
+    return TestClient(
+        create_api(sessions, zone=ZoneInfo("Asia/Shanghai")), raise_server_exceptions=False
+    )
 
 
 @pytest.fixture

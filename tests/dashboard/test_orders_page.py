@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -68,7 +69,7 @@ def _seed(sessions: sessionmaker[Session]) -> list[str]:
             )
             if stage == "awaiting_pick" and n % 2:
                 assign_picker(session, order_no=order_no, picker="张三", actor="seed")
-        refresh_deadlines(session, current_rules(session))
+        refresh_deadlines(session, current_rules(session), zone=ZoneInfo("Asia/Shanghai"))
     return numbers
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import sessionmaker
 
@@ -33,7 +34,7 @@ def test_the_readme_table_names_every_key_of_the_document() -> None:
 
 
 def test_the_openapi_document_describes_every_document() -> None:
-    document = create_api(sessionmaker()).openapi()
+    document = create_api(sessionmaker(), zone=ZoneInfo("Asia/Shanghai")).openapi()
     answers = {
         path: document["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]
         for path in ("/v1/metrics", "/v1/metrics/compare", "/v1/orders/{order_no}/explain")
