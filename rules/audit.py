@@ -33,7 +33,8 @@ from store.models import (
     RiskDecision,
     utcnow,
 )
-from store.stages import OPEN_STAGES
+from store.floor import hold_category_labels
+from store.stages import OPEN_STAGES, STAGE_LABELS, Stage
 
 
 @dataclass(frozen=True)
@@ -62,8 +63,10 @@ class Finding(Document):
     severity: Literal["info", "warning", "critical"]
     message_zh: str
     message_en: str
-    cause: str | None = None
-    """The likely cause, in words."""
+    cause_zh: str | None = None
+    """The likely cause, in words (简体中文)."""
+    cause_en: str | None = None
+    """The likely cause, in words (English)."""
     rule_name: str | None = None
     """The risk rule responsible, if one is."""
     rule_version: int | None = None
@@ -140,22 +143,29 @@ def _stage_findings(
     return findings
 
 
+def _stage_names(stage: str) -> tuple[str, str]:
+    """The stage as a Chinese label and as an English phrase ("awaiting pick")."""
+    zh, en = STAGE_LABELS[Stage(stage)]
+    return zh, en.lower()
+
+
 def _stage_finding(stage: str, measure: str, value: float, usual: float) -> Finding:
+    stage_zh, stage_en = _stage_names(stage)
     if measure == "count":
-        zh = f"「{stage}」积压 {value:.0f} 单，近期通常为 {usual:.0f} 单"
-        en = f"{value:.0f} orders in {stage}, usually {usual:.0f}"
+        zh = f"「{stage_zh}」积压 {value:.0f} 单，近期通常为 {usual:.0f} 单"
+        en = f"{value:.0f} orders in {stage_en}, usually {usual:.0f}"
     else:
-        zh = f"「{stage}」最久订单已停留 {value / 3600:.1f} 小时，近期通常 {usual / 3600:.1f} 小时"
-        en = (
-            f"the oldest order in {stage} waited {value / 3600:.1f} h, usually {usual / 3600:.1f} h"
-        )
+        hours, usual_h = value / 3600, usual / 3600
+        zh = f"「{stage_zh}」最久订单已停留 {hours:.1f} 小时，近期通常 {usual_h:.1f} 小时"
+        en = f"the oldest order in {stage_en} waited {hours:.1f} h, usually {usual_h:.1f} h"
     return Finding(
         check="stage_count" if measure == "count" else "stage_age",
         key=f"flow_health:{measure}:{stage}",
         severity="warning",
         message_zh=zh,
         message_en=en,
-        cause=f"the step after {stage} is not keeping up or has stopped",
+        cause_zh=f"「{stage_zh}」之后的环节处理不过来或已停止",
+        cause_en=f"the step after {stage_en} is not keeping up or has stopped",
         details={"stage": stage, measure: value, "usual": usual},
     )
 
@@ -214,7 +224,8 @@ def _hold_finding(
             f"risk rule {rule} v{version} holds {share:.0%} of {dimension} {value}'s orders "
             f"({held} of {total}); the rule is likely too broad for it — consider a whitelist"
         ),
-        cause=f"risk rule {rule} v{version}",
+        cause_zh=f"风控规则 {rule} v{version}",
+        cause_en=f"risk rule {rule} v{version}",
         rule_name=rule,
         rule_version=version,
         channel=value if dimension == "channel" else None,
@@ -239,7 +250,8 @@ def _never_picked_findings(session: Session, now: datetime, config: AuditSetting
         for value, count, got_there in rows:
             if value is not None and count >= config.min_orders and int(got_there) == 0:
                 cause = _likely_cause(session, dimension, str(value), settled)
-                findings.append(_never_finding(dimension, str(value), int(count), cause))
+                why = _never_cause(cause, hold_category_labels(session))
+                findings.append(_never_finding(dimension, str(value), int(count), cause, why))
     return findings
 
 
@@ -258,23 +270,37 @@ def _likely_cause(session: Session, dimension: str, value: str, settled: Any) ->
     return {"stage": stage, "hold_category": category, "rule": rule, "version": version}
 
 
-def _never_finding(dimension: str, value: str, count: int, cause: dict[str, Any]) -> Finding:
+def _never_cause(cause: dict[str, Any], holds: dict[str, tuple[str, str]]) -> tuple[str, str]:
+    """Why a channel's orders never reach the warehouse, in Chinese and in English."""
+    stage_zh, stage_en = _stage_names(cause["stage"])
     if cause["rule"] is not None:
-        why = f"risk rule {cause['rule']} v{cause['version']} holds them in {cause['stage']}"
-    elif cause["stage"] == "on_hold":
-        why = f"they are on hold ({cause['hold_category']})"
-    else:
-        why = f"they stay in {cause['stage']}: automatic release does not take them"
+        rule = f"{cause['rule']} v{cause['version']}"
+        return f"风控规则 {rule} 将其留在「{stage_zh}」", f"risk rule {rule} holds them in {stage_en}"
+    if cause["stage"] == "on_hold":
+        code = cause["hold_category"]
+        zh, en = holds.get(code, (code, code))
+        return f"订单被拦截（{zh}）", f"they are on hold ({en.lower()})"
+    return (
+        f"订单停留在「{stage_zh}」，自动释放不处理它们",
+        f"they stay in {stage_en}: automatic release does not take them",
+    )
+
+
+def _never_finding(
+    dimension: str, value: str, count: int, cause: dict[str, Any], why: tuple[str, str]
+) -> Finding:
+    why_zh, why_en = why
     what_zh = "渠道" if dimension == "channel" else "支付方式"
     return Finding(
         check="never_reaches_pick",
         key=f"flow_health:never_picked:{dimension}:{value}",
         severity="critical",
-        message_zh=f"{what_zh} {value} 的 {count} 笔已支付订单无一进入待拣货；原因：{why}",
+        message_zh=f"{what_zh} {value} 的 {count} 笔已支付订单无一进入待拣货；原因：{why_zh}",
         message_en=(
-            f"none of {dimension} {value}'s {count} paid orders reached awaiting pick; {why}"
+            f"none of {dimension} {value}'s {count} paid orders reached awaiting pick; {why_en}"
         ),
-        cause=why,
+        cause_zh=why_zh,
+        cause_en=why_en,
         rule_name=cause["rule"],
         rule_version=cause["version"],
         channel=value if dimension == "channel" else None,

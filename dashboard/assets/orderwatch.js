@@ -18,7 +18,11 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
             return stored === "dark" ? "light" : "dark";
         },
         applyScheme: function (scheme) {
-            return scheme === "dark" ? "dark" : "light";
+            // Mantine follows forceColorScheme; AG Grid's built-in themes read this attribute
+            // on an ancestor of every grid.
+            var mode = scheme === "dark" ? "dark" : "light";
+            document.documentElement.setAttribute("data-ag-theme-mode", mode);
+            return mode;
         },
         staleMarker: function (_tick, heartbeat, interval) {
             // Runs in the browser: it still runs when the server cannot be reached, which is

@@ -44,7 +44,6 @@ def layout(**_query: Any) -> dmc.Stack:
                     dashGridOptions={"domLayout": "autoHeight", "overlayNoRowsTemplate": " "},
                     csvExportParams={"fileName": "orderwatch-flow-health.csv"},
                     getRowId="params.data.id",
-                    className="ag-theme-quartz",
                 )
             ),
         ]
@@ -107,7 +106,7 @@ def rows(findings: list[Finding], lang: str) -> list[dict[str, Any]]:
             "id": n,
             "severity": t(f"severity.{finding.severity}", lang),
             "finding": finding.message_en if lang == "en" else finding.message_zh,
-            "cause": finding.cause or "",
+            "cause": (finding.cause_en if lang == "en" else finding.cause_zh) or "",
             "rule": f"{finding.rule_name} v{finding.rule_version}" if finding.rule_name else "",
             "channel": finding.channel or "",
         }

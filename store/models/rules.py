@@ -107,7 +107,8 @@ class FlowHealthFinding(Base):
     severity: Mapped[str] = mapped_column(String(8))
     message_zh: Mapped[str] = mapped_column(Text)
     message_en: Mapped[str] = mapped_column(Text)
-    cause: Mapped[str | None] = mapped_column(Text)
+    cause_zh: Mapped[str | None] = mapped_column(Text)
+    cause_en: Mapped[str | None] = mapped_column(Text)
     rule_name: Mapped[str | None] = mapped_column(String(64))
     rule_version: Mapped[int | None]
     channel: Mapped[str | None] = mapped_column(String(64))

@@ -14,7 +14,13 @@ from rules.review import review_paid_orders
 from store.channels import create_channel
 from store.db import make_engine, session_factory
 from store.upsert import upsert_orders
-from tests.dashboard.live_console import live_console, now_utc, open_nav, sign_in
+from tests.dashboard.live_console import (
+    choose_language,
+    live_console,
+    now_utc,
+    open_nav,
+    sign_in,
+)
 from tests.factories import canonical
 
 pytestmark = pytest.mark.browser
@@ -73,3 +79,28 @@ def test_supervisor_runs_the_audit_and_sees_the_rule(console: str, page: Page) -
     expect(findings(page)).to_contain_text("bnpl-high-risk v1")
     expect(findings(page)).to_contain_text("xhs-main")
     expect(findings(page)).to_contain_text("严重")
+    causes = page.locator('#health-grid .ag-cell[col-id="cause"]')
+    expect(causes).to_have_text(["风控规则 bnpl-high-risk v1"] * 2)
+
+    choose_language(page, "English")
+    expect(causes).to_have_text(["risk rule bnpl-high-risk v1"] * 2)
+
+
+def _brightness(colour: str) -> float:
+    red, green, blue = (float(part) for part in colour[colour.index("(") + 1 : -1].split(",")[:3])
+    return (red + green + blue) / 3
+
+
+def test_the_grid_follows_the_dark_scheme(console: str, page: Page) -> None:
+    sign_in(page, console, "viewer")
+    open_nav(page, "health")
+    grid = page.locator("#health-grid .ag-root-wrapper")
+    expect(grid).to_be_visible()
+    light = str(grid.evaluate("e => getComputedStyle(e).backgroundColor"))
+
+    page.locator("#shell-scheme-toggle").click()
+
+    expect(page.locator("html")).to_have_attribute("data-ag-theme-mode", "dark")
+    expect(grid).not_to_have_css("background-color", light)
+    dark = str(grid.evaluate("e => getComputedStyle(e).backgroundColor"))
+    assert _brightness(dark) < 80 < _brightness(light)

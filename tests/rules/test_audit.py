@@ -40,7 +40,8 @@ def test_the_bnpl_breakpoint_is_found_and_named(sessions: sessionmaker[Session])
     )
     assert "100%" in share.message_en and "(17 of 17)" in share.message_en
     never = by_key[f"flow_health:never_picked:channel:{XHS}"]
-    assert never.cause == "risk rule bnpl-high-risk v1 holds them in pending_review"
+    assert never.cause_en == "risk rule bnpl-high-risk v1 holds them in pending review"
+    assert never.cause_zh == "风控规则 bnpl-high-risk v1 将其留在「待审核」"
     assert "flow_health:never_picked:payment_method:先用后付" in by_key
     assert not any(f.channel == TMALL for f in result.findings)
     with sessions.begin() as session:
