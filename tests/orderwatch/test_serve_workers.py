@@ -35,7 +35,7 @@ def test_serve_runs_the_configured_worker_processes(sqlite_engine: Engine, tmp_p
     with log.open("wb") as out:
         server = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
         try:
-            answers = _health(f"http://127.0.0.1:{port}/healthz", server)
+            answers = _health(f"http://127.0.0.1:{port}/healthz", server, log)
             workers = _started(log, 2)
         finally:
             server.terminate()
@@ -45,15 +45,15 @@ def test_serve_runs_the_configured_worker_processes(sqlite_engine: Engine, tmp_p
     assert str(server.pid) not in workers
 
 
-def _health(url: str, server: subprocess.Popen[bytes]) -> object:
+def _health(url: str, server: subprocess.Popen[bytes], log: Path) -> object:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        assert server.poll() is None, "serve exited"
+        assert server.poll() is None, f"serve exited:\n{log.read_text()}"
         try:
             return httpx.get(url, timeout=2).json()
         except httpx.TransportError:
             time.sleep(0.2)
-    raise AssertionError("serve did not answer within 60 s")
+    raise AssertionError(f"serve did not answer within 60 s:\n{log.read_text()}")
 
 
 def _started(log: Path, count: int) -> set[str]:
