@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from store.alerts import raise_alert
 from store.documents import Document, IsoTime
+from store.floor import hold_category_labels
 from store.models import (
     Channel,
     FlowHealthFinding,
@@ -33,7 +34,6 @@ from store.models import (
     RiskDecision,
     utcnow,
 )
-from store.floor import hold_category_labels
 from store.stages import OPEN_STAGES, STAGE_LABELS, Stage
 
 
@@ -275,7 +275,10 @@ def _never_cause(cause: dict[str, Any], holds: dict[str, tuple[str, str]]) -> tu
     stage_zh, stage_en = _stage_names(cause["stage"])
     if cause["rule"] is not None:
         rule = f"{cause['rule']} v{cause['version']}"
-        return f"风控规则 {rule} 将其留在「{stage_zh}」", f"risk rule {rule} holds them in {stage_en}"
+        return (
+            f"风控规则 {rule} 将其留在「{stage_zh}」",
+            f"risk rule {rule} holds them in {stage_en}",
+        )
     if cause["stage"] == "on_hold":
         code = cause["hold_category"]
         zh, en = holds.get(code, (code, code))
