@@ -56,7 +56,7 @@ def work_in_progress(work: list[StageWork], lang: str, scheme: str) -> Figure:
 
 def throughput(series: list[HourFlow], lang: str, scheme: str) -> Figure:
     """Paid and shipped per hour, with the same hours a week earlier dotted behind them."""
-    hours = [point.hour[5:].replace("T", " ") for point in series]
+    hours = [point.hour.replace("T", " ") for point in series]
     lines = (
         ("paid", [p.paid for p in series], HEX["indigo"], "solid"),
         ("shipped", [p.shipped for p in series], HEX["teal"], "solid"),
@@ -69,7 +69,9 @@ def throughput(series: list[HourFlow], lang: str, scheme: str) -> Figure:
          "line": {"color": colour, "dash": dash, "width": 2 if dash == "solid" else 1}}
         for name, values, colour, dash in lines
     ]  # fmt: skip
+    # A date axis picks its own ticks, readable at a day or a week of hours.
     layout = chart_layout(scheme, height=HEIGHT, hovermode="x unified",
+                          xaxis={"type": "date", "tickformat": "%m-%d %H:%M"},
                           yaxis={"rangemode": "tozero"})  # fmt: skip
     figure = {"data": data, "layout": layout}
     moved = [value for _name, values, _c, _d in lines for value in values]
@@ -109,8 +111,8 @@ def heatmap(
     locale (the runners-up are named in the card's caption)."""
     days = [zh if lang == "zh" else en[:3] for zh, en in WEEKDAYS]
     data = [{"type": "heatmap", "z": cells, "x": [f"{h:02d}" for h in range(24)], "y": days,
-             "colorscale": HEATMAP_SCALE, "zmin": 0, "hoverongaps": False, "xgap": 1,
-             "ygap": 1}]  # fmt: skip
+             "colorscale": HEATMAP_SCALE, "reversescale": True, "zmin": 0,
+             "hoverongaps": False, "xgap": 1, "ygap": 1}]  # fmt: skip
     notes = [
         {"x": f"{cell.hour:02d}", "y": days[cell.weekday], "showarrow": True, "arrowhead": 0,
          "ax": 0, "ay": -24, "font": {"size": 11},

@@ -55,6 +55,8 @@ HEX: dict[str, str] = {
 AGE_COLOURS = ("#74c0fc", "#4dabf7", "#fab005", "#fd7e14", "#fa5252", "#c92a2a")
 """Age buckets of work in progress, young to old: blues while fine, warm as they age."""
 HEATMAP_SCALE = "YlOrRd"
+"""Plotly.js draws its named YlOrRd dark red at the low end, so heatmaps reverse it: a quiet
+hour is pale and a busy or slow one red."""
 
 
 INK = {"light": "#495057", "dark": "#c9c9c9"}

@@ -33,9 +33,11 @@ ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--disable-background-networking"]  # fmt: skip
-PAGES = (("board", "/", "#board-rendered-now:not(:empty)"),
-         ("orders", "/orders", "#orders-grid .ag-row"))  # fmt: skip
-"""(file name, path, what shows the page is drawn)."""
+BOARD_DRAWN = ("#board-rendered-now:not(:empty)", "#board-rendered-window:not(:empty)")
+PAGES = (("board", "/?range=7d", BOARD_DRAWN),
+         ("orders", "/orders", ("#orders-grid .ag-row",)))  # fmt: skip
+"""(file name, path, the elements whose presence shows the page is drawn; the board's markers
+are hidden)."""
 ZONE = ZoneInfo("Asia/Shanghai")
 BACKLOG_ORDERS = 1200
 """Two days of a mid-sized shop's orders, so the board has work in every stage."""
@@ -83,8 +85,11 @@ def take(out: Path, lang: str) -> None:
             sign_in(page, base_url, password, lang)
             for name, path, drawn in PAGES:
                 page.goto(f"{base_url}{path}")
-                page.locator(drawn).first.wait_for()
-                page.wait_for_load_state("networkidle")
+                for marker in drawn:
+                    page.locator(marker).first.wait_for(state="attached", timeout=60_000)
+                # The board polls every 2 s, so the network is never idle: wait until no
+                # callback is in flight instead.
+                page.wait_for_function("!document.querySelector('[data-dash-is-loading]')")
                 out.mkdir(parents=True, exist_ok=True)
                 page.screenshot(path=str(out / f"{name}.png"), full_page=name == "board")
                 print(f"wrote {out / f'{name}.png'}")
