@@ -47,8 +47,9 @@ RENDERED = "#board-rendered-window"
 """Set by the callback that draws the range's figures (a range change redraws only those)."""
 RENDERED_NOW = "#board-rendered-now"
 BULK = 100
-FIRST_ROW = """() => { const api = window.dash_ag_grid && window.dash_ag_grid.getApi("orders-grid");
-    const node = api && api.getDisplayedRowAtIndex(0); return Boolean(node && node.data); }"""
+FIRST_ROW = """() => { let api; try { api = window.dash_ag_grid.getApi("orders-grid"); }
+    catch (notYet) { return false; }  // getApi throws until the grid is initialised
+    const node = api.getDisplayedRowAtIndex(0); return Boolean(node && node.data); }"""
 SELECT_FIRST = """(n) => { const api = window.dash_ag_grid.getApi("orders-grid"); let i = 0;
     api.forEachNode((node) => { if (i++ < n) { node.setSelected(true); } }); }"""
 

@@ -50,7 +50,9 @@ SHORT_SKUS = {"SKU-0005": 1, "SKU-0023": 4}
 """SKUs the demo warehouses barely have, so out-of-stock holds (缺货) and paused listings show."""
 SAFETY_THRESHOLD = 5
 """Below this many available units a SKU sells on one channel only (自动暂停其他平台销售链接)."""
-"""先用后付 as a label and as the Xiaohongshu connector's payment code."""
+ARTICLE_BNPL_ORDERS = 17
+"""The article's incident: 17 Xiaohongshu 先用后付 orders of the last hour that the default risk
+rule holds in 待审核, so a fresh demo's workbench starts with them."""
 _SERIAL = re.compile(r"(\d+)$")
 
 

@@ -25,6 +25,7 @@ from ingest.simulator.world import HOURLY, WEEKDAY, StreamSettings, World, listi
 from ingest.sync import sync_channel
 from orderwatch.context import open_store
 from orderwatch.demo_data import (
+    ARTICLE_BNPL_ORDERS,
     CHANNELS,
     DEMO_USERS,
     add_listings,
@@ -39,6 +40,7 @@ from orderwatch.logs import configure_logging
 from orderwatch.routines import periodic_jobs
 from orderwatch.settings import Settings, get_settings
 from orderwatch.worker import Worker
+from rules.defaults import BNPL_CODE
 from store.db import make_engine
 from store.events import ChangeFeed
 from store.migrate import upgrade
@@ -138,9 +140,12 @@ def start_demo(
     passwords = ensure_users(sessions, logins)
     now = datetime.now(UTC)
     # A second start on the same store fills only the time the demo was off.
-    start = max(now - BACKLOG, last_order_at(sessions) or now - BACKLOG)
+    earlier = last_order_at(sessions)
+    start = max(now - BACKLOG, earlier or now - BACKLOG)
     rate = backlog_orders / (BACKLOG.total_seconds() / 60)
     world = _demo_world(sessions, rate, start=start, now=now)
+    if earlier is None:
+        _article_incident(world, now)
     world.settings = replace(world.settings, orders_per_minute=live_orders_per_minute)
     server = SimulatorServer(Simulator(world)).start()
     try:
@@ -176,6 +181,14 @@ def _demo_world(
     world._ids = itertools.count(serial)
     world.advance(now)
     return world
+
+
+def _article_incident(world: World, now: datetime) -> None:
+    """The article's 17 先用后付 orders on Xiaohongshu, over the last hour."""
+    for n in range(ARTICLE_BNPL_ORDERS):
+        at = now - timedelta(minutes=60 - 3 * n)
+        world.place("xiaohongshu", at, payment_method=BNPL_CODE)
+    world.advance(now)  # their payments
 
 
 def _first_sync(sessions: sessionmaker[Session], *, since: datetime) -> None:

@@ -266,30 +266,45 @@ class World:
 
     # --- the stream
 
+    def place(self, platform: str, at: datetime, *, payment_method: str) -> str | None:
+        """One order on ``platform`` created at ``at`` and paid minutes later with
+        ``payment_method`` (a scripted incident beside the random stream); its id, or ``None``
+        when everything the shop sells is paused or sold out."""
+        with self.lock:
+            return self._add_order(at, platform, payment_method, always_paid=True)
+
     def _new_order(self, arrival: datetime) -> None:
-        at = arrival.replace(microsecond=0)  # platforms keep whole seconds
         platform = self.random.choice(tuple(self.shops))
+        self._add_order(arrival, platform, None, always_paid=False)
+
+    def _add_order(
+        self, arrival: datetime, platform: str, method: str | None, *, always_paid: bool
+    ) -> str | None:
+        """``method`` ``None``: one of the platform's, drawn after the lines (the stream's
+        sequence of draws stays what it was)."""
+        at = arrival.replace(microsecond=0)  # platforms keep whole seconds
         shop = self.shops[platform]
         lines = self._lines(shop)
         if not lines:
-            return  # everything this shop sells is paused or sold out
+            return None
         order = SimOrder(
             platform=platform,
             order_id=self._order_id(platform, at),
             created=at,
             modified=at,
             lines=lines,
-            payment_method=self.random.choice(PAYMENT_METHODS.get(platform, ("alipay",))),
+            payment_method=method or self.random.choice(PAYMENT_METHODS.get(platform, ("alipay",))),
             buyer_name=self.random.choice(NAMES),
             buyer_phone=f"1{self.random.randrange(3, 9)}{self.random.randrange(10**9):09d}",
             address=self._address(),
         )
         shop.add(order)
         pay_delay = timedelta(seconds=self.random.uniform(5, 300))
-        if self.random.random() < self.settings.unpaid_share:
+        if not always_paid and self.random.random() < self.settings.unpaid_share:
             self._schedule(at + pay_delay * 20, platform, order.order_id, "close_or_pay")
         else:
             self._schedule(at + pay_delay, platform, order.order_id, "pay")
+        return order.order_id
 
     def _lines(self, shop: Shop) -> list[Line]:
         lines: list[Line] = []

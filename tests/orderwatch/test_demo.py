@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from orderwatch.demo_data import CHANNELS, DEMO_USERS
+from orderwatch.demo_data import ARTICLE_BNPL_ORDERS, CHANNELS, DEMO_USERS
 from orderwatch.demo_floor import DEVICE
 from orderwatch.processes import DemoRun, start_demo
 from store.db import make_engine, session_factory
@@ -51,7 +52,7 @@ def _floor_moves(sessions: sessionmaker[Session]) -> int:
         )
 
 
-def _bnpl_in_review(sessions: sessionmaker[Session]) -> int:
+def _bnpl_in_review(sessions: sessionmaker[Session], *, paid_since: datetime) -> int:
     with sessions() as session:
         return (
             session.scalar(
@@ -62,6 +63,7 @@ def _bnpl_in_review(sessions: sessionmaker[Session]) -> int:
                     Channel.platform == "xiaohongshu",
                     Order.stage == "pending_review",
                     Order.payment_method == "buy_now_pay_later",
+                    Order.paid_at >= paid_since,
                 )
             )
             or 0
@@ -82,6 +84,7 @@ def test_demo_pulls_every_platform_and_the_floor_moves_orders(tmp_path: Path) ->
     upgrade(engine)
     sessions = session_factory(engine)
     logins = tmp_path / "logins.json"
+    started = datetime.now(UTC)
     demo = _start(sessions, logins)
     try:
         assert set(demo.passwords) == {name for name, _role in DEMO_USERS}
@@ -92,7 +95,12 @@ def test_demo_pulls_every_platform_and_the_floor_moves_orders(tmp_path: Path) ->
             lambda: _count(sessions, Order.awaiting_pick_at.is_not(None)) > 0,
             "orders released to the warehouse",
         )
-        _eventually(lambda: _bnpl_in_review(sessions) > 0, "先用后付 orders held in 待审核")
+        # The article's incident, on top of the stream's own 先用后付 orders.
+        last_hour = started - timedelta(minutes=61)
+        _eventually(
+            lambda: _bnpl_in_review(sessions, paid_since=last_hour) >= ARTICLE_BNPL_ORDERS,
+            "the article's 17 先用后付 orders held in 待审核",
+        )
         _eventually(
             lambda: _count(sessions, Order.stage == "shipped", Order.picked_at.is_not(None)) > 0,
             "orders the floor shipped",
