@@ -312,12 +312,13 @@ def _audit(trail: list[Entry], lang: str, zone: ZoneInfo) -> dmc.Card:
 
 def _table(title: str, body: list[list[Any]], columns: tuple[str, ...], lang: str) -> dmc.Card:
     head = [t(f"order.col.{column}", lang) for column in columns]
+    name = title.replace(".", "-")
     return dmc.Card(
         [
             dmc.Text(t(title, lang), fw=600, mb="xs"),
-            dmc.Table(data={"head": head, "body": body}, striped=True, id=title.replace(".", "-"))
+            dmc.Table(data={"head": head, "body": body}, striped=True, id=name)
             if body
-            else dmc.Text("—", c="dimmed"),
+            else dmc.Text("—", c="dimmed", id=name),
         ],
         withBorder=True,
     )

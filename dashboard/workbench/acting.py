@@ -8,6 +8,7 @@ so both pages ask the same questions, check the same role and send the same acti
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -163,13 +164,14 @@ def _act(
         return act_on_orders(session, action, seen, actor=actor, source=Source.CONSOLE, zone=zone)
 
 
-def toast(toast_id: str, message: str, lang: str, *, refused: bool) -> list[dict[str, Any]]:
+def toast(name: str, message: str, lang: str, *, refused: bool) -> list[dict[str, Any]]:
     """The notification an action's result is shown in (``sendNotifications``); refusals
-    stay longer, so there is time to read why."""
+    stay longer, so there is time to read why. Each has its own id: Mantine drops a
+    notification whose id is still on screen, which would swallow a quick second result."""
     return [
         {
             "action": "show",
-            "id": toast_id,
+            "id": f"{name}-{uuid.uuid4().hex[:12]}",
             "title": t("orders.toast.title", lang),
             "message": message,
             "color": "orange" if refused else "green",
