@@ -218,9 +218,11 @@ def test_the_order_page_shows_the_explanation_timeline_and_audit(
     expect(page.locator("#order-unknown")).to_contain_text("没有订单 OW9999999999")
 
 
-def toast_saying(page: Page, text: str) -> Locator:
-    """The result notification containing ``text`` (earlier ones may still be on screen)."""
-    return page.locator(".mantine-Notification-root").filter(has_text=text)
+def toast_saying(page: Page, message: str) -> Locator:
+    """The result notification whose message is ``message`` exactly (earlier ones may still
+    be on screen, and "拦截" is part of "解除拦截")."""
+    messages = page.locator(".mantine-Notification-root .mantine-Notification-description")
+    return messages.get_by_text(message, exact=True)
 
 
 def test_bulk_release_and_reassignment_show_on_the_order_pages_and_in_the_audit(
@@ -295,7 +297,10 @@ def test_a_supervisor_acts_from_the_order_page(
         release_hold(session, order_no=numbers[5], actor="li.si", source=Source.API)
     page.locator("#order-actions").get_by_role("button", name="解除拦截").click()
     page.locator("#order-dialog-confirm").click()
-    refused = toast_saying(page, f"解除拦截未执行：{numbers[5]} 已变为「已支付」（已被处理）")
+    refused = toast_saying(
+        page,
+        f"解除拦截未执行：{numbers[5]} 已变为「已支付」（已被处理）。页面已显示订单的最新状态。",
+    )
     expect(refused).to_be_visible()
     expect(page.locator("#order-stage")).to_have_text("已支付")
     with sessions() as session:
