@@ -243,7 +243,6 @@ TEXTS: dict[str, tuple[str, str]] = {
     # one order (/orders/<order_no>)
     "order.unknown": ("没有订单 {order}。", "There is no order {order}."),
     "order.back": ("返回异常订单", "Back to stuck orders"),
-    "order.act": ("在异常订单中处理", "Act on it in the workbench"),
     "order.why": ("为什么卡在这里", "Why it is here"),
     "order.rule": ("规则", "Rule"),
     "order.over": ("已超出 {span}", "{span} over"),
@@ -270,6 +269,28 @@ TEXTS: dict[str, tuple[str, str]] = {
     "order.col.actor": ("操作人", "By"),
     "order.col.note": ("备注", "Note"),
     "order.col.action": ("操作", "Action"),
+    "order.modal.body": (
+        "将对订单 {order} 执行「{action}」。若订单已被他人处理，则不会执行，并说明原因。",
+        "{action} on order {order}. If someone else changed it meanwhile, nothing is done and "
+        "you are told why.",
+    ),
+    "order.toast.done": ("{action}：订单 {order} 已完成", "{action}: done for order {order}"),
+    "order.toast.refused": (
+        "{action}未执行：{reason}。页面已显示订单的最新状态。",
+        "{action} was not applied: {reason}. The page now shows the order as it is.",
+    ),
+    "order.change.picker": ("拣货员：{before} → {after}", "Picker: {before} → {after}"),
+    "order.change.nobody": ("待分配", "unassigned"),
+    "order.change.note": ("备注", "Note"),
+    "order.reveal": ("查看买家信息", "Reveal buyer"),
+    "order.buyer.revealed": (
+        "买家（明文，本次查看已记入审计）",
+        "Buyer (unmasked; this reveal is in the audit trail)",
+    ),
+    "order.reveal_failed": (
+        "无法显示买家信息：{reason}。请刷新页面后重试。",
+        "The buyer cannot be shown: {reason}. Reload the page and try again.",
+    ),
 }
 
 

@@ -23,8 +23,8 @@ from store.errors import Conflict, DomainError, InvalidInput
 from store.floor import release_hold
 from store.models import Order
 from store.orders import get_order
-from store.picking import assign_picker
-from store.stages import STAGE_LABELS, Source, Stage
+from store.picking import ASSIGNABLE, assign_picker
+from store.stages import HOLDABLE, STAGE_LABELS, Source, Stage
 from store.transitions import move_order
 
 MAX_BATCH = 500
@@ -38,6 +38,21 @@ class ActionKind(StrEnum):
     REJECT = "reject"
     HOLD = "hold"
     NOTE = "note"
+
+
+def offered_actions(stage: str) -> tuple[ActionKind, ...]:
+    """The actions that can apply to an order in ``stage``, in ``ActionKind`` order: what a
+    page about one order offers. Each is still checked against the order when it runs."""
+    current = Stage(stage)
+    fits = {
+        ActionKind.ASSIGN: current in ASSIGNABLE,
+        ActionKind.RELEASE: current is Stage.ON_HOLD,
+        ActionKind.APPROVE: current is Stage.PENDING_REVIEW,
+        ActionKind.REJECT: current is Stage.PENDING_REVIEW,
+        ActionKind.HOLD: current in HOLDABLE,
+        ActionKind.NOTE: True,
+    }
+    return tuple(kind for kind in ActionKind if fits[kind])
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 from store.channels import get_channel
 from store.errors import NotFound
 from store.models import Channel, ChannelWriteback, Order, StageEvent
-from store.privacy import mask_address, mask_name, mask_phone
+from store.privacy import buyer_of
 from store.stages import STAGE_COLUMNS, Stage
 
 
@@ -81,17 +81,6 @@ def order_document(
 
     Buyer name, phone and address are masked unless the caller's role needs them.
     """
-    buyer = {
-        "name": order.buyer_name,
-        "phone": order.buyer_phone,
-        "address": order.buyer_address,
-    }
-    if not reveal_personal_data:
-        buyer = {
-            "name": mask_name(order.buyer_name),
-            "phone": mask_phone(order.buyer_phone),
-            "address": mask_address(order.buyer_address),
-        }
     return {
         "order_no": order.order_no,
         "channel": get_channel_name(session, order.channel_id),
@@ -110,7 +99,7 @@ def order_document(
         "stage_times": {stage.value: _iso(getattr(order, STAGE_COLUMNS[stage])) for stage in Stage}
         | {"first_picked": _iso(order.first_picked_at)},
         "version": order.version,
-        "buyer": buyer,
+        "buyer": buyer_of(order, reveal=reveal_personal_data),
         "items": [
             {
                 "line_no": item.line_no,

@@ -1,6 +1,17 @@
-"""Masking of buyer personal data for every view whose role does not need it."""
+"""Buyer personal data (name, phone, address): masked for every view whose role does not need
+it, and revealed only through ``reveal_buyer``, which audits each reveal."""
 
 from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from store.audit import write_audit
+from store.errors import NotFound
+from store.models import Order
+
+Buyer = dict[str, str | None]
+"""``{"name": ..., "phone": ..., "address": ...}``, masked or clear."""
 
 
 def mask_name(name: str | None) -> str | None:
@@ -25,3 +36,36 @@ def mask_address(address: str | None) -> str | None:
     if not address:
         return address
     return address[:6] + "****" if len(address) > 6 else "****"
+
+
+def buyer_of(order: Order, *, reveal: bool = False) -> Buyer:
+    """The order's buyer, masked unless ``reveal``."""
+    if reveal:
+        return {
+            "name": order.buyer_name,
+            "phone": order.buyer_phone,
+            "address": order.buyer_address,
+        }
+    return {
+        "name": mask_name(order.buyer_name),
+        "phone": mask_phone(order.buyer_phone),
+        "address": mask_address(order.buyer_address),
+    }
+
+
+def reveal_buyer(session: Session, *, order_no: str, actor: str, source: str) -> Buyer:
+    """The buyer's clear name, phone and address, the reveal written to the audit log in the
+    caller's transaction: who, when, which order and from where, never the values."""
+    order = session.scalar(select(Order).where(Order.order_no == order_no))
+    if order is None:
+        raise NotFound(f"unknown order {order_no!r}")
+    write_audit(
+        session,
+        actor=actor,
+        action="order.buyer_revealed",
+        entity_type="order",
+        entity_id=order_no,
+        after={"fields": ["name", "phone", "address"], "source": source},
+    )
+    session.flush()
+    return buyer_of(order, reveal=True)

@@ -23,19 +23,28 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from dashboard.auth import ConsoleUser, current_user
+from dashboard.auth import current_user
 from dashboard.context import app_config, store_sessions
 from dashboard.i18n import lang_of, stage_label, t
-from dashboard.permissions import ACT_ON_ORDERS, require_role
 from dashboard.shell import LANG_STORE, TOASTS
 from dashboard.workbench import query
+from dashboard.workbench.acting import (
+    ACTIONS,
+    ActionDialog,
+    HoldChoice,
+    hold_categories,
+    hold_options,
+    may_act,
+    take_action,
+    toast,
+)
 from dashboard.workbench.export import MAX_EXPORT, to_csv, to_xlsx
 from dashboard.workbench.outcome import summary
 from dashboard.workbench.rows import column_defs, grid_row
-from rules.order_actions import ActionKind, OrderAction, Seen, act_on_orders
+from rules.order_actions import Seen
 from store.errors import DomainError
-from store.models import Channel, HoldCategory, utcnow
-from store.stages import OPEN_STAGES, Source
+from store.models import Channel, utcnow
+from store.stages import OPEN_STAGES
 from store.worklist import (
     MAX_PAGE,
     SlaState,
@@ -51,18 +60,11 @@ dash.register_page(__name__, path="/orders", title="orderwatch · stuck orders")
 GRID = "orders-grid"
 FILTERS = "orders-filters"
 REFRESH = "orders-refresh"
-ACTIONS = tuple(kind.value for kind in ActionKind)
+DIALOG = ActionDialog("orders")
 # Filter inputs: (key in the URL, component, property holding the value).
 MULTI = ("stage", "channel", "sla", "hold")
 TAGS = ("warehouse", "picker")
 NUMBERS = ("min_age", "max_age")
-NEEDS = {"assign": "picker", "hold": "category", "reject": "note", "note": "note"}
-"""The input each action's dialog asks for besides the optional note."""
-
-
-def may_act(user: ConsoleUser | None) -> bool:
-    """Whether to draw the action buttons; every action callback checks again on the server."""
-    return user is not None and user.role in ACT_ON_ORDERS
 
 
 def layout(**url_query: Any) -> html.Section:
@@ -73,7 +75,6 @@ def layout(**url_query: Any) -> html.Section:
         [
             dcc.Store(id=FILTERS, data=filters),
             dcc.Store(id=REFRESH, data=0),
-            dcc.Store(id="orders-pending"),
             dcc.Store(id="orders-url-search", data=query.to_query(filters)),
             dcc.Store(id="orders-url-synced"),
             dcc.Download(id="orders-download"),
@@ -101,7 +102,7 @@ def layout(**url_query: Any) -> html.Section:
                 },
                 style={"height": "62vh", "width": "100%"},
             ),
-            _action_dialog(),
+            DIALOG.layout(),
         ],
         id="orders-page",
     )
@@ -166,30 +167,6 @@ def _toolbar(acting: bool) -> dmc.Group:
     )
 
 
-def _action_dialog() -> dmc.Modal:
-    return dmc.Modal(
-        id="orders-modal",
-        opened=False,
-        centered=True,
-        children=dmc.Stack(
-            [
-                dmc.Text(id="orders-dialog-text"),
-                dmc.TextInput(id="orders-dialog-picker", value=""),
-                dmc.Select(id="orders-dialog-category", data=[], value=None),
-                dmc.Textarea(id="orders-dialog-note", value="", autosize=True, minRows=2),
-                dmc.Text(id="orders-dialog-error", c="red", size="sm"),
-                dmc.Group(
-                    [
-                        dmc.Button(id="orders-dialog-cancel", variant="default"),
-                        dmc.Button(id="orders-dialog-confirm"),
-                    ],
-                    justify="flex-end",
-                ),
-            ]
-        ),
-    )
-
-
 # ---- labels and options, in the chosen language ------------------------------------------
 
 
@@ -202,9 +179,7 @@ def _action_dialog() -> dmc.Modal:
     Output({"role": "orders-action", "action": ALL}, "children"),
     Output("orders-export-csv", "children"),
     Output("orders-export-xlsx", "children"),
-    Output("orders-dialog-cancel", "children"),
-    Output("orders-dialog-confirm", "children"),
-    Output("orders-dialog-category", "data"),
+    *DIALOG.label_outputs(),
     Output(GRID, "columnDefs"),
     Input(LANG_STORE, "data"),
     State(FILTERS, "data"),
@@ -212,12 +187,11 @@ def _action_dialog() -> dmc.Modal:
 async def translate(lang_data: Any, filters: query.Filters) -> tuple[Any, ...]:
     lang = lang_of(lang_data)
     channels, holds = await run_in_threadpool(_choices, store_sessions())
-    hold_options = [{"value": c, "label": en if lang == "en" else zh} for c, zh, en in holds]
     options = {
         "stage": [{"value": s.value, "label": stage_label(s.value, lang)} for s in OPEN_STAGES],
         "channel": [{"value": name, "label": name} for name in channels],
         "sla": [{"value": s.value, "label": t(f"sla.{s.value}", lang)} for s in SlaState],
-        "hold": hold_options,
+        "hold": hold_options(holds, lang),
     }
     for key in MULTI:  # a value the URL named but the store does not know stays visible
         known = {o["value"] for o in options[key]}
@@ -231,9 +205,7 @@ async def translate(lang_data: Any, filters: query.Filters) -> tuple[Any, ...]:
         [t(f"orders.action.{action}", lang) for action in _shown_actions()],
         t("orders.export.csv", lang),
         t("orders.export.xlsx", lang),
-        t("orders.modal.cancel", lang),
-        t("orders.modal.confirm", lang),
-        hold_options,
+        *DIALOG.labels(lang, holds),
         column_defs(lang),
     )
 
@@ -242,15 +214,10 @@ def _shown_actions() -> tuple[str, ...]:
     return ACTIONS if may_act(current_user()) else ()
 
 
-def _choices(sessions: sessionmaker[Session]) -> tuple[list[str], list[tuple[str, str, str]]]:
+def _choices(sessions: sessionmaker[Session]) -> tuple[list[str], list[HoldChoice]]:
     with sessions() as session:
         channels = list(session.scalars(select(Channel.name).order_by(Channel.name)))
-        holds = session.execute(
-            select(HoldCategory.code, HoldCategory.label_zh, HoldCategory.label_en).order_by(
-                HoldCategory.code
-            )
-        )
-        return channels, [(row[0], row[1], row[2]) for row in holds]
+    return channels, hold_categories(sessions)
 
 
 @callback(Output("orders-viewer-hint", "children"), Input(LANG_STORE, "data"))
@@ -355,7 +322,7 @@ def _page(
 
 
 def _hold_labels(sessions: sessionmaker[Session]) -> dict[str, tuple[str, str]]:
-    return {code: (zh, en) for code, zh, en in _choices(sessions)[1]}
+    return {code: (zh, en) for code, zh, en in hold_categories(sessions)}
 
 
 def _empty_state(page: WorkPage, filters: query.Filters, lang: str) -> Any:
@@ -392,17 +359,7 @@ def selection(selected: list[dict[str, Any]] | None, lang: Any) -> tuple[str, li
 
 
 @callback(
-    Output("orders-modal", "opened"),
-    Output("orders-modal", "title"),
-    Output("orders-dialog-text", "children"),
-    Output("orders-pending", "data"),
-    Output("orders-dialog-picker", "style"),
-    Output("orders-dialog-category", "style"),
-    Output("orders-dialog-note", "label"),
-    Output("orders-dialog-picker", "label"),
-    Output("orders-dialog-category", "label"),
-    Output("orders-dialog-note", "value"),
-    Output("orders-dialog-error", "children"),
+    *DIALOG.open_outputs(),
     Input({"role": "orders-action", "action": ALL}, "n_clicks"),
     Input("orders-dialog-cancel", "n_clicks"),
     State(GRID, "selectedRows"),
@@ -414,26 +371,11 @@ def open_dialog(
 ) -> tuple[Any, ...]:
     trigger = ctx.triggered_id
     if not isinstance(trigger, dict) or not any(_clicks) or not selected:
-        return (False, *(dash.no_update,) * 10)
+        return DIALOG.closed()
     action = str(trigger["action"])
     name = t(f"orders.action.{action}", lang)
     body = t("orders.modal.body", lang).format(n=len(selected), action=name)
-    shown: dict[str, str] = {}
-    hidden = {"display": "none"}
-    note_label = t("orders.field.reason" if action == "reject" else "orders.field.note", lang)
-    return (
-        True,
-        name,
-        body,
-        action,
-        shown if action == "assign" else hidden,
-        shown if action == "hold" else hidden,
-        note_label,
-        t("orders.field.picker", lang),
-        t("orders.field.category", lang),
-        "",
-        "",
-    )
+    return DIALOG.opened(action, body, lang)
 
 
 @callback(
@@ -443,11 +385,8 @@ def open_dialog(
     Output(REFRESH, "data"),
     Output(GRID, "deselectAll"),
     Input("orders-dialog-confirm", "n_clicks"),
-    State("orders-pending", "data"),
+    *DIALOG.states(),
     State(GRID, "selectedRows"),
-    State("orders-dialog-picker", "value"),
-    State("orders-dialog-category", "value"),
-    State("orders-dialog-note", "value"),
     State(REFRESH, "data"),
     State(LANG_STORE, "data"),
     prevent_initial_call=True,
@@ -455,55 +394,28 @@ def open_dialog(
 async def confirm(
     _clicks: int | None,
     action: str | None,
-    selected: list[dict[str, Any]] | None,
     picker: str | None,
     category: str | None,
     note: str | None,
+    selected: list[dict[str, Any]] | None,
     refreshed: int | None,
     lang_data: Any,
 ) -> tuple[Any, ...]:
     lang = lang_of(lang_data)
     if not _clicks or action not in ACTIONS or not selected:
         raise PreventUpdate  # a dialog drawn or closed, not an action asked for
-    user = await require_role(ACT_ON_ORDERS, action=f"orders.{action}")
-    order_action = OrderAction(
-        ActionKind(action),
-        picker=(picker or "").strip() or None,
-        category=category,
-        note=(note or "").strip() or None,
-    )
-    seen = [_seen(row) for row in selected]
     try:
-        result = await run_in_threadpool(
-            _act, store_sessions(), order_action, seen, user.username, app_config().zone
-        )
+        result = await take_action(action, [_seen(row) for row in selected], picker, category, note)
     except DomainError as exc:
         failed = t("orders.failed", lang).format(reason=exc.message)
         return dash.no_update, True, failed, dash.no_update, dash.no_update
-    toast = {
-        "action": "show",
-        "id": "orders-result",
-        "title": t("orders.toast.title", lang),
-        "message": summary(action, result, lang),
-        "color": "orange" if result.refused else "green",
-        "autoClose": 12000 if result.refused else 6000,
-    }
-    return [toast], False, "", (refreshed or 0) + 1, True
+    message = summary(action, result, lang)
+    shown = toast("orders-result", message, lang, refused=bool(result.refused))
+    return shown, False, "", (refreshed or 0) + 1, True
 
 
 def _seen(row: dict[str, Any]) -> Seen:
     return Seen(str(row["order_no"]), str(row["stage_code"]), row.get("assignee_seen"))
-
-
-def _act(
-    sessions: sessionmaker[Session],
-    action: OrderAction,
-    seen: list[Seen],
-    actor: str,
-    zone: Any,
-) -> Any:
-    with sessions.begin() as session:
-        return act_on_orders(session, action, seen, actor=actor, source=Source.CONSOLE, zone=zone)
 
 
 # ---- export ------------------------------------------------------------------------------

@@ -34,3 +34,11 @@ def reason(outcome: Outcome, lang: str) -> str:
     if text == key:  # a store refusal without its own translation: its message says why
         return f"{outcome.order_no} {outcome.message}"
     return text.format(order=outcome.order_no, stage=stage, who=outcome.assignee or "—")
+
+
+def one_order(action: str, outcome: Outcome, lang: str) -> str:
+    """The toast after acting on one order: done, or why it was not."""
+    name = t(f"orders.action.{action}", lang)
+    if outcome.applied:
+        return t("order.toast.done", lang).format(action=name, order=outcome.order_no)
+    return t("order.toast.refused", lang).format(action=name, reason=reason(outcome, lang))

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -16,23 +15,12 @@ from starlette.websockets import WebSocketDisconnect
 
 from dashboard.app import create_app
 from dashboard.auth import safe_next
-from dashboard.config import WebConfig
 from store.audit import audit_trail
 from store.canonical import CanonicalOrder
 from store.channels import create_channel
 from store.db import make_engine, session_factory
-from store.people import create_user
 from store.upsert import upsert_orders
-
-PASSWORD = "correct-horse-9"
-CONFIG = WebConfig(secret_key="test-secret-key", zone=ZoneInfo("Asia/Shanghai"))
-
-
-def client_for(engine: Engine, role: str = "supervisor") -> TestClient:
-    sessions = session_factory(engine)
-    with sessions.begin() as session:
-        create_user(session, username="lead", role=role, password=PASSWORD)
-    return TestClient(create_app(CONFIG, sessions=sessions))
+from tests.dashboard.console_client import CONFIG, callback_spec, client_for, outputs_of, sign_in
 
 
 @pytest.fixture
@@ -40,11 +28,6 @@ def client(sqlite_engine: Engine) -> Iterator[TestClient]:
     # As a context manager, so the app's start-up (where Dash adds its catch-all) runs.
     with client_for(sqlite_engine) as made:
         yield made
-
-
-def sign_in(client: TestClient, password: str = PASSWORD, next_path: str = "/") -> Any:
-    form = {"username": "lead", "password": password, "next": next_path}
-    return client.post("/login", data=form, follow_redirects=False)
 
 
 def test_healthz_reports_the_database(engine: Engine) -> None:
@@ -283,17 +266,3 @@ def _request(client: TestClient, output_id: str, values: dict[str, Any]) -> dict
     changed = next(iter(values))
     return {"output": spec["output"], "outputs": outputs_of(spec), "inputs": inputs,
             "changedPropIds": [changed], "state": []}  # fmt: skip
-
-
-def callback_spec(client: TestClient, output_id: str) -> dict[str, Any]:
-    """The callback writing to ``output_id``, as Dash describes it to the browser."""
-    (spec,) = [
-        c for c in client.get("/_dash-dependencies").json() if f"{output_id}." in c["output"]
-    ]
-    found: dict[str, Any] = spec
-    return found
-
-
-def outputs_of(spec: dict[str, Any]) -> list[dict[str, str]]:
-    parts = spec["output"].strip(".").split("...")
-    return [{"id": part.split(".")[0], "property": part.split(".")[1]} for part in parts]

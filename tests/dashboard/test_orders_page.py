@@ -1,6 +1,8 @@
-"""The stuck-order workbench in headless Chromium (Playwright): a board link's filters, a bulk
-release with one order refused because it changed meanwhile, the Excel export, a viewer who
-sees but cannot act and whose forged action callback is refused with 403 and audited."""
+"""The stuck-order workbench and the order page in headless Chromium (Playwright): a board
+link's filters, a bulk release with one order refused because it changed meanwhile, a bulk
+release and a reassignment showing on the order pages, actions and a buyer reveal taken on an
+order's own page, the Excel export, a viewer who sees but cannot act and whose forged action
+callback is refused with 403 and audited."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 from openpyxl import load_workbook
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -33,6 +35,8 @@ from tests.dashboard.live_console import CHANNEL, LOGINS, live_console, sign_in
 from tests.factories import canonical
 
 pytestmark = pytest.mark.browser
+MASKED = "张** · 138****5678 · 上海市浦东新****"
+"""The factory's buyer as every page shows it until someone allowed reveals it."""
 
 
 @pytest.fixture
@@ -212,3 +216,128 @@ def test_the_order_page_shows_the_explanation_timeline_and_audit(
     expect(page.locator("#order-audit")).to_contain_text("order.released")
     page.goto(f"{base_url}/orders/OW9999999999")
     expect(page.locator("#order-unknown")).to_contain_text("没有订单 OW9999999999")
+
+
+def toast_saying(page: Page, message: str) -> Locator:
+    """The result notification whose message is ``message`` exactly (earlier ones may still
+    be on screen, and "拦截" is part of "解除拦截")."""
+    messages = page.locator(".mantine-Notification-root .mantine-Notification-description")
+    return messages.get_by_text(message, exact=True)
+
+
+def test_bulk_release_and_reassignment_show_on_the_order_pages_and_in_the_audit(
+    page: Page, console: tuple[str, sessionmaker[Session], list[str]]
+) -> None:
+    base_url, sessions, numbers = console
+    open_signed_in(page, base_url, "/orders?stage=on_hold")
+    checkboxes = page.locator(".ag-selection-checkbox input")
+    expect(checkboxes).to_have_count(3)
+    for n in range(3):
+        checkboxes.nth(n).check()
+    expect(page.locator("#orders-selected")).to_have_text("已选 3 单")
+    page.get_by_role("button", name="解除拦截").click()
+    page.locator("#orders-dialog-confirm").click()
+    expect(toast_saying(page, "解除拦截：成功 3 单，拒绝 0 单")).to_be_visible()
+    expect(page.locator("#orders-count")).to_have_text("共 0 单")
+
+    page.goto(f"{base_url}/orders?order_no={numbers[1]}")
+    expect(page.locator("#orders-count")).to_have_text("共 1 单")
+    page.locator(".ag-selection-checkbox input").check()
+    page.get_by_role("button", name="分配拣货员").click()
+    page.locator("#orders-dialog-picker").fill("李四")
+    page.locator("#orders-dialog-confirm").click()
+    expect(toast_saying(page, "分配拣货员：成功 1 单，拒绝 0 单")).to_be_visible()
+
+    for order_no in numbers[4:7]:
+        page.goto(f"{base_url}/orders/{order_no}")
+        expect(page.locator("#order-timeline")).to_contain_text("异常拦截 → 已支付")
+        expect(page.locator("#order-audit")).to_contain_text("order.released")
+    page.goto(f"{base_url}/orders/{numbers[1]}")
+    expect(page.locator("#order-timeline")).to_contain_text("拣货员：张三 → 李四")
+    expect(page.locator("#order-audit")).to_contain_text("order.reassigned")
+    supervisor = LOGINS["supervisor"].username
+    with sessions() as session:
+        for order_no, action in [*((n, "order.released") for n in numbers[4:7]),
+                                 (numbers[1], "order.reassigned")]:  # fmt: skip
+            entry = audit_trail(session, entity_type="order", entity_id=order_no)[-1]
+            assert (entry.actor, entry.action) == (supervisor, action)
+
+
+def test_a_supervisor_acts_from_the_order_page(
+    page: Page, console: tuple[str, sessionmaker[Session], list[str]]
+) -> None:
+    base_url, sessions, numbers = console
+    open_signed_in(page, base_url, f"/orders/{numbers[4]}")
+    expect(page.locator("#order-stage")).to_have_text("异常拦截")
+    page.locator("#order-actions").get_by_role("button", name="解除拦截").click()
+    expect(page.locator("#order-dialog-text")).to_contain_text(
+        f"将对订单 {numbers[4]} 执行「解除拦截」"
+    )
+    page.locator("#order-dialog-confirm").click()
+    expect(toast_saying(page, f"解除拦截：订单 {numbers[4]} 已完成")).to_be_visible()
+    expect(page.locator("#order-stage")).to_have_text("已支付")
+    expect(page.locator("#order-timeline")).to_contain_text("异常拦截 → 已支付")
+    expect(page.locator("#order-audit")).to_contain_text("order.released")
+
+    # Now paid, it may be held again, with a category.
+    page.locator("#order-actions").get_by_role("button", name="拦截", exact=True).click()
+    page.locator("#order-dialog-category").click()
+    page.get_by_role("option", name="地址不清").click()
+    page.locator("#order-dialog-note").fill("缺门牌号")
+    page.locator("#order-dialog-confirm").click()
+    expect(toast_saying(page, f"拦截：订单 {numbers[4]} 已完成")).to_be_visible()
+    expect(page.locator("#order-stage")).to_have_text("异常拦截")
+    expect(page.locator("#order-timeline")).to_contain_text("已支付 → 异常拦截")
+    expect(page.locator("#order-timeline")).to_contain_text("缺门牌号")
+
+    # Someone else releases the next one while its page is open: refused, with the reason.
+    page.goto(f"{base_url}/orders/{numbers[5]}")
+    expect(page.locator("#order-stage")).to_have_text("异常拦截")
+    with sessions.begin() as session:
+        release_hold(session, order_no=numbers[5], actor="li.si", source=Source.API)
+    page.locator("#order-actions").get_by_role("button", name="解除拦截").click()
+    page.locator("#order-dialog-confirm").click()
+    refused = toast_saying(
+        page,
+        f"解除拦截未执行：{numbers[5]} 已变为「已支付」（已被处理）。页面已显示订单的最新状态。",
+    )
+    expect(refused).to_be_visible()
+    expect(page.locator("#order-stage")).to_have_text("已支付")
+    with sessions() as session:
+        (entry,) = audit_trail(session, entity_type="order", entity_id=numbers[5])
+        assert (entry.actor, entry.action) == ("li.si", "order.released")
+        held = get_order(session, numbers[4])
+        assert (held.stage, held.hold_category) == ("on_hold", "unclear_address")
+
+
+def test_a_viewer_sees_no_action_and_no_reveal_on_the_order_page(
+    page: Page, console: tuple[str, sessionmaker[Session], list[str]]
+) -> None:
+    base_url, _sessions, numbers = console
+    open_signed_in(page, base_url, f"/orders/{numbers[4]}", role="viewer")
+    expect(page.locator("#order-explain")).to_be_visible()
+    expect(page.locator("#order-view-only")).to_contain_text("你的角色只能查看订单")
+    expect(page.locator("#order-buyer-value")).to_have_text(MASKED)
+    expect(page.locator("#order-actions")).to_have_count(0)
+    expect(page.locator("#order-reveal")).to_have_count(0)
+    expect(page.get_by_role("button", name="解除拦截")).to_have_count(0)
+
+
+def test_a_reveal_shows_the_buyer_and_lands_in_the_orders_audit(
+    page: Page, console: tuple[str, sessionmaker[Session], list[str]]
+) -> None:
+    base_url, sessions, numbers = console
+    open_signed_in(page, base_url, f"/orders/{numbers[4]}", role="ops_supervisor")
+    expect(page.locator("#order-buyer-value")).to_have_text(MASKED)
+    expect(page.locator("#order-audit")).not_to_contain_text("order.buyer_revealed")
+    page.locator("#order-reveal").click()
+    expect(page.locator("#order-buyer-value")).to_have_text(
+        "张三丰 · 13812345678 · 上海市浦东新区世纪大道100号"
+    )
+    expect(page.locator("#order-buyer")).to_contain_text("本次查看已记入审计")
+    audit = page.locator("#order-audit")
+    expect(audit).to_contain_text("order.buyer_revealed")
+    expect(audit).to_contain_text(LOGINS["ops_supervisor"].username)
+    with sessions() as session:
+        entry = audit_trail(session, entity_type="order", entity_id=numbers[4])[-1]
+    assert (entry.actor, entry.action) == ("ops_supervisor", "order.buyer_revealed")

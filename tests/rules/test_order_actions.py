@@ -9,7 +9,14 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from rules.order_actions import ActionKind, BatchResult, OrderAction, Seen, act_on_orders
+from rules.order_actions import (
+    ActionKind,
+    BatchResult,
+    OrderAction,
+    Seen,
+    act_on_orders,
+    offered_actions,
+)
 from store.audit import audit_trail
 from store.errors import InvalidInput
 from store.floor import release_hold
@@ -170,3 +177,18 @@ def test_a_batch_names_each_order_once(
         act(sessions, OrderAction(ActionKind.RELEASE), twice)
     with pytest.raises(InvalidInput, match="a batch holds"):
         act(sessions, OrderAction(ActionKind.RELEASE), [])
+
+
+@pytest.mark.parametrize(
+    ("stage", "offered"),
+    [
+        ("pending_review", ["approve", "reject", "hold", "note"]),
+        ("paid", ["hold", "note"]),
+        ("awaiting_pick", ["assign", "hold", "note"]),
+        ("on_hold", ["assign", "release", "note"]),
+        ("shipped", ["note"]),
+        ("cancelled", ["note"]),
+    ],
+)
+def test_an_order_is_offered_the_actions_its_stage_allows(stage: str, offered: list[str]) -> None:
+    assert [kind.value for kind in offered_actions(stage)] == offered

@@ -1,0 +1,194 @@
+"""Acting on orders from the console, shared by the workbench (many orders at once) and the
+order page (one): the confirmation dialog, the server-side role check, the call to
+``rules.order_actions.act_on_orders`` (the function the REST API calls too) and the toast.
+
+Each page builds its dialog with ``ActionDialog(prefix)`` and wires it in its own callbacks,
+so both pages ask the same questions, check the same role and send the same action.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import dash
+import dash_mantine_components as dmc
+from dash import Output, State, dcc, html
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
+
+from dashboard.auth import ConsoleUser
+from dashboard.context import app_config, store_sessions
+from dashboard.i18n import t
+from dashboard.permissions import ACT_ON_ORDERS, require_role
+from rules.order_actions import ActionKind, BatchResult, OrderAction, Seen, act_on_orders
+from store.models import HoldCategory
+from store.stages import Source
+
+ACTIONS = tuple(kind.value for kind in ActionKind)
+HoldChoice = tuple[str, str, str]
+"""A hold category: (code, 中文 label, English label)."""
+
+
+def may_act(user: ConsoleUser | None) -> bool:
+    """Whether to draw the action buttons; every action callback checks again on the server."""
+    return user is not None and user.role in ACT_ON_ORDERS
+
+
+@dataclass(frozen=True, slots=True)
+class ActionDialog:
+    """The confirmation dialog of one page: its component ids all start with ``prefix``."""
+
+    prefix: str
+
+    def id(self, part: str) -> str:
+        return f"{self.prefix}-{part}"
+
+    def layout(self) -> html.Div:
+        """The dialog (closed) and the store holding the action it asks about."""
+        fields = dmc.Stack(
+            [
+                dmc.Text(id=self.id("dialog-text")),
+                dmc.TextInput(id=self.id("dialog-picker"), value=""),
+                dmc.Select(id=self.id("dialog-category"), data=[], value=None),
+                dmc.Textarea(id=self.id("dialog-note"), value="", autosize=True, minRows=2),
+                dmc.Text(id=self.id("dialog-error"), c="red", size="sm"),
+                dmc.Group(
+                    [
+                        dmc.Button(id=self.id("dialog-cancel"), variant="default"),
+                        dmc.Button(id=self.id("dialog-confirm")),
+                    ],
+                    justify="flex-end",
+                ),
+            ]
+        )
+        modal = dmc.Modal(id=self.id("modal"), opened=False, centered=True, children=fields)
+        return html.Div([dcc.Store(id=self.id("pending")), modal])
+
+    def label_outputs(self) -> list[Output]:
+        """What ``labels`` fills: the buttons' texts and the hold categories to choose from."""
+        return [
+            Output(self.id("dialog-cancel"), "children"),
+            Output(self.id("dialog-confirm"), "children"),
+            Output(self.id("dialog-category"), "data"),
+        ]
+
+    @staticmethod
+    def labels(lang: str, holds: list[HoldChoice]) -> tuple[str, str, list[dict[str, str]]]:
+        return (
+            t("orders.modal.cancel", lang),
+            t("orders.modal.confirm", lang),
+            hold_options(holds, lang),
+        )
+
+    def open_outputs(self) -> list[Output]:
+        """What ``opened`` and ``closed`` fill, in their order."""
+        return [
+            Output(self.id("modal"), "opened"),
+            Output(self.id("modal"), "title"),
+            Output(self.id("dialog-text"), "children"),
+            Output(self.id("pending"), "data"),
+            Output(self.id("dialog-picker"), "style"),
+            Output(self.id("dialog-category"), "style"),
+            Output(self.id("dialog-note"), "label"),
+            Output(self.id("dialog-picker"), "label"),
+            Output(self.id("dialog-category"), "label"),
+            Output(self.id("dialog-note"), "value"),
+            Output(self.id("dialog-error"), "children"),
+        ]
+
+    @staticmethod
+    def opened(action: str, body: str, lang: str) -> tuple[Any, ...]:
+        """The dialog asking to confirm ``action`` with the text ``body``, showing the
+        fields that action needs (a picker to assign, a category to hold)."""
+        shown: dict[str, str] = {}
+        hidden = {"display": "none"}
+        note_label = t("orders.field.reason" if action == "reject" else "orders.field.note", lang)
+        return (
+            True,
+            t(f"orders.action.{action}", lang),
+            body,
+            action,
+            shown if action == "assign" else hidden,
+            shown if action == "hold" else hidden,
+            note_label,
+            t("orders.field.picker", lang),
+            t("orders.field.category", lang),
+            "",
+            "",
+        )
+
+    @staticmethod
+    def closed() -> tuple[Any, ...]:
+        return (False, *(dash.no_update,) * 10)
+
+    def states(self) -> list[State]:
+        """What ``take_action`` is given from the dialog: action, picker, category, note."""
+        return [
+            State(self.id("pending"), "data"),
+            State(self.id("dialog-picker"), "value"),
+            State(self.id("dialog-category"), "value"),
+            State(self.id("dialog-note"), "value"),
+        ]
+
+
+async def take_action(
+    action: str, seen: list[Seen], picker: str | None, category: str | None, note: str | None
+) -> BatchResult:
+    """Apply ``action`` to the orders as they were ``seen``, as the signed-in user, once the
+    server has checked their role (``Forbidden`` otherwise, audited). An incomplete action
+    raises its ``DomainError`` and touches nothing."""
+    user = await require_role(ACT_ON_ORDERS, action=f"orders.{action}")
+    order_action = OrderAction(
+        ActionKind(action),
+        picker=(picker or "").strip() or None,
+        category=category,
+        note=(note or "").strip() or None,
+    )
+    return await run_in_threadpool(
+        _act, store_sessions(), order_action, seen, user.username, app_config().zone
+    )
+
+
+def _act(
+    sessions: sessionmaker[Session],
+    action: OrderAction,
+    seen: list[Seen],
+    actor: str,
+    zone: ZoneInfo,
+) -> BatchResult:
+    with sessions.begin() as session:
+        return act_on_orders(session, action, seen, actor=actor, source=Source.CONSOLE, zone=zone)
+
+
+def toast(name: str, message: str, lang: str, *, refused: bool) -> list[dict[str, Any]]:
+    """The notification an action's result is shown in (``sendNotifications``); refusals
+    stay longer, so there is time to read why. Each has its own id: Mantine drops a
+    notification whose id is still on screen, which would swallow a quick second result."""
+    return [
+        {
+            "action": "show",
+            "id": f"{name}-{uuid.uuid4().hex[:12]}",
+            "title": t("orders.toast.title", lang),
+            "message": message,
+            "color": "orange" if refused else "green",
+            "autoClose": 12000 if refused else 6000,
+        }
+    ]
+
+
+def hold_categories(sessions: sessionmaker[Session]) -> list[HoldChoice]:
+    with sessions() as session:
+        rows = session.execute(
+            select(HoldCategory.code, HoldCategory.label_zh, HoldCategory.label_en).order_by(
+                HoldCategory.code
+            )
+        )
+        return [(row[0], row[1], row[2]) for row in rows]
+
+
+def hold_options(holds: list[HoldChoice], lang: str) -> list[dict[str, str]]:
+    return [{"value": code, "label": en if lang == "en" else zh} for code, zh, en in holds]
