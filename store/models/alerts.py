@@ -37,6 +37,7 @@ class Alert(Base):
         Index("ix_alerts_status_key", "status", "dedupe_key"),
         Index("ix_alerts_kind_status", "kind", "status"),
         Index("ix_alerts_group_status", "group_id", "status"),
+        Index("ix_alerts_order_id", "order_id"),
         Index(
             "ix_alerts_unrouted",
             "id",
@@ -66,6 +67,8 @@ class Alert(Base):
     """The group it is notified in; None until routed (or when no route matches)."""
     route_checked_at: Mapped[datetime | None]
     """When the engine matched it against the routes; None: not yet (or routes changed)."""
+    notified_at: Mapped[datetime | None]
+    """When a notification first named it."""
     muted_by: Mapped[str | None] = mapped_column(String(64))
     """Why the last notification of its group left it out: ``silence:ID`` or
     ``inhibited:ALERT_ID``; None when it was notified."""

@@ -136,9 +136,11 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('acknowledged_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('group_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('route_checked_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('notified_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('muted_by', sa.String(length=64), nullable=True))
         batch_op.create_index('ix_alerts_group_status', ['group_id', 'status'], unique=False)
         batch_op.create_index('ix_alerts_kind_status', ['kind', 'status'], unique=False)
+        batch_op.create_index('ix_alerts_order_id', ['order_id'], unique=False)
         batch_op.create_index('ix_alerts_unrouted', ['id'], unique=False, postgresql_where=sa.text('route_checked_at IS NULL'), sqlite_where=sa.text('route_checked_at IS NULL'))
         batch_op.create_foreign_key(batch_op.f('fk_alerts_group_id_alert_groups'), 'alert_groups', ['group_id'], ['id'], ondelete='SET NULL')
 
@@ -149,9 +151,11 @@ def downgrade() -> None:
     with op.batch_alter_table('alerts', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_alerts_group_id_alert_groups'), type_='foreignkey')
         batch_op.drop_index('ix_alerts_unrouted', postgresql_where=sa.text('route_checked_at IS NULL'), sqlite_where=sa.text('route_checked_at IS NULL'))
+        batch_op.drop_index('ix_alerts_order_id')
         batch_op.drop_index('ix_alerts_kind_status')
         batch_op.drop_index('ix_alerts_group_status')
         batch_op.drop_column('muted_by')
+        batch_op.drop_column('notified_at')
         batch_op.drop_column('route_checked_at')
         batch_op.drop_column('group_id')
         batch_op.drop_column('acknowledged_at')
