@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 
 import pytest
@@ -24,6 +24,10 @@ from tests.alerts.pipeline import Consumer, configure, consumer, route, webhook
 from tests.factories import T0
 
 S = timedelta(seconds=1)
+
+
+def fixed(moment: datetime) -> Callable[[], datetime]:
+    return lambda: moment
 
 
 @pytest.fixture
@@ -61,14 +65,14 @@ def test_receiver_down_then_up_gets_every_notification_exactly_once(
     hook.down = True
     now = T0
     for _ in range(4):  # down: every attempt is answered 503 and retried later
-        attempts = deliver_due(sessions, CLIENT, clock=lambda: now)
+        attempts = deliver_due(sessions, CLIENT, clock=fixed(now))
         assert {a.status for a in attempts} <= {"pending"}
         now += timedelta(minutes=1)
     assert {r.status for r in rows(sessions)} == {"pending"}
     assert all(r.failures >= 1 and r.provider_status == 503 for r in rows(sessions))
     hook.down = False
     for _ in range(10):
-        deliver_due(sessions, CLIENT, clock=lambda: now)
+        deliver_due(sessions, CLIENT, clock=fixed(now))
         now += timedelta(minutes=1)
     assert {r.status for r in rows(sessions)} == {"sent"}
     assert sorted(hook.delivered()) == sorted(keys)  # each once: a repeat would show twice
@@ -113,7 +117,7 @@ def test_the_retry_budget_ends_in_the_dead_letters(
     hook.down = True
     now = T0
     for _ in range(MAX_ATTEMPTS + 2):
-        deliver_due(sessions, CLIENT, clock=lambda: now)
+        deliver_due(sessions, CLIENT, clock=fixed(now))
         now += timedelta(hours=1)
     (row,) = rows(sessions)
     assert (row.status, row.attempts, row.failures) == ("dead", MAX_ATTEMPTS, MAX_ATTEMPTS)
