@@ -5,6 +5,7 @@ orders waiting to be picked, a webhook receiver and a route configured through
 from __future__ import annotations
 
 import base64
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from alerts.engine import TickReport, TimerState, tick
 from alerts.notify import NotifySettings
 from alerts.outbox import Attempt, deliver_due
 from store.canonical import CanonicalOrder
-from store.models import AlertDelivery, Order
+from store.models import AlertDelivery, Order, utcnow
 from store.transitions import move_order
 from store.upsert import upsert_orders
 from tests.alerts.fake_providers import CLIENT, Received, Reply, WebhookReceiver, serving
@@ -117,12 +118,16 @@ class Consumer(WebhookReceiver):
         self.down = False
         self.answers: list[tuple[str, int]] = []
         self.accepted: list[dict[str, Any]] = []
+        self.arrived: list[datetime] = []
+        self.got_one = threading.Event()
 
     def handle(self, request: Received) -> Reply:
         reply = Reply(503, {"error": "down"}) if self.down else super().handle(request)
         self.answers.append((request.headers.get("webhook-id", ""), reply.status))
         if 200 <= reply.status < 300:
             self.accepted.append(request.json()["data"])
+            self.arrived.append(utcnow())
+            self.got_one.set()
         return reply
 
     def delivered(self) -> list[str]:
