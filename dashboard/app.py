@@ -45,7 +45,7 @@ def create_app(config: WebConfig, *, sessions: sessionmaker[Session]) -> FastAPI
     app.state.heatmaps = HeatmapCache()
     app.include_router(probe_router(sessions))
     app.include_router(login_router(sessions))
-    api = Mount("/api", app=create_api(sessions, zone=config.zone))
+    api = Mount("/api", app=create_api(sessions, zone=config.zone, secret_key=config.secret_key))
     app.router.routes.append(api)
     mount_console(app)
     permissions.install(app)
