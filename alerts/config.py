@@ -22,9 +22,14 @@ business_hours = { days = [1, 2, 3, 4, 5], start = "09:00", end = "18:00" }
 
 Receiver settings are validated by their provider's model (E.164 phone numbers, known template
 parameters, signing secrets), routes by the label names the engine knows and the receivers
-there are. A present ``[alerts]`` section is the complete set: receivers and routes it leaves
-out are removed. Secrets are stored for the deliverers and never printed: ``describe_receiver``
-shows them masked.
+there are. ``receivers`` and ``routes``, when present, are each the complete set: what they
+leave out is removed. Secrets are stored for the deliverers and never printed: ``masked`` shows
+them as ``**********``, and a setting given as ``**********`` (what ``export-config`` writes)
+keeps the value the receiver has.
+
+``apply_file`` is ``orderwatch apply``: the whole file (channels, users, rules and alerts) is
+checked first, every problem reported as ``file:line: key: problem``, and nothing is written
+unless there is none; then everything is written in the caller's one transaction.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from datetime import time
+from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
@@ -49,11 +55,23 @@ from sqlalchemy.orm import Session
 from alerts.labels import GROUP_LABELS, KINDS, MATCH_LABELS
 from alerts.notifiers.providers import PROVIDERS
 from alerts.routing import DEFAULT_GROUP_BY, reroute_unrouted
+from rules.config import (
+    ApplyReport,
+    ConfigError,
+    apply_checked,
+    config_problems,
+    describe_errors,
+    format_where,
+    line_of,
+    read_config,
+)
 from rules.definitions import Name
 from store.audit import write_audit
 from store.models import SEVERITIES, AlertRoute, Receiver, RouteReceiver
 from store.stages import Stage
 
+MASK = "**********"
+"""How a secret shows (pydantic's ``SecretStr`` in JSON); given back, it keeps the secret."""
 _DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
 _UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -362,3 +380,67 @@ def masked(receiver: ReceiverConfig | Receiver) -> dict[str, Any]:
         "enabled": receiver.enabled,
         "settings": settings,
     }
+
+
+def apply_file(
+    session: Session, path: Path, *, author: str, reason: str | None = None
+) -> ApplyReport:
+    """``orderwatch apply FILE``: see the module docstring."""
+    config, text = read_config(path)
+    problems, proposed = config_problems(session, config, path, text)
+    section, alert_problems = check_section(session, config.alerts, path, text)
+    problems += alert_problems
+    if problems:
+        raise ConfigError(problems)
+    report = apply_checked(session, config, proposed, path, author=author, reason=reason)
+    if section is not None:
+        report.changes += apply_alerts(session, section, author=author)
+    return report
+
+
+def check_section(
+    session: Session, data: dict[str, Any] | None, path: Path, text: str
+) -> tuple[AlertsSection | None, list[str]]:
+    """The ``[alerts]`` section read and checked, with its problems (file:line: key: problem)."""
+    if data is None:
+        return None, []
+    try:
+        section = AlertsSection.model_validate(_unmasked(session, data))
+    except ValidationError as error:
+        return None, describe_errors(path, text, error, prefix=("alerts",))
+    known = set(session.scalars(select(Receiver.name)))
+    found = [
+        f"{path}:{line_of(text, ('alerts', *where))}: {format_where(('alerts', *where))}: {why}"
+        for where, why in problems(section, known_receivers=known)
+    ]
+    return (None if found else section), found
+
+
+def _unmasked(session: Session, data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` with each masked setting replaced by the stored receiver's value (a masked
+    setting of a receiver that has none stays masked, and its provider refuses it)."""
+    receivers = data.get("receivers")
+    if not isinstance(receivers, list):
+        return data
+    stored = {r.name: r.settings for r in session.scalars(select(Receiver))}
+    filled = []
+    for entry in receivers:
+        if isinstance(entry, dict) and isinstance(entry.get("settings"), dict):
+            own = stored.get(str(entry.get("name")), {})
+            settings = {
+                key: own.get(key, value) if value == MASK else value
+                for key, value in entry["settings"].items()
+            }
+            entry = {**entry, "settings": settings}
+        filled.append(entry)
+    return {**data, "receivers": filled}
+
+
+def export_section(session: Session) -> dict[str, Any]:
+    """The receivers (secrets masked) and routes in the form ``[alerts]`` takes."""
+    receivers = [
+        {k: v for k, v in masked(r).items() if v is not None}
+        for r in session.scalars(select(Receiver).order_by(Receiver.name))
+    ]
+    routes = [route.model_dump(mode="json", exclude_none=True) for route in stored_routes(session)]
+    return {"receivers": receivers, "routes": routes}
