@@ -24,6 +24,7 @@ import structlog
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from alerts.grouping import BATCH as ROUTE_BATCH
 from alerts.grouping import route_alerts
 from alerts.muting import reconsider_groups
 from alerts.notify import NotifySettings, flush_groups, next_flush
@@ -57,7 +58,8 @@ class TimerState:
 @dataclass
 class TickReport:
     sla: SourceReport = field(default_factory=SourceReport)
-    routed: int = 0
+    matched: int = 0
+    """Alerts matched against the routes."""
     deliveries: int = 0
     next_wake: datetime | None = None
 
@@ -79,10 +81,11 @@ def tick(
     if state.last_tick is not None and _silence_ended(session, state.last_tick, now):
         reconsider_groups(session, now)
     routes = load_routes(session)
-    report.routed = route_alerts(session, routes, now)
+    report.matched = route_alerts(session, routes, now)
     report.deliveries = len(flush_groups(session, routes, settings, now))
     state.watermark = state.last_tick = now
-    report.next_wake = _next_wake(session, state, now)
+    # More alerts waiting than one tick routes: go on at once.
+    report.next_wake = now if report.matched >= ROUTE_BATCH else _next_wake(session, state, now)
     return report
 
 

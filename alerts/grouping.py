@@ -18,7 +18,8 @@ BATCH = 5000
 
 
 def route_alerts(session: Session, routes: Sequence[Route], now: datetime) -> int:
-    """File the alerts no route has seen yet into groups; returns how many were filed."""
+    """File the alerts no route has seen yet into groups; returns how many it matched (at
+    most ``BATCH``; the rest wait for the next call)."""
     pending = list(
         session.scalars(
             select(Alert).where(Alert.route_checked_at.is_(None)).order_by(Alert.id).limit(BATCH)
@@ -46,7 +47,7 @@ def route_alerts(session: Session, routes: Sequence[Route], now: datetime) -> in
             session.flush()
             groups[(route.id, key)] = group
         alert.group_id = group.id
-    return len(placed)
+    return len(pending)
 
 
 def _open_groups(session: Session, keys: set[tuple[int, str]]) -> dict[tuple[int, str], AlertGroup]:

@@ -55,10 +55,13 @@ def flush_groups(
     session: Session, routes: Sequence[Route], settings: NotifySettings, now: datetime
 ) -> list[AlertDelivery]:
     """Decide every due group; returns the outbox rows written."""
+    due = due_groups(session, now)
+    if not due:
+        return []
     by_id = {route.id: route for route in routes}
     muter = Muter(session, now)
     written: list[AlertDelivery] = []
-    for group in due_groups(session, now):
+    for group in due:
         route = by_id.get(group.route_id) if group.route_id is not None else None
         if route is None:
             _dissolve(session, group, now)
