@@ -18,13 +18,14 @@ from pathlib import Path
 import dash
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from alerts.metrics import AlertsCollector
 from dashboard import permissions, shell
 from dashboard.api import create_api
 from dashboard.auth import login_router, protect
@@ -45,7 +46,7 @@ def create_app(config: WebConfig, *, sessions: sessionmaker[Session]) -> FastAPI
     app.state.heatmaps = HeatmapCache()
     app.include_router(probe_router(sessions))
     app.include_router(login_router(sessions))
-    api = Mount("/api", app=create_api(sessions, zone=config.zone))
+    api = Mount("/api", app=create_api(sessions, zone=config.zone, secret_key=config.secret_key))
     app.router.routes.append(api)
     mount_console(app)
     permissions.install(app)
@@ -112,9 +113,15 @@ def probe_router(sessions: sessionmaker[Session]) -> APIRouter:
             return JSONResponse({"status": "ok", "database": "ok"})
         return JSONResponse({"status": "error", "database": f"error: {problem}"}, 503)
 
+    # The process's own metrics, and the alerts engine's, which every process writes to the
+    # store and this app reads from it when scraped.
+    store_metrics = CollectorRegistry(auto_describe=False)
+    store_metrics.register(AlertsCollector(sessions))
+
     @router.get("/metrics")
     def metrics() -> Response:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+        body = generate_latest() + generate_latest(store_metrics)
+        return Response(body, media_type=CONTENT_TYPE_LATEST)
 
     return router
 

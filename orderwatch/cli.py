@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError
 
 from orderwatch.commands import (
+    alerts,
     channels,
     history,
     ingest,
@@ -28,7 +29,9 @@ from orderwatch.settings import MissingSecretError
 from store.errors import DomainError
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
-for area in (store, people, orders, channels, ingest, warehouse, metrics, history, rules):
+for area in (
+    store, people, orders, channels, ingest, warehouse, metrics, history, rules, alerts
+):  # fmt: skip
     area.register(app)
 
 

@@ -20,6 +20,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
+from alerts.notify import NotifySettings
 from ingest.simulator.app import Simulator, SimulatorServer
 from ingest.simulator.world import HOURLY, WEEKDAY, StreamSettings, World, listing_id_for
 from ingest.sync import sync_channel
@@ -37,9 +38,9 @@ from orderwatch.demo_data import (
 )
 from orderwatch.demo_floor import Floor, release_backlog
 from orderwatch.logs import configure_logging
-from orderwatch.routines import periodic_jobs
+from orderwatch.routines import long_running_jobs, periodic_jobs
 from orderwatch.settings import Settings, get_settings
-from orderwatch.worker import Worker
+from orderwatch.worker import Worker, notify_settings
 from rules.defaults import BNPL_CODE
 from store.db import make_engine
 from store.events import ChangeFeed
@@ -93,9 +94,14 @@ def run_demo(settings: Settings, *, orders_count: int) -> None:
     for noisy in ("httpx", "apscheduler"):  # a line per platform call and per job run
         logging.getLogger(noisy).setLevel(logging.WARNING)
     upgrade(make_engine(settings.database_url))
-    sessions = open_store(settings, feed=ChangeFeed(settings.redis_url))
+    feed = ChangeFeed(settings.redis_url)
+    sessions = open_store(settings, feed=feed)
     demo = start_demo(
-        sessions, zone=settings.zone, backlog_orders=orders_count, logins=_logins_file(settings)
+        sessions,
+        zone=settings.zone,
+        backlog_orders=orders_count,
+        logins=_logins_file(settings),
+        alerts=(notify_settings(settings, secret), feed),
     )
     try:
         print(f"\norderwatch demo on http://{settings.host}:{settings.port}")
@@ -117,9 +123,11 @@ class DemoRun:
     server: SimulatorServer
     scheduler: BackgroundScheduler
     floor: Floor
+    worker: Worker
 
     def stop(self) -> None:
         self.floor.stop()
+        self.worker.stop_services()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=True)
         self.server.stop()
@@ -133,10 +141,12 @@ def start_demo(
     logins: Path,
     live_orders_per_minute: float = LIVE_ORDERS_PER_MINUTE,
     floor_every_s: float = FLOOR_EVERY_S,
+    alerts: tuple[NotifySettings, ChangeFeed | None] | None = None,
 ) -> DemoRun:
     """Everything of the demo but the console, on a migrated store: users, the simulator with
     ``backlog_orders`` orders of the last two days and a live stream, channels pointing at it,
-    stock, a first sync, the backlog released at its own times, the worker and the floor."""
+    stock, a first sync, the backlog released at its own times, the worker (with the alerts
+    engine and a deliverer when ``alerts`` says how to sign links) and the floor."""
     passwords = ensure_users(sessions, logins)
     now = datetime.now(UTC)
     # A second start on the same store fills only the time the demo was off.
@@ -155,12 +165,12 @@ def start_demo(
         add_listings(sessions, [(sku, listing_id_for(sku)) for sku in skus])
         _first_sync(sessions, since=start - timedelta(minutes=5))
         release_backlog(sessions, start=start, end=now)
-        scheduler = _start_worker(sessions, zone)
+        scheduler, worker = _start_worker(sessions, zone, alerts)
     except BaseException:
         server.stop()
         raise
     floor = Floor(sessions, every_s=floor_every_s).start()
-    return DemoRun(passwords, world, server, scheduler, floor)
+    return DemoRun(passwords, world, server, scheduler, floor, worker)
 
 
 def _demo_world(
@@ -203,16 +213,23 @@ def _first_sync(sessions: sessionmaker[Session], *, since: datetime) -> None:
                 log.warning("demo.first_sync_failed", channel=report.channel, error=report.error)
 
 
-def _start_worker(sessions: sessionmaker[Session], zone: ZoneInfo) -> BackgroundScheduler:
+def _start_worker(
+    sessions: sessionmaker[Session],
+    zone: ZoneInfo,
+    alerts: tuple[NotifySettings, ChangeFeed | None] | None,
+) -> tuple[BackgroundScheduler, Worker]:
     """The worker's scheduler in a background thread; every routine runs within seconds
     instead of after its first full interval (reconciliation is hourly)."""
     scheduler = BackgroundScheduler(timezone=UTC)
-    Worker(sessions, scheduler, periodic_jobs(zone)).install()
+    services = long_running_jobs(sessions, *alerts) if alerts is not None else []
+    worker = Worker(sessions, scheduler, periodic_jobs(zone), services)
+    worker.install()
+    worker.start_services()
     scheduler.start()
     soon = datetime.now(UTC)
     for n, job in enumerate(j for j in scheduler.get_jobs() if j.id.startswith("job:")):
         job.modify(next_run_time=soon + timedelta(seconds=1 + 2 * n))
-    return scheduler
+    return scheduler, worker
 
 
 def _serve(settings: Settings, sessions: sessionmaker[Session], secret: str) -> None:

@@ -7,12 +7,18 @@ adds a function returning its jobs below and one line to ``periodic_jobs``.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from alerts.engine import AlertEngine
+from alerts.notify import NotifySettings
+from alerts.outbox import Deliverer
+from alerts.sources import check_quarantine, check_stock
 from ingest import reconcile, stock_sync, writeback
 from ingest.health import check_channel_staleness
 from ingest.release import ReleaseReport, release_paid_orders
@@ -20,6 +26,7 @@ from metrics.rollups import refresh_rollups
 from rules.audit import run_flow_health_audit
 from rules.review import Reviewer, current_rules
 from rules.sla import refresh_deadlines
+from store.events import ChangeFeed
 from store.models import utcnow
 
 RELEASE_EVERY_S = 10
@@ -28,6 +35,10 @@ ROLLUP_EVERY_S = 10
 DEADLINES_EVERY_S = 60
 AUDIT_EVERY_S = 15 * 60
 STALENESS_EVERY_S = 60
+STOCK_ALERTS_EVERY_S = 60
+QUARANTINE_ALERTS_EVERY_S = 60
+DELIVERY_THREADS = 4
+"""Sends in flight per deliverer: one slow receiver does not hold up the others."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,9 +52,40 @@ class PeriodicJob:
     """Take a cluster-wide lock so only one worker runs it at a time."""
 
 
+@dataclass(frozen=True, slots=True)
+class LongRunningJob:
+    """Work that runs in a thread of its own until ``stop`` is set (and ``wake`` called)."""
+
+    id: str
+    run: Callable[[threading.Event], None]
+    wake: Callable[[], None]
+    cluster_once: bool = True
+    """Only one worker of the cluster runs it (the others wait to take over)."""
+
+
 def periodic_jobs(zone: ZoneInfo) -> list[PeriodicJob]:
     """Every area's periodic work, with business days and hours in ``zone``."""
-    return [*_warehouse_jobs(), *_metrics_jobs(), *_rules_jobs(zone), *_ingest_jobs()]
+    return [
+        *_warehouse_jobs(),
+        *_metrics_jobs(),
+        *_rules_jobs(zone),
+        *_ingest_jobs(),
+        *_alert_jobs(),
+    ]
+
+
+def long_running_jobs(
+    sessions: sessionmaker[Session], settings: NotifySettings, feed: ChangeFeed | None
+) -> list[LongRunningJob]:
+    """The alerts engine (deadline timer, grouping, notification decisions: once per
+    cluster) and a deliverer of the outbox (in every worker), which the engine wakes when it
+    wrote rows."""
+    deliverer = Deliverer(sessions, pool=lambda: ThreadPoolExecutor(DELIVERY_THREADS))
+    engine = AlertEngine(sessions, settings, feed=feed, on_outbox=deliverer.wake)
+    return [
+        LongRunningJob("alerts.engine", engine.run, engine.wake),
+        LongRunningJob("alerts.deliver", deliverer.run, deliverer.wake, cluster_once=False),
+    ]
 
 
 def release_with_review(
@@ -90,4 +132,19 @@ def _ingest_jobs() -> list[PeriodicJob]:
         PeriodicJob("ingest.reconcile", reconcile.reconcile_all, every_s=reconcile.EVERY_S),
         PeriodicJob("ingest.writeback", writeback.drain_writebacks, every_s=writeback.EVERY_S),
         PeriodicJob("ingest.stock", stock_sync.sync_stock, every_s=stock_sync.EVERY_S),
+    ]
+
+
+def _alert_jobs() -> list[PeriodicJob]:
+    def stock(sessions: sessionmaker[Session]) -> None:
+        with sessions.begin() as session:
+            check_stock(session, current_rules(session), utcnow())
+
+    def quarantine(sessions: sessionmaker[Session]) -> None:
+        with sessions.begin() as session:
+            check_quarantine(session, utcnow())
+
+    return [
+        PeriodicJob("alerts.stock", stock, every_s=STOCK_ALERTS_EVERY_S),
+        PeriodicJob("alerts.quarantine", quarantine, every_s=QUARANTINE_ALERTS_EVERY_S),
     ]

@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     mode: Literal["development", "production"] = "development"
     host: str = "127.0.0.1"
     port: int = Field(default=8050, ge=1, le=65535)
+    public_url: str | None = Field(default=None, pattern=r"^https?://\S+$")
+    """Where people reach the console (behind a proxy, say): the start of the links in
+    alert messages. Default: ``http://HOST:PORT``."""
     log_format: Literal["console", "json"] = "console"
     web_workers: int = Field(default_factory=lambda: min(usable_cores(), 8), ge=1, le=64)
     """Processes ``serve`` runs the console and API in: one per usable CPU core (at most
@@ -59,6 +62,10 @@ class Settings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def public_base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     def require_secret(self) -> str:
         """The secret key; in development, when none is set, a throwaway one made up on each

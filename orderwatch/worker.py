@@ -5,11 +5,17 @@ minutes by default) and the periodic jobs it is given: every area's, listed in
 ``orderwatch.routines.periodic_jobs`` (where a new area adds its own). Any number of workers can
 run against one database: a channel's sync and every job marked ``cluster_once`` take a lock
 first (PostgreSQL advisory lock; in-process on SQLite), so each runs in one place at a time.
+
+Beside the scheduler, long-running jobs (``orderwatch.routines.long_running_jobs``: the alerts
+engine, whose deadline timer must not wait for a tick, and the outbox deliverer) each get a
+thread. A ``cluster_once`` one runs while its worker holds the job's lock; the other workers
+try again every few seconds, so one takes over when the holder stops.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import zlib
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -20,17 +26,21 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.orm import Session, sessionmaker
 
+from alerts.notify import NotifySettings
 from ingest.jobs import run_channel_sync, syncable_channels
 from ingest.locks import try_lock
 from orderwatch.context import open_store
 from orderwatch.logs import configure_logging
-from orderwatch.routines import PeriodicJob, periodic_jobs
+from orderwatch.routines import LongRunningJob, PeriodicJob, long_running_jobs, periodic_jobs
 from orderwatch.settings import Settings
 from store.events import ChangeFeed
 
 log = structlog.get_logger(__name__)
 
 JOB_LOCK_SPACE = 0x0077_6A62  # first key of the advisory locks of periodic jobs
+SERVICE_LOCK_SPACE = 0x0077_6C72  # ... and of long-running jobs
+LOCK_RETRY_S = 5.0
+"""How often a worker without a long-running job's lock tries to take it."""
 CHANNEL_REFRESH_S = 60
 """How often the worker looks for new channels and changed schedules."""
 
@@ -43,13 +53,17 @@ class Worker:
         sessions: sessionmaker[Session],
         scheduler: BaseScheduler,
         jobs: Sequence[PeriodicJob],
+        services: Sequence[LongRunningJob] = (),
     ) -> None:
-        ids = [job.id for job in jobs]
+        ids = [job.id for job in jobs] + [service.id for service in services]
         if len(set(ids)) != len(ids):
-            raise ValueError(f"periodic job ids must be unique: {sorted(ids)}")
+            raise ValueError(f"job ids must be unique: {sorted(ids)}")
         self.sessions = sessions
         self.scheduler = scheduler
         self.jobs = tuple(jobs)
+        self.services = tuple(services)
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
 
     def install(self) -> None:
         self.scheduler.add_job(
@@ -116,17 +130,69 @@ class Worker:
         except Exception:
             log.exception("job.crashed", job=job.id)
 
+    def start_services(self) -> None:
+        """A thread per long-running job."""
+        for service in self.services:
+            thread = threading.Thread(
+                target=self._serve, args=(service,), name=service.id, daemon=True
+            )
+            thread.start()
+            self._threads.append(thread)
+
+    def stop_services(self, timeout_s: float = 10.0) -> None:
+        self._stop.set()
+        for service in self.services:
+            service.wake()
+        for thread in self._threads:
+            thread.join(timeout_s)
+
+    def _serve(self, service: LongRunningJob) -> None:
+        engine = self.sessions.kw["bind"]
+        key = zlib.crc32(service.id.encode()) & 0x7FFF_FFFF
+        while not self._stop.is_set():
+            if not service.cluster_once:
+                self._keep_running(service)
+                continue
+            with try_lock(engine, key, SERVICE_LOCK_SPACE) as taken:
+                if taken:
+                    self._keep_running(service)
+            if not taken:
+                self._stop.wait(LOCK_RETRY_S)
+
+    def _keep_running(self, service: LongRunningJob) -> None:
+        try:
+            service.run(self._stop)
+        except Exception:  # restarted after a pause; the others keep going
+            log.exception("service.crashed", service=service.id)
+            self._stop.wait(1.0)
+
 
 def run_worker(settings: Settings) -> None:
     """The ``orderwatch worker`` process: runs until interrupted."""
     configure_logging(settings)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per platform call is noise
     jobs = periodic_jobs(settings.zone)
-    sessions = open_store(settings, feed=ChangeFeed(settings.redis_url))
+    feed = ChangeFeed(settings.redis_url)
+    sessions = open_store(settings, feed=feed)
+    services = long_running_jobs(sessions, notify_settings(settings), feed)
     scheduler = BlockingScheduler(timezone=UTC)
-    Worker(sessions, scheduler, jobs).install()
-    log.info("worker.start", jobs=sorted(job.id for job in jobs))
+    worker = Worker(sessions, scheduler, jobs, services)
+    worker.install()
+    worker.start_services()
+    log.info("worker.start", jobs=sorted([j.id for j in jobs] + [s.id for s in services]))
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
         log.info("worker.stop")
+    finally:
+        worker.stop_services()
+
+
+def notify_settings(settings: Settings, secret: str | None = None) -> NotifySettings:
+    """What the alerts engine needs from the settings (the secret signs acknowledge links:
+    set ORDERWATCH_SECRET_KEY so that the console accepts the links a worker signed)."""
+    return NotifySettings(
+        zone=settings.zone,
+        secret_key=secret or settings.require_secret(),
+        public_url=settings.public_base_url,
+    )

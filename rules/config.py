@@ -7,7 +7,8 @@ a file is applied entirely or not at all. Applying the same file again changes n
 
 A rule section that is present (``[risk]``, ``[sla]``, ``[[safety_stock]]``, ``[refund]``) is
 the complete set of its kinds: rules it leaves out are retired. Channels and users are created
-or updated, never deleted. Alert routes wait for the alerts engine and are refused for now.
+or updated, never deleted. The ``[alerts]`` section (receivers and routes) is read here as it
+stands and checked and applied by ``alerts.config``, which calls the functions below.
 """
 
 from __future__ import annotations
@@ -87,6 +88,8 @@ class ConfigFile(_Strict):
     sla: SlaSection | None = None
     safety_stock: tuple[SafetyStockRule, ...] | None = None
     refund: RefundPolicy | None = None
+    alerts: dict[str, Any] | None = None
+    """Receivers and routes: ``alerts.config`` checks them."""
 
     def kinds(self) -> list[str]:
         """The rule kinds this file defines completely."""
@@ -147,28 +150,32 @@ def read_config(path: Path) -> tuple[ConfigFile, str]:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"{path}: not valid TOML: {exc}"]) from None
-    if "alert_routes" in data:
-        line = _line_of(text, ("alert_routes",))
-        raise ConfigError(
-            [f"{path}:{line}: alert_routes: not supported yet (the alerts engine is not there)"]
-        )
     try:
         return ConfigFile.model_validate(data), text
     except ValidationError as exc:
-        raise ConfigError(_describe(path, text, exc)) from None
+        raise ConfigError(describe_errors(path, text, exc)) from None
+
+
+def config_problems(
+    session: Session, config: ConfigFile, path: Path, text: str
+) -> tuple[list[str], RuleSet]:
+    """The problems of a parsed file that need the store to see (``path:line: key: problem``
+    each), and the rule set it would put in force."""
+    known = {str(n) for n in session.scalars(select(Channel.name))}
+    problems = _channel_problems(session, config) + _user_problems(session, config)
+    proposed = config.rule_set(load_rules(session).rules)
+    known |= {c.name for c in config.channels}
+    for problem in check_rule_set(proposed, known):
+        line = line_of(text, _parse_where(problem.where))
+        problems.append(f"{path}:{line}: {problem.where}: {problem.message}")
+    return problems, proposed
 
 
 def check_config(session: Session, path: Path) -> tuple[ConfigFile, RuleSet]:
     """Everything ``apply_config`` checks before writing; returns the file and the rule set
     it would put in force."""
     config, text = read_config(path)
-    known = {str(n) for n in session.scalars(select(Channel.name))}
-    problems = _channel_problems(session, config) + _user_problems(session, config)
-    proposed = config.rule_set(load_rules(session).rules)
-    known |= {c.name for c in config.channels}
-    for problem in check_rule_set(proposed, known):
-        line = _line_of(text, _parse_where(problem.where))
-        problems.append(f"{path}:{line}: {problem.where}: {problem.message}")
+    problems, proposed = config_problems(session, config, path, text)
     if problems:
         raise ConfigError(problems)
     return config, proposed
@@ -179,6 +186,19 @@ def apply_config(
 ) -> ApplyReport:
     """Make the store match ``path`` in the caller's transaction; see the module docstring."""
     config, proposed = check_config(session, path)
+    return apply_checked(session, config, proposed, path, author=author, reason=reason)
+
+
+def apply_checked(
+    session: Session,
+    config: ConfigFile,
+    proposed: RuleSet,
+    path: Path,
+    *,
+    author: str,
+    reason: str | None = None,
+) -> ApplyReport:
+    """Write a file that passed every check (channels, users, rules; not its alerts)."""
     report = ApplyReport()
     for channel in config.channels:
         report.changes += _apply_channel(session, channel, author)
@@ -267,16 +287,16 @@ def _update(
 def export_config(session: Session) -> str:
     """The current channels, users and rules in the format ``apply_config`` reads."""
     rules = load_rules(session).rules
-    document: dict[str, Any] = _clean(
+    document: dict[str, Any] = clean_for_toml(
         {
             "channels": [
-                _clean(
+                clean_for_toml(
                     ChannelConfig.model_validate(c, from_attributes=True).model_dump(mode="json")
                 )
                 for c in session.scalars(select(Channel).order_by(Channel.name))
             ],
             "users": [
-                _clean(
+                clean_for_toml(
                     {
                         "username": u.username,
                         "role": u.role,
@@ -307,35 +327,38 @@ def export_config(session: Session) -> str:
 
 
 def _dump(model: BaseModel) -> dict[str, Any]:
-    cleaned: dict[str, Any] = _clean(model.model_dump(mode="json"))
+    cleaned: dict[str, Any] = clean_for_toml(model.model_dump(mode="json"))
     return cleaned
 
 
-def _clean(value: Any) -> Any:
+def clean_for_toml(value: Any) -> Any:
     """TOML has no null: drop ``None`` entries everywhere; drop empty lists too, so that
     adding the first item by hand (``[[risk.whitelists]]``) does not clash with ``= []``."""
     if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items() if v is not None and v != []}
+        return {k: clean_for_toml(v) for k, v in value.items() if v is not None and v != []}
     if isinstance(value, list):
-        return [_clean(v) for v in value]
+        return [clean_for_toml(v) for v in value]
     return value
 
 
-def _describe(path: Path, text: str, exc: ValidationError) -> list[str]:
+def describe_errors(
+    path: Path, text: str, exc: ValidationError, prefix: tuple[Any, ...] = ()
+) -> list[str]:
+    """``path:line: key: problem`` for each error of a model read from the file at ``prefix``."""
     problems = []
-    for error in exc.errors(include_url=False):
-        location = tuple(error["loc"])
-        where = _format_where(location)
+    for error in exc.errors(include_url=False, include_input=False):
+        location = (*prefix, *error["loc"])
+        where = format_where(location)
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
             message = "unknown key"
         elif error["type"] == "missing":
             message = "is required"
-        problems.append(f"{path}:{_line_of(text, location)}: {where}: {message}")
+        problems.append(f"{path}:{line_of(text, location)}: {where}: {message}")
     return problems
 
 
-def _format_where(location: tuple[Any, ...]) -> str:
+def format_where(location: tuple[Any, ...]) -> str:
     out = ""
     for part in location:
         if isinstance(part, int):
@@ -356,7 +379,7 @@ _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
 _KEY = re.compile(r"^\s*([A-Za-z0-9_\-\"]+)\s*=")
 
 
-def _line_of(text: str, location: tuple[Any, ...]) -> int:
+def line_of(text: str, location: tuple[Any, ...]) -> int:
     """The line of ``location`` (``("risk", "rules", 2, "when")``) in the TOML text: the line
     of the deepest table or key that leads to it (1 when nothing does)."""
     best, best_depth = 1, 0

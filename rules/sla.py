@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from rules.catalog import LoadedRules
@@ -197,34 +197,63 @@ def refresh_deadlines(
 def _open_deadlines(
     session: Session, loaded: LoadedRules, zone: ZoneInfo, order_ids: Sequence[int] | None
 ) -> Iterator[tuple[int, datetime | None, datetime | None]]:
-    query = (
-        select(
-            Order.id,
-            Order.next_deadline_at,
-            Order.stage,
-            Order.stage_entered_at,
-            Channel.name,
-            Order.warehouse,
-            Order.paid_at,
-            Order.ship_by,
-        )
-        .join(Channel, Channel.id == Order.channel_id)
-        .where(Order.stage.in_(_OPEN_CODES))
-    )
+    for row in order_clocks(session, order_ids, open_only=True):
+        found = deadlines(row.clock, loaded, zone)
+        yield row.id, row.next_deadline_at, found[0].due_at if found else None
+
+
+@dataclass(frozen=True, slots=True)
+class ClockRow:
+    """One order's clock, with what identifies it."""
+
+    id: int
+    order_no: str
+    next_deadline_at: datetime | None
+    clock: OrderClock
+
+
+def order_clocks(
+    session: Session, order_ids: Sequence[int] | None, *, open_only: bool = False
+) -> Iterator[ClockRow]:
+    """The clocks of ``order_ids`` (all orders when None; only open ones with ``open_only``)."""
+    query = select(
+        Order.id,
+        Order.order_no,
+        Order.next_deadline_at,
+        Order.stage,
+        Order.stage_entered_at,
+        Channel.name,
+        Order.warehouse,
+        Order.paid_at,
+        Order.ship_by,
+    ).join(Channel, Channel.id == Order.channel_id)
+    if open_only:
+        query = query.where(Order.stage.in_(_OPEN_CODES))
     if order_ids is not None:
         query = query.where(Order.id.in_(order_ids))
-    for row in session.execute(query):
-        clock = OrderClock(row[2], row[3], row[4], row[5], row[6], row[7])
-        found = deadlines(clock, loaded, zone)
-        yield row[0], row[1], found[0].due_at if found else None
+    for row in session.execute(query.order_by(Order.id)):
+        clock = OrderClock(row[3], row[4], row[5], row[6], row[7], row[8])
+        yield ClockRow(row[0], row[1], row[2], clock)
 
 
-def due_orders(session: Session, now: datetime, *, limit: int = 1000) -> list[tuple[str, datetime]]:
-    """Open orders whose earliest deadline has passed, most overdue first (by the index)."""
+def due_orders(
+    session: Session, now: datetime, *, after: datetime | None = None, limit: int | None = 1000
+) -> list[tuple[int, str, datetime]]:
+    """Open orders whose earliest deadline has passed (and fell after ``after``, when given),
+    most overdue first (by the index): ``(id, order_no, next_deadline_at)``."""
     query = (
-        select(Order.order_no, Order.next_deadline_at)
+        select(Order.id, Order.order_no, Order.next_deadline_at)
         .where(Order.next_deadline_at.is_not(None), Order.next_deadline_at <= now)
         .order_by(Order.next_deadline_at)
         .limit(limit)
     )
-    return [(str(no), due) for no, due in session.execute(query) if due is not None]
+    if after is not None:
+        query = query.where(Order.next_deadline_at > after)
+    return [(int(i), str(no), due) for i, no, due in session.execute(query) if due is not None]
+
+
+def next_deadline(session: Session, after: datetime) -> datetime | None:
+    """The earliest ``next_deadline_at`` later than ``after`` (one step down the index)."""
+    query = select(func.min(Order.next_deadline_at)).where(Order.next_deadline_at > after)
+    found: datetime | None = session.scalar(query)
+    return found

@@ -17,7 +17,16 @@ from store.audit import write_audit
 from store.errors import Conflict, InvalidInput
 from store.models import ROLES, ApiToken, User, utcnow
 
-SCOPES = ("scans", "orders:read", "orders:act", "metrics:read", "tickets", "channels:push")
+SCOPES = (
+    "scans",
+    "orders:read",
+    "orders:act",
+    "metrics:read",
+    "tickets",
+    "channels:push",
+    "alerts:read",
+    "alerts:ack",
+)
 TOKEN_USE_RESOLUTION = timedelta(minutes=1)
 """``last_used_at`` is kept to this resolution: a handheld scanning every second would
 otherwise turn each read-only check into a row write (and a WAL flush)."""

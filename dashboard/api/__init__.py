@@ -15,7 +15,11 @@ from dashboard.api.scan_desk import ScanDesk
 from metrics.board import HeatmapCache
 
 
-def create_api(sessions: sessionmaker[Session], *, zone: ZoneInfo) -> FastAPI:
+def create_api(
+    sessions: sessionmaker[Session], *, zone: ZoneInfo, secret_key: str | None = None
+) -> FastAPI:
+    """The API; ``secret_key`` verifies the acknowledge links in alert messages (without it
+    they are answered 503)."""
     api = FastAPI(
         title="orderwatch API",
         version="1",
@@ -25,6 +29,7 @@ def create_api(sessions: sessionmaker[Session], *, zone: ZoneInfo) -> FastAPI:
     )
     api.state.sessions = sessions
     api.state.zone = zone
+    api.state.secret_key = secret_key
     api.state.scan_desk = ScanDesk(sessions)
     api.state.heatmaps = HeatmapCache()
     api.state.store_gate = store_gate(sessions)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from dashboard.api import (
+    alerts,
     channel_push,
     explain,
     floor_orders,
@@ -26,4 +27,5 @@ ROUTERS: list[APIRouter] = [
     metrics.router,
     explain.router,
     channel_push.router,
+    alerts.router,
 ]

@@ -8,13 +8,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
+import tomli_w
 import typer
 
+from alerts.config import apply_file, export_section
 from orderwatch.context import open_store
 from orderwatch.settings import get_settings
 from rules.audit import run_flow_health_audit
 from rules.catalog import KINDS, load_rules
-from rules.config import apply_config, check_config, export_config
+from rules.config import check_config, clean_for_toml, export_config
 from rules.dry_run import DryRunReport, dry_run
 from rules.review import review_paid_orders
 from rules.sla import refresh_deadlines
@@ -40,11 +42,12 @@ def apply(
     author: Annotated[str | None, typer.Option(help="Who makes the change (audit)")] = None,
     reason: Annotated[str | None, typer.Option(help="Why (kept with each rule version)")] = None,
 ) -> None:
-    """Make channels, users and rules match FILE; a file with any error changes nothing."""
+    """Make channels, users, rules and alert routing match FILE; a file with any error
+    changes nothing."""
     settings = get_settings()
     sessions = open_store(settings)
     with sessions.begin() as session:
-        report = apply_config(session, file, author=_author(author), reason=reason)
+        report = apply_file(session, file, author=_author(author), reason=reason)
         for line in report.changes:
             typer.echo(line)
         if report.rule_kinds_changed & RISK_KINDS:
@@ -59,10 +62,12 @@ def apply(
 def export(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here")] = None,
 ) -> None:
-    """Write the current channels, users and rules in the format `apply` reads."""
+    """Write the current channels, users, rules and alert routing in the format `apply` reads
+    (receivers' secrets as ********, which `apply` reads as "keep the stored value")."""
     sessions = open_store(get_settings())
     with sessions() as session:
         text = export_config(session)
+        text += "\n" + tomli_w.dumps({"alerts": clean_for_toml(export_section(session))})
     if output is None:
         typer.echo(text, nl=False)
         return

@@ -1,5 +1,15 @@
 """SQLAlchemy 2.0 typed mappings of every table; Alembic migrations must match them."""
 
+from store.models.alerts import (
+    SEVERITIES,
+    Alert,
+    AlertDelivery,
+    AlertGroup,
+    AlertRoute,
+    Receiver,
+    RouteReceiver,
+    Silence,
+)
 from store.models.base import Base, utcnow
 from store.models.channels import PLATFORMS, Channel, ChannelListing
 from store.models.floor import InventoryCount, MissedOrder, WarehouseException
@@ -8,8 +18,6 @@ from store.models.inventory import Inventory, Sku
 from store.models.metrics import MetricHourly, MetricRollupState
 from store.models.operations import (
     TICKET_KINDS,
-    Alert,
-    AlertDelivery,
     AuditEntry,
     Counter,
     Rule,
@@ -24,9 +32,12 @@ __all__ = [
     "PLATFORMS",
     "ROLES",
     "SCAN_KINDS",
+    "SEVERITIES",
     "TICKET_KINDS",
     "Alert",
     "AlertDelivery",
+    "AlertGroup",
+    "AlertRoute",
     "ApiToken",
     "AuditEntry",
     "Base",
@@ -45,10 +56,13 @@ __all__ = [
     "Order",
     "OrderItem",
     "QuarantinedOrder",
+    "Receiver",
     "Reservation",
     "RiskDecision",
+    "RouteReceiver",
     "Rule",
     "Scan",
+    "Silence",
     "Sku",
     "StageEvent",
     "StockReceipt",

@@ -1,4 +1,4 @@
-"""Versioned rules, alerts with their delivery outbox, after-sales tickets, the audit log."""
+"""Versioned rules, after-sales tickets, the audit log, named counters."""
 
 from __future__ import annotations
 
@@ -39,54 +39,6 @@ class Rule(Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     author: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class Alert(Base):
-    """Something a person must know about; repeats fold into one row by ``dedupe_key``."""
-
-    __tablename__ = "alerts"
-    __table_args__ = (
-        CheckConstraint("status IN ('firing', 'acknowledged', 'resolved')", name="status_known"),
-        CheckConstraint("severity IN ('info', 'warning', 'critical')", name="severity_known"),
-        Index("ix_alerts_status_key", "status", "dedupe_key"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(32))
-    dedupe_key: Mapped[str] = mapped_column(String(255))
-    severity: Mapped[str] = mapped_column(String(8), default="warning")
-    status: Mapped[str] = mapped_column(String(12), default="firing")
-    title: Mapped[str] = mapped_column(String(255))
-    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    order_id: Mapped[int | None] = mapped_column(
-        BigId, ForeignKey("orders.id", ondelete="SET NULL")
-    )
-    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
-    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
-    acknowledged_by: Mapped[str | None] = mapped_column(String(64))
-    resolved_at: Mapped[datetime | None]
-
-
-class AlertDelivery(Base):
-    """Outbox row: one notification of one alert to one target, retried until sent."""
-
-    __tablename__ = "alert_deliveries"
-    __table_args__ = (
-        CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status_known"),
-        Index("ix_alert_deliveries_due", "status", "next_attempt_at"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"))
-    notifier: Mapped[str] = mapped_column(String(32))
-    """sms, dingtalk, wecom, feishu, webhook ..."""
-    target: Mapped[str] = mapped_column(String(255))
-    status: Mapped[str] = mapped_column(String(8), default="pending")
-    attempts: Mapped[int] = mapped_column(default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
-    last_error: Mapped[str | None] = mapped_column(Text)
-    sent_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

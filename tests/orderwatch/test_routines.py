@@ -46,6 +46,8 @@ def test_every_area_has_its_routine_and_they_run(sessions: sessionmaker[Session]
         "rules.deadlines",
         "rules.audit",
         "ingest.staleness",
+        "alerts.stock",
+        "alerts.quarantine",
     )
     assert set(routines) <= set(jobs)
     for name in routines:

@@ -161,11 +161,9 @@ def test_cross_rule_problems_are_refused(
     assert f"{bad}:9: risk.rules[1]: rule 'bnpl-xhs' can never match: rule 'bnpl'" in err
 
 
-def test_alert_routes_are_refused_until_the_alerts_engine_exists(
-    run: Run, database: str, tmp_path: Path
-) -> None:
+def test_alert_routes_live_in_the_alerts_section(run: Run, database: str, tmp_path: Path) -> None:
     file = tmp_path / "alerts.toml"
     file.write_text('[[alert_routes]]\nname = "x"\n', encoding="utf-8")
     code, _, err = run("apply", str(file), database=database)
     assert code == 1
-    assert "alert_routes: not supported yet" in err
+    assert f"{file}:1: alert_routes: unknown key" in err

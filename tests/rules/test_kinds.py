@@ -140,7 +140,7 @@ def test_next_deadline_is_kept_and_due_orders_are_found(sessions: sessionmaker[S
         move_order(session, order_no=second, to="cancelled", source="console", actor="ann")
         assert refresh_deadlines(session, loaded, zone=SHANGHAI) == 1
         cleared = session.scalar(select(Order.next_deadline_at).where(Order.order_no == second))
-    assert due == [(first, T0 + timedelta(hours=2))]
+    assert [(no, at) for _id, no, at in due] == [(first, T0 + timedelta(hours=2))]
     assert cleared is None
 
 

@@ -79,7 +79,7 @@ def test_dry_run_breaches_are_what_the_live_timer_raises(sessions: sessionmaker[
         for minutes, step, order_no in [*steps, (180, "", "")]:
             refresh_deadlines(session, loaded, zone=ZONE)
             raised |= {
-                names[no] for no, _due in due_orders(session, T0 + timedelta(minutes=minutes))
+                names[no] for _id, no, _due in due_orders(session, T0 + timedelta(minutes=minutes))
             }
             if step:
                 _step(session, order_no, minutes, step)

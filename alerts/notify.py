@@ -1,0 +1,263 @@
+"""When a group is notified, and who hears about it: the decisions of the pipeline after
+grouping, each written to the outbox in the same transaction.
+
+For a group that is due (its ``next_flush_at`` has come, or its last alert resolved):
+
+- the members muted by a silence or an inhibition are left out (and say why);
+- the first notification goes out once ``group_wait`` has passed since the group formed;
+- after that, a change in what the group holds is notified at most once per
+  ``group_interval``, and an unchanged, unacknowledged group is reminded after
+  ``repeat_interval``;
+- not acknowledged within ``escalate_after`` of its level's first notification, the next
+  level's receivers are told (supervisor → warehouse manager → on-call), and later
+  notifications reach every level so far;
+- when the last alert resolves, the resolved notice goes out at once, not at the next
+  interval, and the group closes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import structlog
+from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import Session
+
+from alerts.labels import worst_first
+from alerts.links import ack_url
+from alerts.messages import group_message
+from alerts.muting import Muter
+from alerts.notifiers.base import Message
+from alerts.notifiers.templates import TemplateError
+from alerts.outbox import enqueue
+from alerts.routing import ReceiverRef, Route
+from store.models import Alert, AlertDelivery, AlertGroup
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class NotifySettings:
+    zone: ZoneInfo
+    """Business hours and the times messages show are in this zone."""
+    secret_key: str
+    """Signs the acknowledge links (ORDERWATCH_SECRET_KEY)."""
+    public_url: str
+    """Where people reach orderwatch: the start of every link in a message."""
+    ack_ttl: timedelta = timedelta(hours=24)
+
+
+def flush_groups(
+    session: Session, routes: Sequence[Route], settings: NotifySettings, now: datetime
+) -> list[AlertDelivery]:
+    """Decide every due group; returns the outbox rows written."""
+    due = due_groups(session, now)
+    if not due:
+        return []
+    by_id = {route.id: route for route in routes}
+    muter = Muter(session, now)
+    written: list[AlertDelivery] = []
+    for group in due:
+        route = by_id.get(group.route_id) if group.route_id is not None else None
+        if route is None:
+            _dissolve(session, group, now)
+            continue
+        try:
+            written += _decide(session, group, route, muter, settings, now)
+        except TemplateError as error:  # the alert stays open and visible; say why loudly
+            log.error("alert_group.unsendable", group=group.id, error=error.message)
+            group.next_flush_at = now + route.group_interval
+    return written
+
+
+def due_groups(session: Session, now: datetime) -> list[AlertGroup]:
+    """Open groups whose decision time has come, and those whose last alert resolved."""
+    open_member = exists().where(Alert.group_id == AlertGroup.id, Alert.status != "resolved")
+    query = select(AlertGroup).where(
+        AlertGroup.state == "firing", or_(AlertGroup.next_flush_at <= now, ~open_member)
+    )
+    return list(session.scalars(query.order_by(AlertGroup.id)))
+
+
+def next_flush(session: Session) -> datetime | None:
+    query = select(AlertGroup.next_flush_at).where(AlertGroup.state == "firing")
+    found: datetime | None = session.scalar(query.order_by(AlertGroup.next_flush_at).limit(1))
+    return found
+
+
+def members(session: Session, group: AlertGroup, *, open_only: bool = True) -> list[Alert]:
+    """The group's alerts, worst first."""
+    query = select(Alert).where(Alert.group_id == group.id)
+    if open_only:
+        query = query.where(Alert.status != "resolved")
+    return sorted(session.scalars(query), key=worst_first)
+
+
+def _decide(
+    session: Session,
+    group: AlertGroup,
+    route: Route,
+    muter: Muter,
+    settings: NotifySettings,
+    now: datetime,
+) -> list[AlertDelivery]:
+    alerts = members(session, group)
+    if not alerts:
+        return _close(session, group, route, settings, now)
+    muted = muter.reasons(alerts)
+    for alert in alerts:
+        alert.muted_by = muted.get(alert.id)
+    active = [alert for alert in alerts if alert.id not in muted]
+    group.next_flush_at = now + route.group_interval
+    if not active:
+        return []
+    written: list[AlertDelivery] = []
+    event = _event(group, route, active, now)
+    if event is not None:
+        receivers = route.up_to(group.escalation_level, now, settings.zone)
+        written += _notify(session, group, active, event, receivers, settings, now)
+    if _escalation_due(group, route, now):
+        group.escalation_level += 1
+        group.level_since = now
+        receivers = list(route.receivers(group.escalation_level, now, settings.zone))
+        written += _notify(session, group, active, "escalation", receivers, settings, now)
+    _schedule(group, route)
+    return written
+
+
+def _digest(alerts: Sequence[Alert]) -> str:
+    content = ",".join(f"{a.id}:{a.severity}" for a in sorted(alerts, key=lambda a: a.id))
+    return hashlib.sha256(content.encode()).hexdigest()
+
+
+def _event(group: AlertGroup, route: Route, active: Sequence[Alert], now: datetime) -> str | None:
+    last = group.last_notified_at
+    if last is None:
+        return "firing"
+    if _digest(active) != group.notified_digest:
+        if now < last + route.group_interval:
+            group.next_flush_at = last + route.group_interval
+            return None
+        return "update"
+    if group.acknowledged_at is None and now >= last + route.repeat_interval:
+        return "repeat"
+    return None
+
+
+def _escalation_due(group: AlertGroup, route: Route, now: datetime) -> bool:
+    if group.acknowledged_at is not None or group.level_since is None:
+        return False
+    if not route.can_escalate(group.escalation_level) or route.escalate_after is None:
+        return False
+    return now >= group.level_since + route.escalate_after
+
+
+def _schedule(group: AlertGroup, route: Route) -> None:
+    """Bring the next decision forward to a repeat or an escalation that comes sooner."""
+    due = [group.next_flush_at]
+    if group.acknowledged_at is None and group.last_notified_at is not None:
+        due.append(group.last_notified_at + route.repeat_interval)
+        if route.can_escalate(group.escalation_level) and group.level_since is not None:
+            assert route.escalate_after is not None
+            due.append(group.level_since + route.escalate_after)
+    group.next_flush_at = min(d for d in due if d is not None)
+
+
+def _notify(
+    session: Session,
+    group: AlertGroup,
+    active: Sequence[Alert],
+    event: str,
+    receivers: Sequence[ReceiverRef],
+    settings: NotifySettings,
+    now: datetime,
+) -> list[AlertDelivery]:
+    fresh = [alert for alert in active if alert.notified_at is None]
+    due_at = min((alert.opened_at for alert in fresh), default=None)
+    if event != "escalation":
+        group.last_notified_at, group.notified_digest = now, _digest(active)
+        group.notified_count = len(active)
+        group.first_notified_at = group.first_notified_at or now
+        group.level_since = group.level_since or now
+    for alert in fresh:
+        alert.notified_at = now
+    url = ack_url(settings.public_url, group.id, now + settings.ack_ttl, settings.secret_key)
+    return _write(session, group, active, event, receivers, settings, now, url, due_at)
+
+
+def _write(
+    session: Session,
+    group: AlertGroup,
+    alerts: Sequence[Alert],
+    event: str,
+    receivers: Sequence[ReceiverRef],
+    settings: NotifySettings,
+    now: datetime,
+    url: str,
+    due_at: datetime | None = None,
+) -> list[AlertDelivery]:
+    """One outbox row per receiver, under one notification number of the group."""
+    group.notifications += 1
+    composed: dict[str, Message] = {}
+    rows = []
+    for receiver in receivers:
+        key = f"ow-g{group.id}-n{group.notifications}-r{receiver.id}"
+        if receiver.lang not in composed:
+            composed[receiver.lang] = group_message(
+                alerts,
+                idempotency_key=key,
+                lang=receiver.lang,
+                now=now,
+                zone=settings.zone,
+                url=url,
+                resolved=event == "resolved",
+            )
+        message = _keyed(composed[receiver.lang], key)
+        rows.append(
+            enqueue(
+                session,
+                receiver=receiver,
+                message=message,
+                event=event,
+                now=now,
+                group_id=group.id,
+                due_at=due_at,
+            )
+        )
+    log.info("alert_group.notified", group=group.id, notification=event, receivers=len(rows))
+    return rows
+
+
+def _keyed(message: Message, key: str) -> Message:
+    return replace(message, idempotency_key=key)
+
+
+def _close(
+    session: Session, group: AlertGroup, route: Route, settings: NotifySettings, now: datetime
+) -> list[AlertDelivery]:
+    """The group's last alert resolved: the resolved notice (if it was ever notified), and
+    the group closes; a new alert with the same key starts a new group."""
+    group.state, group.resolved_at, group.next_flush_at = "resolved", now, None
+    if group.last_notified_at is None or not route.send_resolved:
+        return []
+    told = [a for a in members(session, group, open_only=False) if a.notified_at is not None]
+    if not told:
+        return []
+    receivers = route.up_to(group.escalation_level, now, settings.zone)
+    url = console_url(settings.public_url, group.id)
+    return _write(session, group, told, "resolved", receivers, settings, now, url)
+
+
+def console_url(public_url: str, group_id: int) -> str:
+    return f"{public_url.rstrip('/')}/alerts?group={group_id}"
+
+
+def _dissolve(session: Session, group: AlertGroup, now: datetime) -> None:
+    """The group's route is gone: its alerts are routed again by the routes there are now."""
+    for alert in members(session, group):
+        alert.group_id, alert.route_checked_at = None, None
+    group.state, group.resolved_at, group.next_flush_at = "resolved", now, None

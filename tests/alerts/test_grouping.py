@@ -1,0 +1,203 @@
+"""Grouping and noise, on a fake clock against a loopback webhook consumer: simultaneous
+breaches go out as one message after group_wait, changes at most once per group_interval,
+reminders after repeat_interval, a resolved notice as soon as the group clears, silences and
+inhibitions leave alerts out and say why."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from alerts.muting import create_silence, expire_silence
+from store.alerts import raise_alert
+from store.models import Alert, AlertGroup
+from store.transitions import move_order
+from tests.alerts.pipeline import (
+    PICK_DUE,
+    Consumer,
+    Pipeline,
+    awaiting_pick,
+    configure,
+    consumer,
+    route,
+    webhook,
+)
+from tests.factories import T0, add_channel
+
+S = timedelta(seconds=1)
+
+
+@pytest.fixture
+def hook(sessions: sessionmaker[Session]) -> Iterator[tuple[Consumer, Pipeline]]:
+    add_channel(sessions)
+    with consumer() as (fake, url):
+        configure(sessions, [webhook("hook", url)], [route(group_wait=30, group_interval=60)])
+        yield fake, Pipeline(sessions)
+
+
+def test_200_simultaneous_breaches_go_out_as_one_message_after_group_wait(
+    sessions: sessionmaker[Session], hook: tuple[Consumer, Pipeline]
+) -> None:
+    fake, pipeline = hook
+    orders = awaiting_pick(sessions, 200)
+    pipeline.tick(T0, changed=tuple(orders))  # the change events of the moves
+    assert pipeline.step(PICK_DUE - S) == []
+    assert pipeline.step(PICK_DUE) == []  # noticed, but the group waits for its siblings
+    with sessions() as session:
+        assert session.scalar(select(AlertGroup.next_flush_at)) == PICK_DUE + 30 * S
+    attempts = pipeline.step(PICK_DUE + 30 * S)
+    assert [a.status for a in attempts] == ["sent"]
+    assert len(fake.accepted) == 1
+    message = fake.accepted[0]
+    assert message["title"] == "200 单在 SH-01 待拣货 超过 2 小时"
+    assert message["text"].startswith("最久 2 小时：" + ", ".join(orders[:10]) + " 等 200 项")
+    assert message["severity"] == "warning"
+    assert message["url"].startswith("http://ow.test/api/v1/alerts/ack/")
+    assert pipeline.step(PICK_DUE + 31 * S) == []  # nothing changed: nothing more
+
+
+def test_changes_wait_for_the_group_interval_and_an_unchanged_group_is_reminded(
+    sessions: sessionmaker[Session], hook: tuple[Consumer, Pipeline]
+) -> None:
+    fake, pipeline = hook
+    first = awaiting_pick(sessions, 3)
+    later = awaiting_pick(sessions, 2, at=T0 + 40 * S, prefix="L")
+    pipeline.tick(T0 + 40 * S, changed=tuple(first + later))
+    pipeline.step(PICK_DUE)
+    pipeline.step(PICK_DUE + 30 * S)
+    pipeline.step(PICK_DUE + 40 * S)  # the later two breach: the group changed
+    assert [m["title"][:2] for m in fake.accepted] == ["3 "]
+    pipeline.step(PICK_DUE + 89 * S)
+    assert len(fake.accepted) == 1  # a change waits out the group interval
+    pipeline.step(PICK_DUE + 90 * S)
+    assert [m["title"][:2] for m in fake.accepted] == ["3 ", "5 "]
+    pipeline.step(PICK_DUE + 90 * S + timedelta(minutes=59))
+    assert len(fake.accepted) == 2
+    pipeline.step(PICK_DUE + 90 * S + timedelta(hours=1))
+    assert [m["title"][:2] for m in fake.accepted] == ["3 ", "5 ", "5 "]  # the reminder
+
+
+def test_the_resolved_notice_goes_out_as_soon_as_the_group_clears(
+    sessions: sessionmaker[Session], hook: tuple[Consumer, Pipeline]
+) -> None:
+    fake, pipeline = hook
+    orders = awaiting_pick(sessions, 2)
+    pipeline.tick(T0, changed=tuple(orders))
+    pipeline.step(PICK_DUE)
+    pipeline.step(PICK_DUE + 30 * S)
+    with sessions.begin() as session:
+        move_order(
+            session, order_no=orders[0], to="picked", source="handheld", at=PICK_DUE + 40 * S
+        )
+    pipeline.tick(PICK_DUE + 41 * S, changed=(orders[0],))
+    assert len(fake.accepted) == 1  # one left: a change, within the group interval
+    with sessions.begin() as session:
+        move_order(
+            session, order_no=orders[1], to="picked", source="handheld", at=PICK_DUE + 42 * S
+        )
+    pipeline.tick(PICK_DUE + 43 * S, changed=(orders[1],))
+    pipeline.deliver(PICK_DUE + 43 * S)
+    titles = [m["title"] for m in fake.accepted]
+    assert titles == ["2 单在 SH-01 待拣货 超过 2 小时", "已恢复：2 单在 SH-01 待拣货 超过 2 小时"]
+    with sessions() as session:
+        assert session.scalar(select(AlertGroup.state)) == "resolved"
+    # A new breach with the same key starts a new group.
+    again = awaiting_pick(sessions, 1, at=PICK_DUE, prefix="N")
+    pipeline.tick(PICK_DUE + 50 * S, changed=tuple(again))
+    pipeline.step(PICK_DUE + timedelta(hours=2))
+    pipeline.step(PICK_DUE + timedelta(hours=2) + 30 * S)
+    with sessions() as session:
+        assert list(session.scalars(select(AlertGroup.state).order_by(AlertGroup.id))) == [
+            "resolved",
+            "firing",
+        ]
+    assert fake.accepted[-1]["title"] == "1 单在 SH-01 待拣货 超过 2 小时"
+
+
+def test_a_silence_mutes_until_it_ends_and_says_who_and_why(
+    sessions: sessionmaker[Session], hook: tuple[Consumer, Pipeline]
+) -> None:
+    fake, pipeline = hook
+    orders = awaiting_pick(sessions, 2)
+    with sessions.begin() as session:
+        silence = create_silence(
+            session,
+            matchers={"kind": "sla_breach", "warehouse": "SH-01"},
+            ends_at=PICK_DUE + timedelta(minutes=10),
+            author="ann",
+            reason="stocktake in SH-01",
+            now=T0,
+        )
+        silence_id = silence.id
+    pipeline.tick(T0, changed=tuple(orders))
+    pipeline.step(PICK_DUE)
+    pipeline.step(PICK_DUE + 30 * S)
+    assert fake.accepted == []
+    with sessions() as session:
+        muted = set(session.scalars(select(Alert.muted_by)))
+    assert muted == {f"silence:{silence_id}"}
+    pipeline.step(PICK_DUE + timedelta(minutes=10))  # the silence has ended
+    assert [m["title"] for m in fake.accepted] == ["2 单在 SH-01 待拣货 超过 2 小时"]
+
+
+def test_expiring_a_silence_notifies_what_it_held_back(
+    sessions: sessionmaker[Session], hook: tuple[Consumer, Pipeline]
+) -> None:
+    fake, pipeline = hook
+    orders = awaiting_pick(sessions, 1)
+    with sessions.begin() as session:
+        silence_id = create_silence(
+            session, matchers={"stage": "awaiting_pick"}, ends_at=T0 + timedelta(days=1),
+            author="ann", reason="drill", now=T0,
+        ).id  # fmt: skip
+    pipeline.tick(T0, changed=tuple(orders))
+    pipeline.step(PICK_DUE + 30 * S)
+    assert fake.accepted == []
+    with sessions.begin() as session:
+        expire_silence(session, silence_id, author="ann", now=PICK_DUE + 40 * S)
+    pipeline.step(PICK_DUE + 41 * S)
+    assert len(fake.accepted) == 1
+
+
+def test_a_channel_outage_mutes_that_channels_order_alerts(
+    sessions: sessionmaker[Session], hook: tuple[Consumer, Pipeline]
+) -> None:
+    fake, pipeline = hook
+    add_channel(sessions, "jd-main")
+    tmall = awaiting_pick(sessions, 2)
+    jd = awaiting_pick(sessions, 1, channel="jd-main", prefix="J", warehouse="BJ-01")
+    with sessions.begin() as session:
+        raise_alert(
+            session, kind="channel_stale", key="channel_stale:tmall-main", severity="critical",
+            title="tmall-main stale", now=T0,
+            details={"channel": "tmall-main", "lag_s": 7200, "last_error": "HTTP 502"},
+        )  # fmt: skip
+    pipeline.tick(T0, changed=tuple(tmall + jd))
+    pipeline.step(PICK_DUE)
+    pipeline.step(PICK_DUE + 30 * S)
+    titles = sorted(m["title"] for m in fake.accepted)
+    assert titles == ["1 单在 BJ-01 待拣货 超过 2 小时", "渠道 tmall-main 已 2 小时 未同步"]
+    with sessions() as session:
+        reasons = dict(session.execute(select(Alert.dedupe_key, Alert.muted_by)).all())
+        stale_id = session.scalar(select(Alert.id).where(Alert.kind == "channel_stale"))
+    assert {reasons[f"sla_breach:{no}:sla:awaiting-pick-2h"] for no in tmall} == {
+        f"inhibited:{stale_id}"
+    }
+
+
+def test_a_critical_mutes_the_warnings_of_its_group(
+    sessions: sessionmaker[Session], hook: tuple[Consumer, Pipeline]
+) -> None:
+    fake, pipeline = hook
+    warnings = awaiting_pick(sessions, 3)
+    critical = awaiting_pick(sessions, 1, prefix="C", ship_by=T0 + timedelta(hours=1))
+    pipeline.tick(T0, changed=(*warnings, *critical))
+    pipeline.step(PICK_DUE)
+    pipeline.step(PICK_DUE + 30 * S)
+    assert [(m["severity"], m["title"]) for m in fake.accepted] == [
+        ("critical", "1 单在 SH-01 待拣货 超过 承诺发货时间")
+    ]
