@@ -269,6 +269,39 @@ TEXTS: dict[str, tuple[str, str]] = {
     "order.col.actor": ("操作人", "By"),
     "order.col.note": ("备注", "Note"),
     "order.col.action": ("操作", "Action"),
+    "source.channel": ("平台同步", "Platform sync"),
+    "source.handheld": ("手持终端", "Handheld"),
+    "source.console": ("控制台", "Console"),
+    "source.rule": ("规则", "Rule"),
+    "source.api": ("接口", "API"),
+    # Audit actions: "<entity>.<verb>" as store/ writes them; order.moved_to_<stage> is composed.
+    "audit.order.held": ("拦截", "Held"),
+    "audit.order.released": ("解除拦截", "Released"),
+    "audit.order.cancelled": ("取消", "Cancelled"),
+    "audit.order.review_passed": ("审核通过", "Passed review"),
+    "audit.order.sent_to_review": ("转入审核", "Sent to review"),
+    "audit.order.released_to_warehouse": ("下发仓库", "Released to the warehouse"),
+    "audit.order.moved_to": ("进入「{stage}」", "Moved to {stage}"),
+    "audit.order.assigned": ("分配拣货员", "Picker assigned"),
+    "audit.order.reassigned": ("改派拣货员", "Picker changed"),
+    "audit.order.noted": ("添加备注", "Note added"),
+    "audit.order.buyer_revealed": ("查看买家信息", "Buyer details revealed"),
+    "audit.console.refused": ("操作被拒绝（无权限）", "Action refused (no permission)"),
+    "audit.rule.created": ("新建规则", "Rule created"),
+    "audit.rule.changed": ("修改规则", "Rule changed"),
+    "audit.rule.retired": ("停用规则", "Rule retired"),
+    "audit.rule.restored": ("恢复规则版本", "Rule version restored"),
+    "audit.channel.created": ("新增渠道", "Channel added"),
+    "audit.quarantine.dismissed": ("忽略隔离订单", "Quarantined order dismissed"),
+    "audit.token.created": ("创建接口令牌", "API token created"),
+    "audit.user.created": ("新建用户", "User created"),
+    "audit.alert_group.acknowledged": ("确认告警", "Alert acknowledged"),
+    "audit.alert_delivery.resent": ("重发通知", "Notification re-sent"),
+    "audit.alert_silence.created": ("静默告警", "Alerts silenced"),
+    "audit.alert_silence.expired": ("结束静默", "Silence ended"),
+    "audit.alert_receiver.created": ("新增接收人", "Receiver added"),
+    "audit.alert_receiver.changed": ("修改接收人", "Receiver changed"),
+    "audit.alert_route.changed": ("修改告警路由", "Alert route changed"),
     "order.modal.body": (
         "将对订单 {order} 执行「{action}」。若订单已被他人处理，则不会执行，并说明原因。",
         "{action} on order {order}. If someone else changed it meanwhile, nothing is done and "
@@ -314,6 +347,20 @@ def both(key: str) -> str:
 
 def role_label(role: str, lang: str) -> str:
     return t(f"role.{role}", lang) if f"role.{role}" in TEXTS else role
+
+
+def source_label(source: str, lang: str) -> str:
+    """Who or what made a change (``store.stages.Source``), in ``lang``."""
+    return t(f"source.{source}", lang) if f"source.{source}" in TEXTS else source
+
+
+def audit_action_label(action: str, lang: str) -> str:
+    """An audit entry's action in words; a code without a label shows as itself."""
+    moved = action.removeprefix("order.moved_to_")
+    if moved != action:
+        return t("audit.order.moved_to", lang).format(stage=stage_label(moved, lang))
+    key = f"audit.{action}"
+    return t(key, lang) if key in TEXTS else action
 
 
 def stage_label(stage: str, lang: str) -> str:
