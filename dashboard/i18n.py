@@ -138,6 +138,182 @@ TEXTS: dict[str, tuple[str, str]] = {
         "还没有渠道。用 orderwatch channels add 接入一个销售渠道。",
         "No channels yet. Connect a sales channel with orderwatch channels add.",
     ),
+    # the channels pages (/channels, /channels/<name>)
+    "nav.channels": ("渠道", "Channels"),
+    "channels.page.title": ("销售渠道", "Sales channels"),
+    "channels.page.intro": (
+        "每个渠道的同步健康、漏单对账、暂停的商品链接和无法解析的隔离订单。点击渠道名查看详情并处理。",
+        "Each channel's sync health, reconciliation, paused listings and the orders that could "
+        "not be read. Open a channel to act on it.",
+    ),
+    "channels.page.empty_title": ("还没有渠道", "No channels yet"),
+    "channels.page.empty": (
+        "还没有接入销售渠道。请管理员在这里添加，或使用 orderwatch channels add。",
+        "No sales channel is connected yet. An admin can add one here, or with orderwatch "
+        "channels add.",
+    ),
+    "channels.page.empty_admin": (
+        "还没有接入销售渠道。点击“添加渠道”，填写平台的应用凭证即可开始拉单。",
+        "No sales channel is connected yet. Press “Add a channel” and enter the platform "
+        "app's credentials to start pulling orders.",
+    ),
+    "channels.col.name": ("渠道", "Channel"),
+    "channels.col.platform": ("平台", "Platform"),
+    "channels.col.shop": ("店铺", "Shop"),
+    "channels.col.state": ("状态", "State"),
+    "channels.col.health": ("同步情况", "Sync health"),
+    "channels.col.last_sync": ("上次成功同步", "Last good sync"),
+    "channels.col.failures": ("连续失败", "Failures"),
+    "channels.col.quarantined": ("隔离订单", "Quarantined"),
+    "channel.state.paused": ("已暂停", "Paused"),
+    "channel.state.failing": ("同步失败", "Failing"),
+    "channel.words.synced": ("{ago}前同步成功", "Last good sync {ago} ago"),
+    "channel.words.never": ("还没有成功同步过", "Never synced successfully"),
+    "channel.words.failures": ("之后连续失败 {n} 次", "{n} failed pulls in a row since"),
+    "channel.words.error": ("最后一次错误：{error}", "last error: {error}"),
+    "channel.words.quarantined": (
+        "{n} 个订单无法解析，等待处理",
+        "{n} orders could not be read and wait for a person",
+    ),
+    "channel.words.paused": ("已由 {who} 于 {when} 暂停拉单", "Pulls paused by {who} at {when}"),
+    "channel.words.paused_why": (
+        "已由 {who} 于 {when} 暂停拉单：{why}",
+        "Pulls paused by {who} at {when}: {why}",
+    ),
+    "channel.unknown": ("没有渠道 {name}。", "There is no channel {name}."),
+    "channel.health": ("同步健康", "Sync health"),
+    "channel.interval": ("拉单间隔", "Pull interval"),
+    "channel.default_url": ("平台默认地址", "the platform's default"),
+    "channel.credentials": ("应用凭证", "App credentials"),
+    "channel.cred.set": ("已设置", "set"),
+    "channel.cred.unset": ("未设置", "not set"),
+    "channel.cred.none": (
+        "该平台没有开放接口凭证（历史导入）。",
+        "This platform has no API credentials (history import).",
+    ),
+    "channel.missed": ("对账结果：每日漏单", "Reconciliation: missed orders per day"),
+    "channel.missed.summary": (
+        "近 {days} 天对账共找回 {n} 个增量同步漏掉的订单。",
+        "Reconciliation found {n} orders the incremental sync had missed in the last {days} days.",
+    ),
+    "channel.listings": ("暂停中的商品链接", "Listings paused now"),
+    "channel.listings.none": ("没有暂停的商品链接。", "No listing is paused."),
+    "channel.col.sku": ("SKU", "SKU"),
+    "channel.col.listing": ("平台商品 ID", "Listing"),
+    "channel.col.why": ("原因", "Why"),
+    "channel.col.since": ("暂停时间", "Paused since"),
+    "channel.quarantine": ("隔离订单（无法解析）", "Quarantine (orders that could not be read)"),
+    "channel.quarantine.none": (
+        "没有隔离订单：平台发来的每个订单都已读取。",
+        "Nothing in quarantine: every order the platform sent was read.",
+    ),
+    "channel.quarantine.intro": (
+        "共 {n} 个。每次同步都会重新拉取；也可以立即重试，或确认无法处理后填写原因忽略。",
+        "{n} in all. Every sync fetches them again; retry one now, or dismiss it with a reason "
+        "when it will never be read.",
+    ),
+    "channel.quarantine.no_id": ("（读不到平台订单号）", "(no platform order id)"),
+    "channel.quarantine.meta": (
+        "首次 {first} · 最近尝试 {last} · 共 {n} 次",
+        "first seen {first} · last tried {last} · {n} attempts",
+    ),
+    "channel.quarantine.payload": (
+        "平台原始数据（买家信息已脱敏）",
+        "As the platform sent it (buyer data masked)",
+    ),
+    "channel.action.sync": ("立即同步", "Sync now"),
+    "channel.action.pause": ("暂停拉单", "Pause pulls"),
+    "channel.action.resume": ("恢复拉单", "Resume pulls"),
+    "channel.action.retry": ("立即重试", "Retry now"),
+    "channel.action.dismiss": ("忽略", "Dismiss"),
+    "channel.ask.sync": (
+        "立即从平台拉取渠道 {name} 的新订单和状态变化（不等待重试间隔）。",
+        "Pull channel {name}'s new orders and changes from the platform now (past any backoff).",
+    ),
+    "channel.ask.pause": (
+        "暂停渠道 {name} 的定时拉单和对账，直到恢复。恢复后从水位线继续，不会漏单。",
+        "Stop channel {name}'s scheduled pulls and reconciliation until resumed. Resuming "
+        "continues from its watermark: nothing is missed.",
+    ),
+    "channel.ask.resume": (
+        "恢复渠道 {name} 的定时拉单。",
+        "Pull channel {name} on its schedule again.",
+    ),
+    "channel.ask.retry": (
+        "立即从平台重新拉取隔离订单 #{entry}，能解析就入库。",
+        "Fetch quarantined order #{entry} from the platform again now, and store it if it reads.",
+    ),
+    "channel.ask.dismiss": (
+        "确认隔离订单 #{entry} 永远不会被读取，不再重试。原因会记入审计。",
+        "Decide quarantined order #{entry} will never be read and stop retrying it. The reason "
+        "is audited.",
+    ),
+    "channel.note": ("备注（可选，记入审计）", "Note (optional, audited)"),
+    "channel.dismiss.reason": ("忽略原因（必填，记入审计）", "Reason (required, audited)"),
+    "channel.dismiss.reason_needed": (
+        "请填写忽略原因",
+        "a reason is needed to dismiss it",
+    ),
+    "channel.done.sync": (
+        "{name} 同步完成：读取 {read} 单，新增 {new}，更新 {updated}，隔离 {quarantined}，"
+        "找回 {recovered}",
+        "{name} synced: {read} read, {new} new, {updated} updated, {quarantined} quarantined, "
+        "{recovered} recovered",
+    ),
+    "channel.done.sync_failed": ("{name} 同步失败：{error}", "{name} did not sync: {error}"),
+    "channel.done.sync_busy": (
+        "{name} 正在由其他进程同步，稍后刷新查看结果。",
+        "{name} is being synced elsewhere right now; look again in a moment.",
+    ),
+    "channel.done.pause": ("{name} 已暂停拉单", "{name}: pulls paused"),
+    "channel.done.resume": ("{name} 已恢复拉单", "{name}: pulls resumed"),
+    "channel.done.retry": (
+        "隔离订单 #{entry} 已读取并入库",
+        "Quarantined order #{entry} read and stored",
+    ),
+    "channel.done.retry_kept": (
+        "隔离订单 #{entry} 仍无法读取：{reason}",
+        "Quarantined order #{entry} still cannot be read: {reason}",
+    ),
+    "channel.done.retry_busy": (
+        "该渠道正在同步，同步会重试隔离订单 #{entry}。",
+        "The channel is syncing now, and the sync retries quarantined order #{entry}.",
+    ),
+    "channel.done.dismiss": ("隔离订单 #{entry} 已忽略", "Quarantined order #{entry} dismissed"),
+    "channel.not_allowed": (
+        "你的角色只能查看；同步、暂停和处理隔离订单需要主管及以上角色。",
+        "Your role can view; syncing, pausing and the quarantine need a supervisor or above.",
+    ),
+    "channel.add.open": ("添加渠道", "Add a channel"),
+    "channel.add.title": ("添加销售渠道", "Add a sales channel"),
+    "channel.add.name": ("渠道名（字母、数字、- 或 _）", "Name (letters, digits, - or _)"),
+    "channel.add.platform": ("平台", "Platform"),
+    "channel.add.shop_id": ("店铺 ID", "Shop id"),
+    "channel.add.base_url": ("接口地址", "API address"),
+    "channel.add.base_url_hint": ("留空使用平台默认地址", "Empty: the platform's default"),
+    "channel.add.default_warehouse": ("默认发货仓", "Default warehouse"),
+    "channel.add.interval": ("拉单间隔（分钟）", "Pull every (minutes)"),
+    "channel.add.credentials": ("平台应用凭证", "The platform app's credentials"),
+    "channel.add.choose_platform": ("先选择平台", "Choose the platform first"),
+    "channel.add.secret_note": (
+        "密钥只写入、不再显示；需要更换时请重新填写。",
+        "Secrets are write-only: they are never shown again.",
+    ),
+    "channel.add.submit": ("添加", "Add"),
+    "channel.add.missing": ("请填写渠道名并选择平台。", "Enter a name and choose the platform."),
+    "channel.add.missing_credentials": ("请填写：{fields}", "Enter: {fields}"),
+    "channel.add.failed": ("渠道未添加：{reason}", "The channel was not added: {reason}"),
+    "channel.add.done": (
+        "渠道 {name} 已添加，worker 会按间隔开始拉单",
+        "Channel {name} added; the worker starts pulling it on its schedule",
+    ),
+    "audit.channel.paused": ("暂停拉单", "Pulls paused"),
+    "audit.channel.resumed": ("恢复拉单", "Pulls resumed"),
+    "audit.channel.sync_requested": ("立即同步", "Sync now"),
+    "audit.channel.changed": ("修改渠道", "Channel changed"),
+    "audit.quarantine.retried": ("重试隔离订单", "Quarantined order retried"),
+    "audit.listing.paused": ("暂停商品链接", "Listing paused"),
+    "audit.listing.resumed": ("恢复商品链接", "Listing resumed"),
     "board.empty.title": ("还没有订单", "No orders yet"),
     "board.empty.body": (
         "接入一个销售渠道（orderwatch channels add …），或运行 orderwatch demo 看演示数据；"
