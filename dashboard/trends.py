@@ -9,9 +9,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import dash_mantine_components as dmc
+from dash import html
 from sqlalchemy.orm import Session, sessionmaker
 
-from dashboard.board_charts import Figure
+from dashboard.board_charts import Figure, _nothing
 from dashboard.formatting import NONE, change, number, percent
 from dashboard.i18n import t
 from dashboard.theme import BAD, GOOD, HEX, chart_layout
@@ -96,7 +97,7 @@ def table(rows: list[ComparedMetric], lang: str) -> dmc.Table:
         )
         for row in rows
     ]
-    return dmc.Table([head, dmc.TableTbody(body)], striped=True, id="trends-table")
+    return html.Div(dmc.Table([head, dmc.TableTbody(body)], striped=True), id="trends-table")
 
 
 def _change(row: ComparedMetric, lang: str) -> dmc.Text:
@@ -125,7 +126,7 @@ def charts(weeks: list[WeekTrend], lang: str, scheme: str) -> dict[str, Figure]:
                 "marker": {"color": HEX[colour]}}  # fmt: skip
 
     percent_axis = {"rangemode": "tozero", "tickformat": ".0%"}
-    data = {
+    data: dict[str, tuple[list[dict[str, Any]], dict[str, Any]]] = {
         "processing": (
             [line("series.p50", [w.processing_time_hours.p50 for w in weeks], "indigo"),
              line("trends.mean", [w.processing_time_hours.mean for w in weeks], "teal")],
@@ -144,11 +145,14 @@ def charts(weeks: list[WeekTrend], lang: str, scheme: str) -> dict[str, Figure]:
             {"rangemode": "tozero"},
         ),
     }  # fmt: skip
-    return {
+    drawn: dict[str, Figure] = {
         name: {"data": traces, "layout": chart_layout(scheme, height=240, xaxis=axis,
                                                       yaxis=yaxis, showlegend=len(traces) > 1)}
         for name, (traces, yaxis) in data.items()
     }  # fmt: skip
+    # A line with nothing on it says so, rather than showing empty axes.
+    return {name: figure if any(y for trace in figure["data"] for y in trace["y"])
+            else _nothing(figure, lang) for name, figure in drawn.items()}  # fmt: skip
 
 
 def _table_rows(rows: list[ComparedMetric], lang: str) -> tuple[list[str], list[list[Any]]]:

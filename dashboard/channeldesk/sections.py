@@ -118,7 +118,9 @@ def quarantine(detail: ChannelDetail, acting: bool, zone: ZoneInfo, lang: str) -
     intro = dmc.Text(t("channel.quarantine.intro", lang).format(n=detail.view.health.quarantined),
                      size="sm", c="dimmed")  # fmt: skip
     items = [_entry(entry, acting, zone, lang) for entry in entries]
-    accordion = dmc.Accordion(items, multiple=True, variant="separated", id="channel-quarantine")
+    accordion = dmc.Accordion(
+        items, multiple=True, variant="separated", id="channel-quarantine-list"
+    )
     return _card("channel.quarantine", [intro, accordion], lang)
 
 

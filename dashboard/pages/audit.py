@@ -55,6 +55,7 @@ def layout(**query: Any) -> dmc.Stack:
                        data=[chosen["entity_type"]] if chosen["entity_type"] else [], w=170),
             dmc.TextInput(id="audit-f-entity_id", value=chosen["entity_id"], w=170),
             dmc.DatePickerInput(id="audit-f-days", type="range", value=chosen["days"], w=240,
+                                valueFormat="YYYY-MM-DD",
                                 clearable=True, allowSingleDateInRange=True),
             dmc.Button(id="audit-clear", variant="subtle"),
             dmc.Group([dmc.Button(id="audit-export-csv", variant="default", size="xs"),
@@ -246,7 +247,7 @@ def detail(selected: list[dict[str, Any]] | None, lang: Any) -> Any:
     head = dmc.Group(
         [
             dmc.Text(f"{row['at']} · {row['actor']} · {row['action']}", fw=600),
-            dcc.Link(row["entity_text"], href=row["link"], id="audit-detail-link")
+            dmc.Anchor(row["entity_text"], href=row["link"], id="audit-detail-link")
             if row.get("link")
             else dmc.Text(row["entity_text"]),
         ],

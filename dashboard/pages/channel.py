@@ -48,7 +48,7 @@ def layout(name: str = "", **_query: Any) -> html.Section:
             dcc.Store(id=NAME, data=name),
             dcc.Store(id=REFRESH, data=0),
             dcc.Interval(id="channel-tick", interval=REFRESH_MS),
-            dcc.Link(id="channel-back", href="/channels"),
+            dmc.Anchor(id="channel-back", href="/channels", size="sm"),
             html.Div(loading, id="channel-view", style={"marginTop": 8}),
             DIALOG.layout(),
         ],

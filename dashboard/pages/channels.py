@@ -90,12 +90,12 @@ async def show(lang_data: Any, _tick: int | None, _refreshed: int | None) -> Any
     return channel_table(views, now, lang)
 
 
-def channel_table(views: list[ChannelView], now: datetime, lang: str) -> dmc.Table:
+def channel_table(views: list[ChannelView], now: datetime, lang: str) -> html.Div:
     zone = app_config().zone
     head = dmc.TableThead(dmc.TableTr([dmc.TableTh(t(f"channels.col.{c}", lang)) for c in COLUMNS]))
     rows = [_row(view, now, zone, lang) for view in views]
-    return dmc.Table([head, dmc.TableTbody(rows)], striped=True, highlightOnHover=True,
-                     id="channels-table")  # fmt: skip
+    table = dmc.Table([head, dmc.TableTbody(rows)], striped=True, highlightOnHover=True)
+    return html.Div(table, id="channels-table")
 
 
 def _row(view: ChannelView, now: datetime, zone: Any, lang: str) -> dmc.TableTr:
@@ -103,7 +103,7 @@ def _row(view: ChannelView, now: datetime, zone: Any, lang: str) -> dmc.TableTr:
     key, colour = state(view)
     last = moment(health.last_success_at, zone, lang) if health.last_success_at else "—"
     cells = [
-        dcc.Link(health.name, href=f"/channels/{health.name}"),
+        dmc.Anchor(health.name, href=f"/channels/{health.name}", fw=600),
         health.platform,
         view.shop_id or "—",
         dmc.Badge(t(key, lang), color=colour, variant="light"),

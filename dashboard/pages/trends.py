@@ -41,8 +41,9 @@ def layout(**query: Any) -> dmc.Stack:
              for key in ("channel", "warehouse")}  # fmt: skip
     filters = dmc.Group(
         [
-            *(dmc.DatePickerInput(id=f"trends-{name}", type="range", value=chosen[name], w=250,
-                                  allowSingleDateInRange=True) for name in PICKERS),
+            *(dmc.DatePickerInput(id=f"trends-{name}", type="range", value=chosen[name], w=230,
+                                  valueFormat="YYYY-MM-DD", allowSingleDateInRange=True)
+              for name in PICKERS),
             dmc.MultiSelect(id="trends-channel", value=scope["channel"], data=scope["channel"],
                             clearable=True, searchable=True, w=220),
             dmc.MultiSelect(id="trends-warehouse", value=scope["warehouse"],
