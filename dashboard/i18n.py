@@ -169,6 +169,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "channel.state.failing": ("同步失败", "Failing"),
     "channel.words.synced": ("{ago}前同步成功", "Last good sync {ago} ago"),
     "channel.words.never": ("还没有成功同步过", "Never synced successfully"),
+    "channel.words.just_now": ("刚刚同步成功", "Synced just now"),
     "channel.words.failures": ("之后连续失败 {n} 次", "{n} failed pulls in a row since"),
     "channel.words.error": ("最后一次错误：{error}", "last error: {error}"),
     "channel.words.quarantined": (

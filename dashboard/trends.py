@@ -115,7 +115,9 @@ def charts(weeks: list[WeekTrend], lang: str, scheme: str) -> dict[str, Figure]:
     """The article's trend lines (weekly processing time, manual intervention, late
     shipments) and throughput, a figure each."""
     x = [week.week for week in weeks]
-    axis = {"type": "date", "tickformat": "%m-%d"}
+    # One tick a week (on the weeks' Mondays): a single week would get a tick every few hours.
+    axis = {"type": "date", "tickformat": "%m-%d", "dtick": 7 * 24 * 3600 * 1000, "tick0": x[0]
+            if x else None}  # fmt: skip
 
     def line(name: str, values: list[Any], colour: str, **extra: Any) -> dict[str, Any]:
         return {"type": "scatter", "mode": "lines+markers", "x": x, "y": values,
@@ -151,8 +153,16 @@ def charts(weeks: list[WeekTrend], lang: str, scheme: str) -> dict[str, Figure]:
         for name, (traces, yaxis) in data.items()
     }  # fmt: skip
     # A line with nothing on it says so, rather than showing empty axes.
-    return {name: figure if any(y for trace in figure["data"] for y in trace["y"])
+    return {name: figure if any(_drawn(trace) for trace in figure["data"])
             else _nothing(figure, lang) for name, figure in drawn.items()}  # fmt: skip
+
+
+def _drawn(trace: dict[str, Any]) -> bool:
+    """A line has something to show where any week has a value (a 0 % share is one); bars of
+    counts where any is above zero."""
+    if trace["type"] == "bar":
+        return any(trace["y"])
+    return any(y is not None for y in trace["y"])
 
 
 def _table_rows(rows: list[ComparedMetric], lang: str) -> tuple[list[str], list[list[Any]]]:

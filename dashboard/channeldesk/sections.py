@@ -13,7 +13,7 @@ from dash import dcc
 
 from dashboard.board_charts import CONFIG, Figure
 from dashboard.channeldesk.reading import ChannelDetail, QuarantineEntry
-from dashboard.channeldesk.words import health_sentence, masked_payload, state
+from dashboard.channeldesk.words import health_sentence, interval, masked_payload, state
 from dashboard.formatting import duration, moment, number
 from dashboard.i18n import t
 from dashboard.theme import BAD, HEX, chart_layout
@@ -54,7 +54,7 @@ def health(detail: ChannelDetail, now: datetime, zone: ZoneInfo, lang: str) -> d
          if h.lag_minutes is not None else "—"),
         (t("channels.failures", lang), number(h.consecutive_failures, lang)),
         (t("channels.quarantined", lang), number(h.quarantined, lang)),
-        (t("channel.interval", lang), duration(view.sync_interval_s / 3600, lang)),
+        (t("channel.interval", lang), interval(view.sync_interval_s, lang)),
         (t("channel.add.base_url", lang), detail.base_url or t("channel.default_url", lang)),
         (t("channel.add.default_warehouse", lang), detail.default_warehouse or "—"),
     ]  # fmt: skip

@@ -5,7 +5,7 @@ quarantined order's raw payload pretty-printed with the buyer's data masked."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -41,6 +41,8 @@ def health_sentence(view: ChannelView, now: datetime, zone: ZoneInfo, lang: str)
         )
     if health.last_success_at is None:
         head = t("channel.words.never", lang)
+    elif now - health.last_success_at < timedelta(minutes=1):
+        head = t("channel.words.just_now", lang)
     else:
         ago = duration((now - health.last_success_at).total_seconds() / 3600, lang)
         head = t("channel.words.synced", lang).format(ago=ago)
@@ -52,6 +54,13 @@ def health_sentence(view: ChannelView, now: datetime, zone: ZoneInfo, lang: str)
         waiting = t("channel.words.quarantined", lang).format(n=health.quarantined)
         return f"{head}{_sep(lang)}{waiting}"
     return head
+
+
+def interval(seconds: int, lang: str) -> str:
+    """A pull interval: seconds when under a minute (the demo pulls every 30 s)."""
+    if seconds < 60:
+        return f"{seconds} s" if lang == "en" else f"{seconds} 秒"
+    return duration(seconds / 3600, lang)
 
 
 def _sep(lang: str) -> str:
