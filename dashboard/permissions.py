@@ -15,6 +15,10 @@ from dashboard.auth import ConsoleUser, current_user
 from dashboard.context import store_sessions
 from store.audit import write_audit
 
+ACT_ON_CHANNELS = frozenset({"supervisor", "ops_supervisor", "admin"})
+"""Sync a channel now, pause and resume its pulls, retry or dismiss a quarantined order."""
+ADD_CHANNELS = frozenset({"admin"})
+"""Connect a new sales channel with its credentials."""
 ACT_ON_ORDERS = frozenset({"supervisor", "ops_supervisor", "admin"})
 """Release, approve, reject, hold, assign, annotate orders; run the flow health audit."""
 REVEAL_BUYER = frozenset({"ops_supervisor", "admin"})

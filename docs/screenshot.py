@@ -1,10 +1,12 @@
-"""Screenshots of the console for the README: the board and the stuck-order workbench.
+"""Screenshots of the console for the README: the board, the stuck-order workbench, the
+channels, one channel, the comparison and trends, and the audit log.
 
     .venv/bin/python docs/screenshot.py [--lang zh|en] [--out docs]
 
 Runs the real demo (platform simulator, sync, worker and floor, as ``orderwatch demo`` does) on a
 throwaway SQLite store, serves the console and photographs each page in headless Debian
-Chromium through Playwright (``docs/board.png``, ``docs/orders.png``).
+Chromium through Playwright (``docs/board.png``, ``docs/orders.png``, ``docs/channels.png``,
+``docs/channel.png``, ``docs/trends.png``, ``docs/audit.png``).
 """
 
 from __future__ import annotations
@@ -35,7 +37,11 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--disable-background-networking"]  # fmt: skip
 BOARD_DRAWN = ("#board-rendered-now:not(:empty)", "#board-rendered-window:not(:empty)")
 PAGES = (("board", "/?range=7d", BOARD_DRAWN),
-         ("orders", "/orders", ("#orders-grid .ag-row",)))  # fmt: skip
+         ("orders", "/orders", ("#orders-grid .ag-row",)),
+         ("channels", "/channels", ("#channels-table",)),
+         ("channel", "/channels/xhs-shop", ("#channel-health-words",)),
+         ("trends", "/trends", ("#trends-table",)),
+         ("audit", "/audit", ("#audit-grid .ag-row",)))  # fmt: skip
 """(file name, path, the elements whose presence shows the page is drawn; the board's markers
 are hidden)."""
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -91,7 +97,8 @@ def take(out: Path, lang: str) -> None:
                 # callback is in flight instead.
                 page.wait_for_function("!document.querySelector('[data-dash-is-loading]')")
                 out.mkdir(parents=True, exist_ok=True)
-                page.screenshot(path=str(out / f"{name}.png"), full_page=name == "board")
+                full = name in ("board", "channel", "trends")
+                page.screenshot(path=str(out / f"{name}.png"), full_page=full)
                 print(f"wrote {out / f'{name}.png'}")
         browser.close()
 

@@ -61,9 +61,11 @@ def callback_request(
         return [{**i, "value": values.get(f"{i['id']}.{i['property']}")} for i in items]
 
     first = spec["inputs"][0]
+    outputs = outputs_of(spec)
     return {
         "output": spec["output"],
-        "outputs": outputs_of(spec),
+        # A callback of one output is sent that output alone, as Dash's renderer does.
+        "outputs": outputs if spec["output"].startswith("..") else outputs[0],
         "inputs": filled(spec["inputs"]),
         "state": filled(spec["state"]),
         "changedPropIds": [changed or f"{first['id']}.{first['property']}"],
