@@ -3,9 +3,10 @@
 A dry run reads every order of its window once (about 0.3 s per million orders on PostgreSQL,
 see ``bench/rules.py``), so a console asking for 90 days of a very large store could hold a
 connection for minutes. Before it starts, the window's orders are estimated: PostgreSQL's
-planner estimate (free, from the table statistics) or, on SQLite, a count that stops one past
-the limit. Over ``max_orders`` it does not start; on PostgreSQL a statement timeout stops a run
-the estimate got wrong. Either way ``DryRunTooLarge`` names a window that fits.
+planner estimate (free, from the table statistics) or, on SQLite, a count that stops past
+``COUNT_CAP`` times the limit (enough to suggest a window that fits). Over ``max_orders`` it
+does not start; on PostgreSQL a statement timeout stops a run the estimate got wrong. Either
+way ``DryRunTooLarge`` names a window that fits.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from rules.dry_run import DryRunReport, dry_run
 from store.errors import DomainError
 from store.models import Order, utcnow
 
+COUNT_CAP = 4
+"""SQLite counts the window's orders up to this many times the limit, no further."""
+
 
 @dataclass(frozen=True, slots=True)
 class DryRunLimits:
@@ -39,8 +43,13 @@ class DryRunTooLarge(DomainError):
 
     code = "dry_run_too_large"
 
-    def __init__(self, days: int, orders: int | None, suggested_days: int | None) -> None:
-        size = f"about {orders:,} orders" if orders is not None else "too many orders"
+    def __init__(
+        self, days: int, orders: int | None, suggested_days: int | None, *, more: bool = False
+    ) -> None:
+        if orders is None:
+            size = "too many orders"
+        else:
+            size = f"{'more than' if more else 'about'} {orders:,} orders"
         shorter = (
             f"; try the last {suggested_days} day{'s' if suggested_days > 1 else ''}"
             if suggested_days
@@ -49,6 +58,8 @@ class DryRunTooLarge(DomainError):
         super().__init__(f"a dry run over {days} days would read {size}{shorter}")
         self.days = days
         self.orders = orders
+        """The estimate; with ``more``, a count that stopped there."""
+        self.more = more
         self.suggested_days = suggested_days
 
 
@@ -65,10 +76,13 @@ def bounded_dry_run(
     session's transaction is rolled back: a dry run writes nothing)."""
     until = now or utcnow()
     since = until - timedelta(days=days)
-    estimate = orders_between(session, since, until, limits.max_orders)
+    cap = COUNT_CAP * limits.max_orders
+    estimate = orders_between(session, since, until, cap)
     if estimate > limits.max_orders:
         session.rollback()
-        raise DryRunTooLarge(days, estimate, _fitting(days, estimate, limits.max_orders))
+        counted = min(estimate, cap)
+        fitting = _fitting(days, estimate, limits.max_orders)
+        raise DryRunTooLarge(days, counted, fitting, more=estimate > cap)
     postgresql = session.get_bind().dialect.name == "postgresql"
     if postgresql:
         milliseconds = max(1, int(limits.timeout_s * 1000))
@@ -88,9 +102,9 @@ def _fitting(days: int, orders: int, limit: int) -> int | None:
     return fitting if fitting >= 1 else None
 
 
-def orders_between(session: Session, since: datetime, until: datetime, limit: int) -> int:
-    """About how many orders were created in the window; exact (up to ``limit`` + 1) where
-    the database has no cheap estimate."""
+def orders_between(session: Session, since: datetime, until: datetime, cap: int) -> int:
+    """About how many orders were created in the window: the planner's estimate, or where the
+    database has none a count (exact up to ``cap``, ``cap + 1`` beyond it)."""
     if session.get_bind().dialect.name == "postgresql":
         plan = session.execute(
             text(
@@ -102,5 +116,5 @@ def orders_between(session: Session, since: datetime, until: datetime, limit: in
         parsed = json.loads(plan) if isinstance(plan, str) else plan
         return int(parsed[0]["Plan"]["Plan Rows"])
     window = select(literal(1)).where(Order.created_at >= since, Order.created_at <= until)
-    bounded = window.limit(limit + 1).subquery()
+    bounded = window.limit(cap + 1).subquery()
     return int(session.scalar(select(func.count()).select_from(bounded)) or 0)

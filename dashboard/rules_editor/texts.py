@@ -78,6 +78,10 @@ RULES_TEXTS: dict[str, tuple[str, str]] = {
         "近 {days} 天的订单太多（约 {orders} 单），一次试运行会太慢。",
         "The last {days} days hold too many orders (about {orders}) for one dry run.",
     ),
+    "rules.dry.too_large_more": (
+        "近 {days} 天的订单太多（超过 {orders} 单），一次试运行会太慢。",
+        "The last {days} days hold too many orders (more than {orders}) for one dry run.",
+    ),
     "rules.dry.too_large_unknown": (
         "近 {days} 天的试运行超时，订单太多。",
         "The dry run over the last {days} days ran out of time: too many orders.",

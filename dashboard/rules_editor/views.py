@@ -249,7 +249,8 @@ def _order_link(order_no: str, colour: str) -> dmc.Anchor:
 
 def too_large_view(exc: DryRunTooLarge, lang: str) -> dmc.Alert:
     if exc.orders is not None:
-        head = t("rules.dry.too_large", lang).format(days=exc.days, orders=number(exc.orders, lang))
+        key = "rules.dry.too_large_more" if exc.more else "rules.dry.too_large"
+        head = t(key, lang).format(days=exc.days, orders=number(exc.orders, lang))
     else:
         head = t("rules.dry.too_large_unknown", lang).format(days=exc.days)
     offer: Any
