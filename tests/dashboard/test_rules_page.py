@@ -56,14 +56,16 @@ def seed_article(database: Path) -> None:
         create_channel(session, name=XHS, platform="xiaohongshu")
         orders = [
             canonical(
-                f"X{n:02d}", payment_method=BNPL, amount=Decimal(amount),
+                f"X{n:02d}",
+                payment_method=BNPL,
+                amount=Decimal(amount),
                 created_at=now - timedelta(minutes=61 - n),
                 paid_at=now - timedelta(minutes=60 - n),
                 modified_at=now - timedelta(minutes=60 - n),
                 buyer_phone=f"1390000{n:04d}",
             )
             for n, amount in enumerate(SMALL + LARGE)
-        ]  # fmt: skip
+        ]
         upsert_orders(session, XHS, orders)
         old = now - timedelta(days=6)
         upsert_orders(
@@ -233,9 +235,15 @@ def test_the_second_admins_save_is_refused_with_who_and_when(
             "whitelist": [{"channel": XHS, "payment_method": BNPL, "below": "200.00"}]
         }
         saved = save_edit(
-            session, kind="risk", name="bnpl-high-risk", body=other, opened_version=1,
-            author="zhao.lei", reason="先放 200 以下", zone=SHANGHAI,
-        )  # fmt: skip
+            session,
+            kind="risk",
+            name="bnpl-high-risk",
+            body=other,
+            opened_version=1,
+            author="zhao.lei",
+            reason="先放 200 以下",
+            zone=SHANGHAI,
+        )
     with store() as session:
         at = session.scalar(select(Rule.created_at).where(Rule.version == saved.version))
     assert at is not None

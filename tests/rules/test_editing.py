@@ -97,9 +97,15 @@ def test_problems_are_named_at_their_field_and_nothing_is_saved(
         assert problem.path == ("holidays", 0)
         with pytest.raises(RuleRejected):
             save_edit(
-                session, kind="risk", name="bnpl-high-risk", body=never, opened_version=1,
-                author="chen", reason="try", zone=SHANGHAI,
-            )  # fmt: skip
+                session,
+                kind="risk",
+                name="bnpl-high-risk",
+                body=never,
+                opened_version=1,
+                author="chen",
+                reason="try",
+                zone=SHANGHAI,
+            )
         assert session.scalar(select(func.count()).select_from(Rule)) == rules_before
 
 
@@ -113,13 +119,25 @@ def test_the_articles_whitelist_is_dry_run_saved_and_releases_the_held_orders(
     with article.begin() as session:
         with pytest.raises(InvalidInput, match="needs a reason"):
             save_edit(
-                session, kind="risk", name="bnpl-high-risk", body=body, opened_version=1,
-                author="chen", reason="  ", zone=SHANGHAI,
-            )  # fmt: skip
+                session,
+                kind="risk",
+                name="bnpl-high-risk",
+                body=body,
+                opened_version=1,
+                author="chen",
+                reason="  ",
+                zone=SHANGHAI,
+            )
         saved = save_edit(
-            session, kind="risk", name="bnpl-high-risk", body=body, opened_version=1,
-            author="chen", reason="小红书先用后付 300 元以下免审", zone=SHANGHAI,
-        )  # fmt: skip
+            session,
+            kind="risk",
+            name="bnpl-high-risk",
+            body=body,
+            opened_version=1,
+            author="chen",
+            reason="小红书先用后付 300 元以下免审",
+            zone=SHANGHAI,
+        )
     assert (saved.version, saved.review and len(saved.review.released)) == (2, 14)
     with article() as session:
         stages = dict(
@@ -142,15 +160,26 @@ def test_a_save_over_a_newer_version_is_refused_with_who_and_when(
     with article.begin() as session:
         body = bnpl_body(session, whitelist=[ENTRY])
         save_edit(
-            session, kind="risk", name="bnpl-high-risk", body=body, opened_version=1,
-            author="chen", reason="first admin", zone=SHANGHAI,
-        )  # fmt: skip
+            session,
+            kind="risk",
+            name="bnpl-high-risk",
+            body=body,
+            opened_version=1,
+            author="chen",
+            reason="first admin",
+            zone=SHANGHAI,
+        )
     with article.begin() as session, pytest.raises(ChangedMeanwhile) as refused:
         save_edit(
-            session, kind="risk", name="bnpl-high-risk",
+            session,
+            kind="risk",
+            name="bnpl-high-risk",
             body=bnpl_body(session, whitelist=[ENTRY | {"below": "200.00"}]),
-            opened_version=1, author="zhao", reason="second admin", zone=SHANGHAI,
-        )  # fmt: skip
+            opened_version=1,
+            author="zhao",
+            reason="second admin",
+            zone=SHANGHAI,
+        )
     latest = refused.value.latest
     assert (latest.version, latest.author, latest.body["whitelist"]) == (2, "chen", [ENTRY])
     assert latest.at is not None
@@ -164,14 +193,25 @@ def test_restoring_v1_puts_the_hold_back_and_is_audited(article: sessionmaker[Se
     with article.begin() as session:
         body = bnpl_body(session, whitelist=[ENTRY])
         save_edit(
-            session, kind="risk", name="bnpl-high-risk", body=body, opened_version=1,
-            author="chen", reason="whitelist", zone=SHANGHAI,
-        )  # fmt: skip
+            session,
+            kind="risk",
+            name="bnpl-high-risk",
+            body=body,
+            opened_version=1,
+            author="chen",
+            reason="whitelist",
+            zone=SHANGHAI,
+        )
     with article.begin() as session:
         restored = restore_edit(
-            session, kind="risk", name="bnpl-high-risk", version=1, author="chen",
-            reason="back to the default", zone=SHANGHAI,
-        )  # fmt: skip
+            session,
+            kind="risk",
+            name="bnpl-high-risk",
+            version=1,
+            author="chen",
+            reason="back to the default",
+            zone=SHANGHAI,
+        )
     assert restored.version == 3
     with article() as session:
         assert bnpl_body(session)["whitelist"] == []
@@ -188,9 +228,15 @@ def test_a_new_rule_needs_a_free_name_and_a_default_kind_is_saved_whole(
     whitelist = {"name": "xhs-bnpl", "channel": XHS, "payment_method": BNPL, "below": "300"}
     with article.begin() as session:
         saved = save_edit(
-            session, kind="risk_whitelist", name="xhs-bnpl", body=whitelist,
-            opened_version=None, author="chen", reason="global", zone=SHANGHAI,
-        )  # fmt: skip
+            session,
+            kind="risk_whitelist",
+            name="xhs-bnpl",
+            body=whitelist,
+            opened_version=None,
+            author="chen",
+            reason="global",
+            zone=SHANGHAI,
+        )
         assert saved.version == 1
         taken = {"name": "pending-review-4h", "stage": "paid", "max_hours": 1}
         with pytest.raises(RuleRejected) as refused:
@@ -209,9 +255,14 @@ def test_a_dry_run_over_too_many_orders_says_so_and_offers_a_shorter_window(
         assert window == 22
         with pytest.raises(DryRunTooLarge) as refused:
             dry_run_edit(
-                session, "risk", "bnpl-high-risk", body, days=30, now=NOW,
+                session,
+                "risk",
+                "bnpl-high-risk",
+                body,
+                days=30,
+                now=NOW,
                 limits=DryRunLimits(max_orders=window // 2),
-            )  # fmt: skip
+            )
     assert refused.value.days == 30
     assert refused.value.suggested_days is not None and refused.value.suggested_days < 30
     assert "a dry run over 30 days would read about" in str(refused.value)
