@@ -19,6 +19,7 @@ from rules.editing import (
     ChangedMeanwhile,
     FieldProblem,
     RuleRejected,
+    Saved,
     check_edit,
     compare_versions,
     dry_run_edit,
@@ -54,6 +55,20 @@ def bnpl_body(session: Session, **changes: Any) -> dict[str, Any]:
     entry = rule_in_force(session, "risk", "bnpl-high-risk")
     assert entry is not None
     return entry.body | changes
+
+
+def save_bnpl(session: Session, body: dict[str, Any], *, author: str, reason: str) -> Saved:
+    """Save the 先用后付 rule over v1, the version an editor opened."""
+    return save_edit(
+        session,
+        kind="risk",
+        name="bnpl-high-risk",
+        body=body,
+        opened_version=1,
+        author=author,
+        reason=reason,
+        zone=SHANGHAI,
+    )
 
 
 def rejected(session: Session, kind: str, name: str, body: dict[str, Any]) -> list[FieldProblem]:
@@ -96,16 +111,7 @@ def test_problems_are_named_at_their_field_and_nothing_is_saved(
         [problem] = rejected(session, "calendar", "default", calendar)
         assert problem.path == ("holidays", 0)
         with pytest.raises(RuleRejected):
-            save_edit(
-                session,
-                kind="risk",
-                name="bnpl-high-risk",
-                body=never,
-                opened_version=1,
-                author="chen",
-                reason="try",
-                zone=SHANGHAI,
-            )
+            save_bnpl(session, never, author="chen", reason="try")
         assert session.scalar(select(func.count()).select_from(Rule)) == rules_before
 
 
@@ -118,26 +124,8 @@ def test_the_articles_whitelist_is_dry_run_saved_and_releases_the_held_orders(
     assert (report.total("released"), report.total("held_proposed")) == (14, 3)
     with article.begin() as session:
         with pytest.raises(InvalidInput, match="needs a reason"):
-            save_edit(
-                session,
-                kind="risk",
-                name="bnpl-high-risk",
-                body=body,
-                opened_version=1,
-                author="chen",
-                reason="  ",
-                zone=SHANGHAI,
-            )
-        saved = save_edit(
-            session,
-            kind="risk",
-            name="bnpl-high-risk",
-            body=body,
-            opened_version=1,
-            author="chen",
-            reason="小红书先用后付 300 元以下免审",
-            zone=SHANGHAI,
-        )
+            save_bnpl(session, body, author="chen", reason="  ")
+        saved = save_bnpl(session, body, author="chen", reason="小红书先用后付 300 元以下免审")
     assert (saved.version, saved.review and len(saved.review.released)) == (2, 14)
     with article() as session:
         stages = dict(
@@ -159,26 +147,13 @@ def test_a_save_over_a_newer_version_is_refused_with_who_and_when(
 ) -> None:
     with article.begin() as session:
         body = bnpl_body(session, whitelist=[ENTRY])
-        save_edit(
-            session,
-            kind="risk",
-            name="bnpl-high-risk",
-            body=body,
-            opened_version=1,
-            author="chen",
-            reason="first admin",
-            zone=SHANGHAI,
-        )
+        save_bnpl(session, body, author="chen", reason="first admin")
     with article.begin() as session, pytest.raises(ChangedMeanwhile) as refused:
-        save_edit(
+        save_bnpl(
             session,
-            kind="risk",
-            name="bnpl-high-risk",
-            body=bnpl_body(session, whitelist=[ENTRY | {"below": "200.00"}]),
-            opened_version=1,
+            bnpl_body(session, whitelist=[ENTRY | {"below": "200.00"}]),
             author="zhao",
             reason="second admin",
-            zone=SHANGHAI,
         )
     latest = refused.value.latest
     assert (latest.version, latest.author, latest.body["whitelist"]) == (2, "chen", [ENTRY])
@@ -192,16 +167,7 @@ def test_a_save_over_a_newer_version_is_refused_with_who_and_when(
 def test_restoring_v1_puts_the_hold_back_and_is_audited(article: sessionmaker[Session]) -> None:
     with article.begin() as session:
         body = bnpl_body(session, whitelist=[ENTRY])
-        save_edit(
-            session,
-            kind="risk",
-            name="bnpl-high-risk",
-            body=body,
-            opened_version=1,
-            author="chen",
-            reason="whitelist",
-            zone=SHANGHAI,
-        )
+        save_bnpl(session, body, author="chen", reason="whitelist")
     with article.begin() as session:
         restored = restore_edit(
             session,
