@@ -223,7 +223,9 @@ def _channel_table(report: DryRunReport, lang: str) -> dmc.Table:
     )
     head = [t(f"rules.dry.col.{c}", lang) for c in columns]
     body = []
-    for c in report.channels:
+    # The channels the change touches first: on a store of many channels they are the news.
+    ordered = sorted(report.channels, key=lambda c: (not (c.released or c.newly_held), c.channel))
+    for c in ordered:
         examples = [
             *(_order_link(n, GOOD) for n in c.examples_released[:EXAMPLES]),
             *(_order_link(n, BAD) for n in c.examples_newly_held[:EXAMPLES]),
