@@ -115,7 +115,12 @@ def layout(**query: Any) -> html.Section:
                 display="none",
             ),
             dmc.Stack(
-                [html.Div(id="rules-head"), html.Div(id="rules-notice"), tabs],
+                [
+                    html.Div(id="rules-head"),
+                    html.Div(id="rules-notice"),
+                    html.Div(id="rules-stale-box"),
+                    tabs,
+                ],
                 id="rules-main",
                 display="none",
                 gap="sm",
@@ -288,7 +293,8 @@ async def show(lang_data: Any, _refreshed: Any, target_data: dict[str, Any]) -> 
         newer,
         _suggestion(loaded, target, lang),
         hint,
-        1 if loaded.suggested is not None else None,
+        # Set only with a suggestion: any value set here starts the dry run callback.
+        1 if loaded.suggested is not None else dash.no_update,
     )
 
 
@@ -495,6 +501,7 @@ async def ask(
         text = t("rules.restore.body", lang).format(rule=rule, old=old, new=(version or 0) + 1)
         pending = {"action": "restore", "version": old}
         return as_they_are, keep, True, t("rules.restore.title", lang), text, pending, "", ""
+    await require_role(SEE_RULES, action="rules.check")  # reads the rules in force
     body = _body(opened, ids, values)
     try:  # checked before asking for a reason: the problems are marked, no dialog opens
         await run_in_threadpool(work.check, store_sessions(), opened, body)
@@ -517,7 +524,7 @@ async def ask(
     Output("rules-modal-error", "children", allow_duplicate=True),
     Output(FIELDS, "error", allow_duplicate=True),
     Output("rules-problems", "children", allow_duplicate=True),
-    Output("rules-notice", "children", allow_duplicate=True),
+    Output("rules-stale-box", "children"),
     Output(REFRESH, "data"),
     Output(TARGET, "data"),
     Input("rules-modal-confirm", "n_clicks"),

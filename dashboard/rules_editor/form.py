@@ -26,6 +26,8 @@ from dashboard.i18n import role_label, stage_label, t
 from store.stages import Stage
 
 FIELD = "rules-field"
+ROW_LABEL_OFFSET = 28
+"""Pixels from a row's top to its inputs (below their labels)."""
 ROW_ADD = "rules-row-add"
 ROW_REMOVE = "rules-row-remove"
 
@@ -222,11 +224,18 @@ def _rows(spec: Spec, rows: list[Any], path: str, label: str, context: Context) 
         drawn.append(
             dmc.Group(
                 [
-                    dmc.Text(t("rules.row.title", lang).format(n=n + 1), size="sm", fw=500),
+                    dmc.Text(
+                        t("rules.row.title", lang).format(n=n + 1),
+                        size="sm",
+                        fw=500,
+                        mt=ROW_LABEL_OFFSET,
+                        miw=48,
+                    ),
                     dmc.SimpleGrid(inner, cols=min(len(inner), 3), spacing="sm", flex=1),
-                    remove,
+                    html.Div(remove, style={"marginTop": ROW_LABEL_OFFSET}),
                 ],
-                align="flex-end",
+                # Aligned to the inputs' tops, so an error under one input moves nothing.
+                align="flex-start",
                 gap="sm",
                 wrap="nowrap",
                 id=f"rules-row-{path}-{n}",
