@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from dashboard.rules_editor.texts import RULES_TEXTS
 from store.stages import STAGE_LABELS, Stage
 
 Lang = Literal["zh", "en"]
@@ -591,6 +592,8 @@ TEXTS: dict[str, tuple[str, str]] = {
         "The buyer cannot be shown: {reason}. Reload the page and try again.",
     ),
 }
+
+TEXTS.update(RULES_TEXTS)
 
 
 def lang_of(value: object) -> Lang:

@@ -23,6 +23,10 @@ ACT_ON_ORDERS = frozenset({"supervisor", "ops_supervisor", "admin"})
 """Release, approve, reject, hold, assign, annotate orders; run the flow health audit."""
 REVEAL_BUYER = frozenset({"ops_supervisor", "admin"})
 """See a buyer's unmasked name, phone and address (each reveal is audited)."""
+SEE_RULES = frozenset({"supervisor", "cs_lead", "ops_supervisor", "admin"})
+"""See the rules and their history, and dry-run a change."""
+EDIT_RULES = frozenset({"admin"})
+"""Save a rule as a new version, restore an old one."""
 
 REFUSED = Counter(
     "orderwatch_console_refused_actions", "Console actions refused by role", ["action"]

@@ -32,7 +32,7 @@ from store.picking import assign_picker
 from store.stages import Source
 from store.transitions import move_order
 from store.upsert import upsert_orders
-from tests.dashboard.live_console import CHANNEL, LOGINS, live_console, sign_in
+from tests.dashboard.live_console import CHANNEL, LOGINS, forge_callback, live_console, sign_in
 from tests.factories import canonical
 
 pytestmark = pytest.mark.browser
@@ -191,35 +191,12 @@ def test_a_viewer_sees_no_action_and_a_forged_action_is_refused(
 
 def _forge_release(base_url: str, cookies: dict[str, str], order_no: str) -> httpx.Response:
     """Post the confirm callback by hand, as a page drawn for a supervisor would."""
-    with httpx.Client(base_url=base_url, cookies=cookies) as client:
-        dependencies = client.get("/_dash-dependencies").json()
-        confirm = next(
-            d
-            for d in dependencies
-            if {"id": "orders-dialog-confirm", "property": "n_clicks"} in d["inputs"]
-        )
-        values: dict[str, Any] = {
-            "orders-pending.data": "release",
-            "orders-grid.selectedRows": [{"order_no": order_no, "stage_code": "on_hold"}],
-        }
-        body = {
-            "output": confirm["output"],
-            "outputs": _outputs(confirm["output"]),
-            "inputs": [{"id": "orders-dialog-confirm", "property": "n_clicks", "value": 1}],
-            "state": [
-                {**s, "value": values.get(f"{s['id']}.{s['property']}")} for s in confirm["state"]
-            ],
-            "changedPropIds": ["orders-dialog-confirm.n_clicks"],
-        }
-        return client.post("/_dash-update-component", json=body)
-
-
-def _outputs(output: str) -> list[dict[str, str]]:
-    parts = output.strip(".").split("...")
-    return [
-        {"id": part.rsplit(".", 1)[0], "property": part.rsplit(".", 1)[1].split("@")[0]}
-        for part in parts
-    ]
+    values: dict[str, Any] = {
+        "orders-pending.data": "release",
+        "orders-grid.selectedRows": [{"order_no": order_no, "stage_code": "on_hold"}],
+    }
+    trigger = {"id": "orders-dialog-confirm", "property": "n_clicks"}
+    return forge_callback(base_url, cookies, trigger, values)
 
 
 def test_the_order_page_shows_the_explanation_timeline_and_audit(
