@@ -27,7 +27,7 @@ from ingest.release import ReleaseReport, release_paid_orders
 from metrics.rollups import refresh_rollups
 from rules.audit import run_flow_health_audit
 from rules.review import Reviewer, current_rules
-from rules.sla import refresh_deadlines
+from rules.sla import refresh_changed_deadlines
 from store.events import ChangeFeed
 from store.models import utcnow
 
@@ -116,7 +116,7 @@ def _metrics_jobs() -> list[PeriodicJob]:
 def _rules_jobs(zone: ZoneInfo) -> list[PeriodicJob]:
     def deadlines(sessions: sessionmaker[Session]) -> None:
         with sessions.begin() as session:
-            refresh_deadlines(session, current_rules(session), zone=zone)
+            refresh_changed_deadlines(session, current_rules(session), zone=zone, now=utcnow())
 
     def audit(sessions: sessionmaker[Session]) -> None:
         with sessions.begin() as session:
