@@ -197,9 +197,11 @@ def refresh_deadlines(
 FULL_REFRESH_EVERY = timedelta(hours=24)
 """Every open order's deadline is computed again this often even when nothing says it moved
 (a promise changed by a push the worker did not hear of)."""
-ID_OVERLAP = 20_000
+ID_OVERLAP = 2_000
 """New orders and stage events are looked for this many ids below the highest seen: ids come
-from sequences, and a batch that commits late has lower ids than one committed before it."""
+from sequences, and a batch that commits late has lower ids than one committed before it.
+(Every id in the overlap is computed again each minute; the worker's own moves reach the
+engine as change events anyway, and the daily full pass catches what slips through.)"""
 _SEEN = ("rule_id", "order_id", "event_id", "full_at")
 
 
