@@ -39,6 +39,7 @@ from ingest.channels.base import (
     RetryableChannelError,
     utcnow,
 )
+from ingest.channels.limits import default_rate
 from ingest.quarantine import count_open, open_quarantine, quarantine, resolve
 from ingest.retry import RateLimiter, RetryPolicy, Sleep, make_guard
 from store.canonical import CanonicalOrder
@@ -152,11 +153,23 @@ class SyncFailed(DomainError):
 _LIMITERS: dict[str, RateLimiter] = {}
 
 
-def limiter_for(channel: str, policy: RetryPolicy, sleep: Sleep) -> RateLimiter:
-    """One rate limiter per channel and process, shared by every sync of it."""
-    if channel not in _LIMITERS:
-        _LIMITERS[channel] = RateLimiter(policy.requests_per_second, sleep=sleep)
-    return _LIMITERS[channel]
+def channel_rate(config: ChannelConfig, policy: RetryPolicy) -> float:
+    """Calls per second for ``config``: the policy's when it sets one (tests, benchmarks),
+    else the channel's setting, else its platform's documented default."""
+    if policy.requests_per_second is not None:
+        return policy.requests_per_second
+    return config.settings.rate_limit_per_s or default_rate(config.platform)
+
+
+def limiter_for(channel: str, rate: float, sleep: Sleep) -> RateLimiter:
+    """One rate limiter per channel and process, shared by every sync, write-back and stock
+    call of it; a changed rate applies from the next call."""
+    limiter = _LIMITERS.get(channel)
+    if limiter is None:
+        limiter = _LIMITERS[channel] = RateLimiter(rate, sleep=sleep)
+    elif limiter.rate != rate:
+        limiter.rate, limiter.capacity = rate, max(1.0, rate)
+    return limiter
 
 
 def guarded_connector(
@@ -168,7 +181,8 @@ def guarded_connector(
     sleep: Sleep = time.sleep,
 ) -> Connector:
     """The channel's connector with every call rate-limited (per channel) and retried."""
-    guard = make_guard(policy, limiter_for(config.name, policy, sleep), sleep=sleep)
+    limiter = limiter_for(config.name, channel_rate(config, policy), sleep)
+    guard = make_guard(policy, limiter, sleep=sleep)
     return connect(config, client, clock=clock, guard=guard)
 
 

@@ -45,7 +45,7 @@ MAX_ATTEMPTS = 10
 FIRST_RETRY = timedelta(seconds=30)
 MAX_RETRY = timedelta(hours=1)
 BATCH = 200
-CALL_POLICY = RetryPolicy(attempts=2, requests_per_second=10)
+CALL_POLICY = RetryPolicy(attempts=2)
 """Within one drain a call is retried once; the outbox's backoff does the rest."""
 
 

@@ -4,6 +4,10 @@ business ones in ``360buy_param_json``, signature checked, ``error_response`` en
 
 Codes 12 (signature), 15 (method), 19 (access token) and 66 (busy) are JD's; JD's rate-limit code
 is unknown, so the simulator answers a rate limit with its own code and a description naming it.
+It refuses what JD's SDKs say JD would: a shipment without ``orderId`` (the SDKs send that, not
+``order_id``) or with a ``logiCoprId`` that is not on the shop's carrier list, and the methods
+no SDK knows (``jingdong.ware.write.takeOff``/``upOnSale``) or JD has retired
+(``jingdong.stock.write.updateSkuStock`` 推下线: ``jingdong.ware.stock.sku.set``).
 The simulated shop sells single-SKU wares: a line's ``skuId`` is its ``wareId``. Unpaid orders are
 not listed (the order search knows only paid states).
 """
@@ -17,6 +21,7 @@ from typing import Any
 
 from ingest.channels.base import format_gmt8, gmt8
 from ingest.channels.jd import sign
+from ingest.simulator.carriers import CARRIER_LISTS, knows
 from ingest.simulator.protocols.common import Answer, Credentials, ProtocolError, Request, parsed
 from ingest.simulator.world import Lifecycle, Refund, SimOrder, World
 
@@ -162,25 +167,39 @@ class JdProtocol:
         return {"jingdong_pop_order_get_responce": {"code": "0", "orderDetailInfo": detail}}
 
     def _shipment(self, business: Mapping[str, Any], corrupt: bool) -> Answer:
-        result = self.world.confirm_shipment(
-            self.platform, str(business.get("order_id")), str(business.get("logiNo")),
-            str(business.get("logiCoprId")),
-        )  # fmt: skip
-        outcome = {"success": result == "ok", "chineseErrCode": result}
+        if not business.get("orderId"):
+            raise ProtocolError(error("34", "orderId 不能为空", "orderId is required"))
+        carrier = str(business.get("logiCoprId", ""))
+        if not knows(self.platform, carrier):
+            outcome = {"success": False, "chineseErrCode": f"物流公司编号 {carrier} 不存在"}
+        else:
+            result = self.world.confirm_shipment(
+                self.platform, str(business["orderId"]), str(business.get("logiNo")), carrier
+            )
+            outcome = {"success": result == "ok", "chineseErrCode": result}
         inner = {"code": "0", "sopjosshipment_result": outcome}
         return {"jingdong_pop_order_shipment_responce": inner}
 
+    def _carriers(self, business: Mapping[str, Any], corrupt: bool) -> Answer:
+        listed = [{"id": int(code), "name": name} for code, name in CARRIER_LISTS[self.platform]]
+        return {"vender_delivery_all_company_response": {"delivery_companies": listed}}
+
     def _stock(self, business: Mapping[str, Any], corrupt: bool) -> Answer:
-        self.world.set_stock(self.platform, str(business.get("skuId")), _int(business, "stockNum"))
-        return {"jingdong_stock_write_updateSkuStock_responce": {"code": "0", "success": True}}
+        req = business.get("req")
+        stocks = req.get("skuStocks") if isinstance(req, dict) else None
+        if not isinstance(stocks, list) or not stocks:
+            raise ProtocolError(error("34", "req.skuStocks 不能为空", "req.skuStocks is required"))
+        for stock in stocks:
+            self.world.set_stock(self.platform, str(stock.get("skuId")), _int(stock, "stockNum"))
+        result = {"success": True, "obj": {"updateStockResult": [{"success": True}]}}
+        return {"jingdong_ware_stock_sku_set_responce": {"code": "0", "returnType": result}}
 
-    def _take_off(self, business: Mapping[str, Any], corrupt: bool) -> Answer:
-        self.world.set_on_sale(self.platform, str(business.get("wareId")), False)
-        return {"jingdong_ware_write_takeOff_responce": {"code": "0", "success": True}}
-
-    def _on_sale(self, business: Mapping[str, Any], corrupt: bool) -> Answer:
-        self.world.set_on_sale(self.platform, str(business.get("wareId")), True)
-        return {"jingdong_ware_write_upOnSale_responce": {"code": "0", "success": True}}
+    def _up_or_down(self, business: Mapping[str, Any], corrupt: bool) -> Answer:
+        op_type = _int(business, "opType")
+        if op_type not in (1, 2):
+            raise ProtocolError(error("34", "opType 只能是 1 或 2", "opType must be 1 or 2"))
+        self.world.set_on_sale(self.platform, str(business.get("wareId")), op_type == 1)
+        return {"jingdong_ware_write_upOrDown_responce": {"code": "0", "success": True}}
 
 
 def _business(params: Mapping[str, Any]) -> dict[str, Any]:
@@ -210,7 +229,7 @@ HANDLERS = {
     "jingdong.pop.order.search": JdProtocol._search,
     "jingdong.pop.order.get": JdProtocol._get,
     "jingdong.pop.order.shipment": JdProtocol._shipment,
-    "jingdong.stock.write.updateSkuStock": JdProtocol._stock,
-    "jingdong.ware.write.takeOff": JdProtocol._take_off,
-    "jingdong.ware.write.upOnSale": JdProtocol._on_sale,
+    "360buy.get.vender.all.delivery.company": JdProtocol._carriers,
+    "jingdong.ware.stock.sku.set": JdProtocol._stock,
+    "jingdong.ware.write.upOrDown": JdProtocol._up_or_down,
 }
