@@ -21,7 +21,7 @@ from rules.catalog import LoadedRules
 from rules.sla import ClockRow, Deadline, deadlines, order_clocks
 from rules.stock import stock_breaches
 from store.alerts import AlertSpec, raise_alerts, resolve_alerts
-from store.models import Alert, Channel, QuarantinedOrder
+from store.models import Alert, Channel, ChannelWriteback, Order, QuarantinedOrder
 
 SLA_BREACH = "sla_breach"
 _CHUNK = 1000
@@ -174,3 +174,37 @@ def check_quarantine(session: Session, now: datetime) -> SourceReport:
             )
         )
     return _settle(session, "orders_quarantined", specs, now)
+
+
+CLOSED_STAGES = ("delivered", "cancelled")
+
+
+def check_writebacks(session: Session, now: datetime) -> SourceReport:
+    """A ``writeback_failed`` alert per channel with shipment confirmations that gave up (a
+    carrier the platform does not know, a refusal, too many failures) on orders still open;
+    it resolves itself once those orders are delivered or cancelled."""
+    query = (
+        select(Channel.name, ChannelWriteback.error_code, ChannelWriteback.last_error, func.count())
+        .join(Channel, Channel.id == ChannelWriteback.channel_id)
+        .join(Order, Order.id == ChannelWriteback.order_id)
+        .where(ChannelWriteback.status == "failed", Order.stage.not_in(CLOSED_STAGES))
+        .group_by(Channel.name, ChannelWriteback.error_code, ChannelWriteback.last_error)
+    )
+    by_channel: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
+    for channel, code, error, count in session.execute(query):
+        by_channel[channel].append((int(count), str(code or ""), str(error or "")))
+    specs = []
+    for channel, failures in sorted(by_channel.items()):
+        total = sum(count for count, _code, _error in failures)
+        _count, code, error = max(failures)
+        specs.append(
+            AlertSpec(
+                kind="writeback_failed",
+                key=f"writeback_failed:{channel}",
+                severity="warning",
+                title=f"{total} shipment confirmations to {channel} failed: {error}",
+                details={"channel": channel, "count": total, "reason": error, "error_code": code},
+                labels={"channel": channel},
+            )
+        )
+    return _settle(session, "writeback_failed", specs, now)

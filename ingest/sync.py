@@ -83,6 +83,9 @@ class SyncReport:
     quarantined: int = 0
     recovered: int = 0
     """Quarantined orders read successfully this time."""
+    unexpected_ciphertext: int = 0
+    """Orders whose buyer fields came encrypted where the platform documents plain text (kept
+    apart as ciphertext; the channel's health says so)."""
     watermark: datetime | None = None
     error: str | None = None
     error_code: str | None = None
@@ -113,6 +116,8 @@ class MappedOrders:
     bad: list[tuple[RawOrder, str | None, str]] = field(default_factory=list)
     skipped: int = 0
     """Orders that are not ours yet (unpaid)."""
+    unexpected_ciphertext: int = 0
+    """Orders with ciphertext in a field documented as plain text."""
 
 
 def map_orders(connector: Connector, raws: list[RawOrder]) -> MappedOrders:
@@ -132,6 +137,7 @@ def map_orders(connector: Connector, raws: list[RawOrder]) -> MappedOrders:
         if mapped is None:
             result.skipped += 1
             continue
+        result.unexpected_ciphertext += bool(mapped.unexpected_ciphertext)
         order = mapped.order
         seen = latest.get(order.channel_order_id)
         if seen is not None and seen.modified_at == order.modified_at and seen != order:
@@ -142,6 +148,19 @@ def map_orders(connector: Connector, raws: list[RawOrder]) -> MappedOrders:
             latest[order.channel_order_id] = order
     result.orders = list(latest.values())
     return result
+
+
+def health_note(quarantined: int, ciphertext: int) -> str | None:
+    """What a successful sync leaves on the channel's health for a person to look at."""
+    notes = []
+    if quarantined:
+        notes.append(f"{quarantined} orders in quarantine (待处理异常订单 {quarantined} 个)")
+    if ciphertext:
+        notes.append(
+            f"{ciphertext} orders had encrypted buyer fields where the platform documents plain "
+            f"text (买家明文字段收到密文的订单 {ciphertext} 个)"
+        )
+    return "; ".join(notes) or None
 
 
 class SyncFailed(DomainError):
@@ -306,6 +325,7 @@ class ChannelSync:
     def _add(self, connector: Connector, batch: _Batch, page: list[RawOrder]) -> None:
         mapped = map_orders(connector, page)
         self.report.skipped += mapped.skipped
+        self.report.unexpected_ciphertext += mapped.unexpected_ciphertext
         batch.orders += mapped.orders
         batch.readable += mapped.readable
         batch.bad += mapped.bad
@@ -381,9 +401,7 @@ class ChannelSync:
             waiting = count_open(session, row.id)
             row.last_success_at = started
             row.consecutive_failures = 0
-            row.last_error = (
-                f"{waiting} orders in quarantine (待处理异常订单 {waiting} 个)" if waiting else None
-            )
+            row.last_error = health_note(waiting, self.report.unexpected_ciphertext)
             self.report.watermark = row.sync_watermark
         log.info("sync.done", **self._summary())
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from alerts.engine import AlertEngine
 from alerts.notify import NotifySettings
 from alerts.outbox import Deliverer
-from alerts.sources import check_quarantine, check_stock
+from alerts.sources import check_quarantine, check_stock, check_writebacks
 from ingest import reconcile, stock_sync, writeback
 from ingest.health import check_channel_staleness
 from ingest.release import ReleaseReport, release_paid_orders
@@ -143,6 +143,7 @@ def _alert_jobs() -> list[PeriodicJob]:
     def quarantine(sessions: sessionmaker[Session]) -> None:
         with sessions.begin() as session:
             check_quarantine(session, utcnow())
+            check_writebacks(session, utcnow())  # refused write-backs: the same cadence
 
     return [
         PeriodicJob("alerts.stock", stock, every_s=STOCK_ALERTS_EVERY_S),

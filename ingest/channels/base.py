@@ -269,6 +269,8 @@ class Connector(ABC):
     clock_lag: ClassVar[timedelta] = timedelta(minutes=3)
     """How far behind the platform clock a window must end to be complete."""
     page_size: ClassVar[int] = 100
+    decrypt_call: ClassVar[str | None] = None
+    """The platform's call that decrypts buyer ciphertext (``None``: it sends none)."""
 
     def __init__(
         self,

@@ -204,6 +204,7 @@ class DouyinConnector(Connector):
     default_base_url = "https://openapi-fxg.jinritemai.com"
     max_window = timedelta(hours=1)
     sign_method = "hmac-sha256"
+    decrypt_call = "order.batchDecrypt"
 
     # --- protocol
 

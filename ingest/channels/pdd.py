@@ -151,6 +151,7 @@ class PddConnector(Connector):
     order_id_keys = ("order_sn",)
     default_base_url = "https://gw-api.pinduoduo.com/api/router"
     max_window = timedelta(minutes=30)
+    decrypt_call = "pdd.open.decrypt.batch"
 
     # --- protocol
 

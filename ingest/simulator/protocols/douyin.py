@@ -230,8 +230,10 @@ class DouyinProtocol:
         return ok({})
 
     def _companies(self, business: Mapping[str, Any], corrupt: bool) -> Answer:
-        listed = [{"id": n, "name": name, "code": code}
-                  for n, (code, name) in enumerate(CARRIER_LISTS[self.platform], start=1)]
+        listed = [
+            {"id": n, "name": name, "code": code}
+            for n, (code, name) in enumerate(CARRIER_LISTS[self.platform], start=1)
+        ]
         return {**ok({}), "data": listed}  # fmt: skip
 
     def _batch_decrypt(self, business: Mapping[str, Any], corrupt: bool) -> Answer:

@@ -201,8 +201,10 @@ class TopProtocol:
         return {"logistics_offline_send_response": {"shipping": {"is_success": True}}}
 
     def _companies(self, params: Mapping[str, str], corrupt: bool) -> Answer:
-        listed = [{"id": n, "code": code, "name": name}
-                  for n, (code, name) in enumerate(CARRIER_LISTS[self.platform], start=1)]
+        listed = [
+            {"id": n, "code": code, "name": name}
+            for n, (code, name) in enumerate(CARRIER_LISTS[self.platform], start=1)
+        ]
         inner = {"logistics_companies": {"logistics_company": listed}}
         return {"logistics_companies_get_response": inner}  # fmt: skip
 

@@ -196,8 +196,10 @@ class XiaohongshuProtocol:
         return ok("")
 
     def _companies(self, params: Mapping[str, Any], corrupt: bool) -> Answer:
-        listed = [{"expressCompanyId": n, "expressCompanyCode": code, "expressCompanyName": name}
-                  for n, (code, name) in enumerate(CARRIER_LISTS[self.platform], start=1)]
+        listed = [
+            {"expressCompanyId": n, "expressCompanyCode": code, "expressCompanyName": name}
+            for n, (code, name) in enumerate(CARRIER_LISTS[self.platform], start=1)
+        ]
         return ok({"expressCompanyInfos": listed})  # fmt: skip
 
     def _sync_stock(self, params: Mapping[str, Any], corrupt: bool) -> Answer:
