@@ -265,7 +265,8 @@ class PddConnector(Connector):
     def confirm_shipment(self, channel_order_id: str, *, waybill: str, carrier: str) -> None:
         inner = self.call(
             "pdd.logistics.online.send",
-            {"order_sn": channel_order_id, "logistics_id": int(carrier),
+            {"order_sn": channel_order_id,
+             "logistics_id": int(carrier) if carrier.isdigit() else carrier,
              "tracking_number": waybill},
             "logistics_online_send_response",
         )  # fmt: skip
