@@ -553,6 +553,7 @@ def split_buyer(
     cipher: dict[str, str] = {}
     unexpected: list[str] = []
     for field_name, value in plain.items():
+        clear[field_name] = None
         if looks_encrypted(value):
             cipher[field_name] = value
             unexpected.append(field_name)
