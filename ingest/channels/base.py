@@ -533,13 +533,24 @@ def map_status(table: Mapping[str, Stage | None], value: Any, key: str) -> Stage
     return table[status]
 
 
-_CIPHER = re.compile(r"^[~#$][A-Za-z0-9+/=]{12,}[~#$].*$")
+_DELIMITED = re.compile(r"([~#$])\1?[A-Za-z0-9+/=*]{12,}[~#$].*[~#$]")
+_BASE64 = re.compile(r"[A-Za-z0-9+/]{24,}={0,2}")
 
 
 def looks_encrypted(value: Any) -> bool:
-    """Platform ciphertext rather than a name, phone or address: Pinduoduo's ``~…~`` and
-    Douyin's ``#…#`` / ``$…$`` / ``~…~`` shapes (both docs: 数据安全加密对接), base64 inside."""
-    return isinstance(value, str) and bool(_CIPHER.match(value))
+    """Platform ciphertext rather than a name, phone or address: Pinduoduo's ``~AgAAAA…~0~``,
+    Douyin's ``##…#1##`` / ``$$…$1$$`` (an order in a public doc's order list example), or JD's
+    bare base64 (``AAS/ZFJF…=`` in a captured ``consigneeInfo``)."""
+    if not isinstance(value, str):
+        return False
+    if _DELIMITED.fullmatch(value):
+        return True
+    return bool(_BASE64.fullmatch(value)) and not value.isdigit()
+
+
+def looks_masked(value: Any) -> bool:
+    """A platform's masked copy (``136*******5``, ``张*三``): not the buyer's data either."""
+    return isinstance(value, str) and "*" in value
 
 
 def split_buyer(
@@ -548,7 +559,7 @@ def split_buyer(
     """Buyer fields for the canonical order: ``plain`` (name/phone/address as the platform
     names them plain) with every ciphertext moved out, ``encrypted`` the documented encrypted
     fields. Returns the plain fields, the ciphertext as JSON text, and the plain fields that
-    unexpectedly held ciphertext."""
+    unexpectedly held ciphertext; masked copies (``136****5``) count as neither."""
     clear: dict[str, Any] = {}
     cipher: dict[str, str] = {}
     unexpected: list[str] = []
@@ -557,7 +568,7 @@ def split_buyer(
         if looks_encrypted(value):
             cipher[field_name] = value
             unexpected.append(field_name)
-        else:
+        elif not looks_masked(value):
             clear[field_name] = value or None
     for field_name, value in (encrypted or {}).items():
         if value:

@@ -47,6 +47,10 @@ Write-back, verified by exact method name in public SDK source:
   quote JD's catalogue naming ``jingdong.stock.write.updateSkuStock`` 【推下线】 with
   "请切换到 jingdong.ware.stock.sku.set 接口". UNCERTAIN: the values of ``updateModel`` and
   ``stockModel`` were not found, so neither is sent (a plain ``stockNum`` sets the total).
+- Buyer data: a captured ``orderInfo`` (tests/ingest/samples/jd_order_info.json) has the
+  consignee's ``fullname`` and ``fullAddress`` as base64 ciphertext and the ``mobile`` masked;
+  they are kept apart from the plain fields. UNCERTAIN: JD decrypts with its TDE client library
+  and keys, not an API call, so orderwatch cannot reveal them (``decrypt`` refuses, saying so).
 - Carriers: ``360buy.get.vender.all.delivery.company`` (``fields`` ``id,name``) lists the
   shop's carriers (Java ``GetVenderAllDeliveryCompanyRequest``; consumer code reads
   ``vender_delivery_all_company_response.delivery_companies``). UNCERTAIN: that response key
@@ -273,10 +277,13 @@ class JdConnector(Connector):
         items = records(raw, "itemInfoList")
         found = raw.get("consigneeInfo")
         consignee: dict[str, Any] = found if isinstance(found, dict) else {}
-        pay_type = str(raw.get("payType") or "")
+        # a captured orderInfo has "4-在线支付": the code, then its name
+        pay_type = str(raw.get("payType") or "").partition("-")[0]
         paid_at = optional(raw, "paymentConfirmTime", gmt8)
-        # JD documents the consignee in the clear; ciphertext in it is kept apart and counted
-        buyer, ciphertext, unexpected = split_buyer(
+        # JD encrypts the consignee (fullname/fullAddress as base64 ciphertext, the mobile
+        # masked, in a captured orderInfo: tests/ingest/samples/jd_order_info.json); the
+        # ciphertext is kept apart, the region (province…town) stays plain
+        buyer, ciphertext, _expected = split_buyer(
             {
                 "name": consignee.get("fullname"),
                 "phone": consignee.get("mobile") or consignee.get("telephone"),
@@ -308,7 +315,7 @@ class JdConnector(Connector):
         after_sales = AFTER_SALES.get(state, AfterSales.NONE)
         if state == "TRADE_CANCELED" and paid_at is None:
             after_sales = AfterSales.NONE  # cash on delivery, cancelled before any money moved
-        return ChannelOrder(order, after_sales, unexpected)
+        return ChannelOrder(order, after_sales)
 
     def confirm_shipment(self, channel_order_id: str, *, waybill: str, carrier: str) -> None:
         inner = self.call(
@@ -316,6 +323,12 @@ class JdConnector(Connector):
             {"orderId": channel_order_id, "logiCoprId": carrier, "logiNo": waybill},
         )
         _require_success(inner.get("sopjosshipment_result"), self.config.name, "shipment")
+
+    def decrypt(self, channel_order_id: str, ciphertext: Mapping[str, str]) -> dict[str, str]:
+        raise ChannelRefused(
+            f"{self.config.name}: JD decrypts buyer data with its TDE client library, not an API "
+            "call; orderwatch cannot reveal it (京东买家密文需京东 TDE 解密组件，无法在此解密)"
+        )
 
     def list_carriers(self) -> list[CarrierEntry]:
         inner = self.call(
