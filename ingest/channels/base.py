@@ -533,7 +533,7 @@ def map_status(table: Mapping[str, Stage | None], value: Any, key: str) -> Stage
     return table[status]
 
 
-_DELIMITED = re.compile(r"([~#$])\1?[A-Za-z0-9+/=*]{12,}[~#$].*[~#$]")
+_DELIMITED = re.compile(r"([~#$])\1?[A-Za-z0-9+/=*]{12,}(?:[~#$].*)?[~#$]")
 _BASE64 = re.compile(r"[A-Za-z0-9+/]{24,}={0,2}")
 
 

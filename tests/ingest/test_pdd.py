@@ -279,14 +279,15 @@ def test_a_spent_quota_is_a_refusal_that_is_not_retried() -> None:
 
 CIPHER = "~AgAAAAPlscEH0psOJAEXpTdsLOWvDJ9bB7IEjIoqNfiDhhJR9NHOxsdZ+PEFluSSCngCikoDU+CP/sSX~0~"
 """The shape of Pinduoduo's ciphertext (a public doc's pdd.open.decrypt.mask.batch example)."""
+PHONE, STREET = CIPHER.replace("~0~", "1~0~"), CIPHER.replace("~0~", "2~0~")
 
 
 def test_encrypted_receivers_are_kept_apart_from_the_plain_fields() -> None:
     raw = pdd_order(
         "261124-9",
         receiver_name=CIPHER,
-        receiver_phone=CIPHER + "1",
-        address=CIPHER + "2",
+        receiver_phone=PHONE,
+        address=STREET,
         province="上海市",
         city="上海市",
         town="浦东新区",
@@ -297,7 +298,7 @@ def test_encrypted_receivers_are_kept_apart_from_the_plain_fields() -> None:
     assert (order.buyer_name, order.buyer_phone) == (None, None)
     assert order.buyer_address == "上海市上海市浦东新区"  # the plain region, for address checks
     assert json.loads(order.buyer_ciphertext or "") == {
-        "name": CIPHER, "phone": CIPHER + "1", "address": CIPHER + "2",
+        "name": CIPHER, "phone": PHONE, "address": STREET,
     }  # fmt: skip
 
 
@@ -326,12 +327,12 @@ def test_decrypt_goes_through_pdd_open_decrypt_batch() -> None:
         )
 
     respx.post(URL).mock(side_effect=answer)
-    plain = connector().decrypt("261124-9", {"name": CIPHER, "phone": CIPHER + "1"})
+    plain = connector().decrypt("261124-9", {"name": CIPHER, "phone": PHONE})
     assert plain == {"name": "plain-0", "phone": "plain-1"}
     assert seen[0]["type"] == "pdd.open.decrypt.batch"
     assert json.loads(seen[0]["data_list"]) == [
         {"data_tag": "261124-9", "encrypted_data": CIPHER},
-        {"data_tag": "261124-9", "encrypted_data": CIPHER + "1"},
+        {"data_tag": "261124-9", "encrypted_data": PHONE},
     ]
 
 
