@@ -56,7 +56,7 @@ def channels_add(
             "bnpl_payment_types": bnpl_payment_type,
             "bnpl_order_tags": bnpl_order_tag,
         }.items()
-        if value
+        if value is not None and value != []
     }
     ChannelSettings.from_row(name, settings)  # refused here, not at the first sync
     credentials = {
