@@ -156,23 +156,9 @@ def check_quarantine(session: Session, now: datetime) -> SourceReport:
         .where(QuarantinedOrder.resolved_at.is_(None), QuarantinedOrder.dismissed_at.is_(None))
         .group_by(Channel.name, QuarantinedOrder.reason)
     )
-    by_channel: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    for channel, reason, count in session.execute(query):
-        by_channel[channel].append((int(count), reason))
-    specs = []
-    for channel, reasons in sorted(by_channel.items()):
-        total = sum(count for count, _reason in reasons)
-        commonest = max(reasons)[1]
-        specs.append(
-            AlertSpec(
-                kind="orders_quarantined",
-                key=f"orders_quarantined:{channel}",
-                severity="warning",
-                title=f"{total} orders from {channel} in quarantine: {commonest}",
-                details={"channel": channel, "count": total, "reason": commonest},
-                labels={"channel": channel},
-            )
-        )
+    rows = [(channel, int(count), str(reason)) for channel, reason, count in session.execute(query)]
+    specs = _per_channel("orders_quarantined", rows, "{total} orders from {channel} in "
+                         "quarantine: {reason}")  # fmt: skip
     return _settle(session, "orders_quarantined", specs, now)
 
 
@@ -184,27 +170,37 @@ def check_writebacks(session: Session, now: datetime) -> SourceReport:
     carrier the platform does not know, a refusal, too many failures) on orders still open;
     it resolves itself once those orders are delivered or cancelled."""
     query = (
-        select(Channel.name, ChannelWriteback.error_code, ChannelWriteback.last_error, func.count())
+        select(Channel.name, ChannelWriteback.last_error, func.count())
         .join(Channel, Channel.id == ChannelWriteback.channel_id)
         .join(Order, Order.id == ChannelWriteback.order_id)
         .where(ChannelWriteback.status == "failed", Order.stage.not_in(CLOSED_STAGES))
-        .group_by(Channel.name, ChannelWriteback.error_code, ChannelWriteback.last_error)
+        .group_by(Channel.name, ChannelWriteback.last_error)
     )
-    by_channel: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
-    for channel, code, error, count in session.execute(query):
-        by_channel[channel].append((int(count), str(code or ""), str(error or "")))
+    rows = [(channel, int(count), str(error or "")) for channel, error, count in
+            session.execute(query)]  # fmt: skip
+    specs = _per_channel("writeback_failed", rows, "{total} shipment confirmations to "
+                         "{channel} failed: {reason}")  # fmt: skip
+    return _settle(session, "writeback_failed", specs, now)
+
+
+def _per_channel(kind: str, rows: list[tuple[str, int, str]], title: str) -> list[AlertSpec]:
+    """One warning per channel from ``(channel, count, reason)`` rows: the total and the
+    commonest reason."""
+    by_channel: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for channel, count, reason in rows:
+        by_channel[channel].append((count, reason))
     specs = []
-    for channel, failures in sorted(by_channel.items()):
-        total = sum(count for count, _code, _error in failures)
-        _count, code, error = max(failures)
+    for channel, reasons in sorted(by_channel.items()):
+        total = sum(count for count, _reason in reasons)
+        commonest = max(reasons)[1]
         specs.append(
             AlertSpec(
-                kind="writeback_failed",
-                key=f"writeback_failed:{channel}",
+                kind=kind,
+                key=f"{kind}:{channel}",
                 severity="warning",
-                title=f"{total} shipment confirmations to {channel} failed: {error}",
-                details={"channel": channel, "count": total, "reason": error, "error_code": code},
+                title=title.format(total=total, channel=channel, reason=commonest),
+                details={"channel": channel, "count": total, "reason": commonest},
                 labels={"channel": channel},
             )
         )
-    return _settle(session, "writeback_failed", specs, now)
+    return specs
