@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from ingest.channels.base import ChannelRefused
 from ingest.retry import RetryPolicy
 from ingest.reveal import reveal_buyer_data
 from ingest.simulator.world import Lifecycle
@@ -103,3 +104,25 @@ def test_ciphertext_where_plain_text_was_expected_shows_in_the_channels_health(
             assert order.buyer_name is None and "name" in json.loads(order.buyer_ciphertext or "")
     assert shown["name"] == ENCRYPTED
     assert note is not None and "1 orders had encrypted buyer fields" in note
+
+
+def test_jd_ciphertext_is_kept_apart_and_a_reveal_says_jd_cannot(
+    sessions: sessionmaker[Session],
+) -> None:
+    """JD's consignee is base64 ciphertext with the mobile masked (a captured orderInfo,
+    samples/jd_order_info.json); JD decrypts with its TDE library, not an API call."""
+    with platforms(served=("jd",), orders_per_minute=3) as sim:
+        channel = _synced(sessions, sim, "jd")
+        truth = next(o for o in sim.world.truth() if o.lifecycle is Lifecycle.PAID)
+        with sessions.begin() as session:
+            order = find_order(session, channel, truth.order_id)
+            order_no = order.order_no
+            assert (order.buyer_name, order.buyer_phone) == (None, None)  # no mask as a phone
+            assert sorted(json.loads(order.buyer_ciphertext or "")) == ["address", "name"]
+            assert get_channel(session, channel).last_error is None  # expected on JD: no alarm
+        with pytest.raises(ChannelRefused, match="TDE"):
+            reveal_buyer_data(sessions, order_no=order_no, actor="ops.li", source="console",
+                              clock=sim.clock, sleep=lambda _s: None)  # fmt: skip
+    with sessions() as session:
+        (entry,) = audit_trail(session, entity_type="order", entity_id=order_no)
+    assert entry.after is not None and entry.after["via"] == "jd (no decrypt call)"

@@ -8,12 +8,16 @@ It refuses what JD's SDKs say JD would: a shipment without ``orderId`` (the SDKs
 ``order_id``) or with a ``logiCoprId`` that is not on the shop's carrier list, and the methods
 no SDK knows (``jingdong.ware.write.takeOff``/``upOnSale``) or JD has retired
 (``jingdong.stock.write.updateSkuStock`` 推下线: ``jingdong.ware.stock.sku.set``).
-The simulated shop sells single-SKU wares: a line's ``skuId`` is its ``wareId``. Unpaid orders are
-not listed (the order search knows only paid states).
+The consignee comes encrypted (``fullname``, ``fullAddress``: base64 ciphertext) with the mobile
+masked and the region in the clear, as in a captured JD ``orderInfo``
+(tests/ingest/samples/jd_order_info.json). The simulated shop sells single-SKU wares: a line's
+``skuId`` is its ``wareId``. Unpaid orders are not listed (the order search knows only paid
+states).
 """
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -45,6 +49,15 @@ def error(code: str, zh: str, en: str) -> dict[str, Any]:
     return {"error_response": {"code": code, "zh_desc": zh, "en_desc": en}}
 
 
+CIPHER_PREFIX = "AAS/ZFJFpmfveSmeZ0P9i+iP"
+"""The start of the consignee ciphertext in a captured JD orderInfo (base64 throughout)."""
+
+
+def encrypt(plain: str) -> str:
+    """The simulator's stand-in for JD's consignee ciphertext: base64, as JD's looks."""
+    return CIPHER_PREFIX + base64.b64encode(plain.encode()).decode()
+
+
 def render(order: SimOrder, *, corrupt: bool = False) -> dict[str, Any]:
     province, city, district, detail = order.address
     data: dict[str, Any] = {
@@ -62,13 +75,13 @@ def render(order: SimOrder, *, corrupt: bool = False) -> dict[str, Any]:
         "waybill": order.waybill,
         "logisticsId": order.carrier,
         "venderRemark": f"rev {order.memo_revision}" if order.memo_revision else "",
-        "consigneeInfo": {
-            "fullname": order.buyer_name,
-            "mobile": order.buyer_phone,
+        "consigneeInfo": {  # encrypted and masked, as a captured JD orderInfo has it
+            "fullname": encrypt(order.buyer_name),
+            "mobile": f"{order.buyer_phone[:3]}*******{order.buyer_phone[-1:]}",
             "province": province,
             "city": city,
             "county": district,
-            "fullAddress": f"{province}{city}{district}{detail}",
+            "fullAddress": encrypt(f"{province}{city}{district}{detail}"),
         },
         "itemInfoList": [
             {
