@@ -17,6 +17,7 @@ KINDS = (
     "channel_stale",
     "channel_failing",
     "orders_quarantined",
+    "writeback_failed",
     "flow_health",
     "backlog_growth",
     "after_sales_sla",

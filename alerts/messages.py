@@ -162,6 +162,7 @@ FACTS: dict[str, FactsOf] = {
     "channel_stale": stale_facts,
     "channel_failing": failing_facts,
     "orders_quarantined": quarantine_facts,
+    "writeback_failed": quarantine_facts,
     "flow_health": finding_facts,
     "after_sales_sla": after_sales_facts,
     "backlog_growth": backlog_facts,

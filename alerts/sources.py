@@ -23,7 +23,7 @@ from rules.catalog import LoadedRules
 from rules.sla import ClockRow, Deadline, deadlines, order_clocks
 from rules.stock import stock_breaches
 from store.alerts import AlertSpec, raise_alerts, resolve_alerts
-from store.models import Alert, Channel, QuarantinedOrder
+from store.models import Alert, Channel, ChannelWriteback, Order, QuarantinedOrder
 
 SLA_BREACH = "sla_breach"
 _CHUNK = 1000
@@ -158,21 +158,51 @@ def check_quarantine(session: Session, now: datetime) -> SourceReport:
         .where(QuarantinedOrder.resolved_at.is_(None), QuarantinedOrder.dismissed_at.is_(None))
         .group_by(Channel.name, QuarantinedOrder.reason)
     )
+    rows = [(channel, int(count), str(reason)) for channel, reason, count in session.execute(query)]
+    specs = _per_channel("orders_quarantined", rows, "{total} orders from {channel} in "
+                         "quarantine: {reason}")  # fmt: skip
+    return settle(session, "orders_quarantined", specs, now)
+
+
+CLOSED_STAGES = ("delivered", "cancelled")
+
+
+def check_writebacks(session: Session, now: datetime) -> SourceReport:
+    """A ``writeback_failed`` alert per channel with shipment confirmations that gave up (a
+    carrier the platform does not know, a refusal, too many failures) on orders still open;
+    it resolves itself once those orders are delivered or cancelled."""
+    query = (
+        select(Channel.name, ChannelWriteback.last_error, func.count())
+        .join(Channel, Channel.id == ChannelWriteback.channel_id)
+        .join(Order, Order.id == ChannelWriteback.order_id)
+        .where(ChannelWriteback.status == "failed", Order.stage.not_in(CLOSED_STAGES))
+        .group_by(Channel.name, ChannelWriteback.last_error)
+    )
+    rows = [(channel, int(count), str(error or "")) for channel, error, count in
+            session.execute(query)]  # fmt: skip
+    specs = _per_channel("writeback_failed", rows, "{total} shipment confirmations to "
+                         "{channel} failed: {reason}")  # fmt: skip
+    return settle(session, "writeback_failed", specs, now)
+
+
+def _per_channel(kind: str, rows: list[tuple[str, int, str]], title: str) -> list[AlertSpec]:
+    """One warning per channel from ``(channel, count, reason)`` rows: the total and the
+    commonest reason."""
     by_channel: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    for channel, reason, count in session.execute(query):
-        by_channel[channel].append((int(count), reason))
+    for channel, count, reason in rows:
+        by_channel[channel].append((count, reason))
     specs = []
     for channel, reasons in sorted(by_channel.items()):
         total = sum(count for count, _reason in reasons)
         commonest = max(reasons)[1]
         specs.append(
             AlertSpec(
-                kind="orders_quarantined",
-                key=f"orders_quarantined:{channel}",
+                kind=kind,
+                key=f"{kind}:{channel}",
                 severity="warning",
-                title=f"{total} orders from {channel} in quarantine: {commonest}",
+                title=title.format(total=total, channel=channel, reason=commonest),
                 details={"channel": channel, "count": total, "reason": commonest},
                 labels={"channel": channel},
             )
         )
-    return settle(session, "orders_quarantined", specs, now)
+    return specs

@@ -28,8 +28,9 @@ class RetryPolicy:
     max_wait_s: float = 30.0
     rate_limit_floor_s: float = 1.0
     """Least wait after a rate-limit answer that did not say how long."""
-    requests_per_second: float = 20.0
-    """Per channel: well under the platforms' documented app quotas."""
+    requests_per_second: float | None = None
+    """Per channel; ``None``: the channel's own limit (its settings, else its platform's
+    documented default, ``ingest.channels.limits``)."""
 
 
 class RateLimiter:

@@ -39,6 +39,7 @@ from ingest.channels.base import (
     RetryableChannelError,
     utcnow,
 )
+from ingest.channels.limits import default_rate
 from ingest.quarantine import count_open, open_quarantine, quarantine, resolve
 from ingest.retry import RateLimiter, RetryPolicy, Sleep, make_guard
 from store.canonical import CanonicalOrder
@@ -82,6 +83,9 @@ class SyncReport:
     quarantined: int = 0
     recovered: int = 0
     """Quarantined orders read successfully this time."""
+    unexpected_ciphertext: int = 0
+    """Orders whose buyer fields came encrypted where the platform documents plain text (kept
+    apart as ciphertext; the channel's health says so)."""
     watermark: datetime | None = None
     error: str | None = None
     error_code: str | None = None
@@ -112,6 +116,8 @@ class MappedOrders:
     bad: list[tuple[RawOrder, str | None, str]] = field(default_factory=list)
     skipped: int = 0
     """Orders that are not ours yet (unpaid)."""
+    unexpected_ciphertext: int = 0
+    """Orders with ciphertext in a field documented as plain text."""
 
 
 def map_orders(connector: Connector, raws: list[RawOrder]) -> MappedOrders:
@@ -131,6 +137,7 @@ def map_orders(connector: Connector, raws: list[RawOrder]) -> MappedOrders:
         if mapped is None:
             result.skipped += 1
             continue
+        result.unexpected_ciphertext += bool(mapped.unexpected_ciphertext)
         order = mapped.order
         seen = latest.get(order.channel_order_id)
         if seen is not None and seen.modified_at == order.modified_at and seen != order:
@@ -143,6 +150,19 @@ def map_orders(connector: Connector, raws: list[RawOrder]) -> MappedOrders:
     return result
 
 
+def health_note(quarantined: int, ciphertext: int) -> str | None:
+    """What a successful sync leaves on the channel's health for a person to look at."""
+    notes = []
+    if quarantined:
+        notes.append(f"{quarantined} orders in quarantine (待处理异常订单 {quarantined} 个)")
+    if ciphertext:
+        notes.append(
+            f"{ciphertext} orders had encrypted buyer fields where the platform documents plain "
+            f"text (买家明文字段收到密文的订单 {ciphertext} 个)"
+        )
+    return "; ".join(notes) or None
+
+
 class SyncFailed(DomainError):
     """The sync stopped; the channel's health says why."""
 
@@ -152,11 +172,23 @@ class SyncFailed(DomainError):
 _LIMITERS: dict[str, RateLimiter] = {}
 
 
-def limiter_for(channel: str, policy: RetryPolicy, sleep: Sleep) -> RateLimiter:
-    """One rate limiter per channel and process, shared by every sync of it."""
-    if channel not in _LIMITERS:
-        _LIMITERS[channel] = RateLimiter(policy.requests_per_second, sleep=sleep)
-    return _LIMITERS[channel]
+def channel_rate(config: ChannelConfig, policy: RetryPolicy) -> float:
+    """Calls per second for ``config``: the policy's when it sets one (tests, benchmarks),
+    else the channel's setting, else its platform's documented default."""
+    if policy.requests_per_second is not None:
+        return policy.requests_per_second
+    return config.settings.rate_limit_per_s or default_rate(config.platform)
+
+
+def limiter_for(channel: str, rate: float, sleep: Sleep) -> RateLimiter:
+    """One rate limiter per channel and process, shared by every sync, write-back and stock
+    call of it; a changed rate applies from the next call."""
+    limiter = _LIMITERS.get(channel)
+    if limiter is None:
+        limiter = _LIMITERS[channel] = RateLimiter(rate, sleep=sleep)
+    elif limiter.rate != rate:
+        limiter.rate, limiter.capacity = rate, max(1.0, rate)
+    return limiter
 
 
 def guarded_connector(
@@ -168,7 +200,8 @@ def guarded_connector(
     sleep: Sleep = time.sleep,
 ) -> Connector:
     """The channel's connector with every call rate-limited (per channel) and retried."""
-    guard = make_guard(policy, limiter_for(config.name, policy, sleep), sleep=sleep)
+    limiter = limiter_for(config.name, channel_rate(config, policy), sleep)
+    guard = make_guard(policy, limiter, sleep=sleep)
     return connect(config, client, clock=clock, guard=guard)
 
 
@@ -292,6 +325,7 @@ class ChannelSync:
     def _add(self, connector: Connector, batch: _Batch, page: list[RawOrder]) -> None:
         mapped = map_orders(connector, page)
         self.report.skipped += mapped.skipped
+        self.report.unexpected_ciphertext += mapped.unexpected_ciphertext
         batch.orders += mapped.orders
         batch.readable += mapped.readable
         batch.bad += mapped.bad
@@ -367,9 +401,7 @@ class ChannelSync:
             waiting = count_open(session, row.id)
             row.last_success_at = started
             row.consecutive_failures = 0
-            row.last_error = (
-                f"{waiting} orders in quarantine (待处理异常订单 {waiting} 个)" if waiting else None
-            )
+            row.last_error = health_note(waiting, self.report.unexpected_ciphertext)
             self.report.watermark = row.sync_watermark
         log.info("sync.done", **self._summary())
 

@@ -1,6 +1,11 @@
 """Write-back (回传发货): confirm each shipment to its channel so the platform does not count the
 order late.
 
+The pickup scan names the carrier in orderwatch's terms (``SF``); each platform wants its own code
+for it, read from the platform's carrier list once a day per channel (``ingest.carriers``). A
+carrier the channel's platform does not know is refused before anything is sent: the row fails
+with ``unknown_carrier`` on the order, and ``alerts.sources.check_writebacks`` raises an alert.
+
 When the warehouse records carrier pickup (an accepted ``pickup`` scan with carrier and waybill,
 ``store.scans``), ``enqueue_pickups`` puts one ``channel_writebacks`` row per order into the
 outbox; ``drain_writebacks`` calls the connector's ``confirm_shipment`` for every due row. A
@@ -24,6 +29,7 @@ import structlog
 from sqlalchemy import and_, exists, func, insert, literal, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from ingest.carriers import REFRESH_EVERY, listed_codes, platform_code, store_list
 from ingest.channels import CONNECTORS, config_of
 from ingest.channels.base import (
     ChannelConfig,
@@ -45,7 +51,7 @@ MAX_ATTEMPTS = 10
 FIRST_RETRY = timedelta(seconds=30)
 MAX_RETRY = timedelta(hours=1)
 BATCH = 200
-CALL_POLICY = RetryPolicy(attempts=2, requests_per_second=10)
+CALL_POLICY = RetryPolicy(attempts=2)
 """Within one drain a call is retried once; the outbox's backoff does the rest."""
 
 
@@ -134,14 +140,17 @@ def drain_writebacks(
         work = [(row_id, channel.id) for row_id, channel in due]
     http = client or httpx.Client(timeout=15.0)
     try:
-        connectors: dict[int, Connector | DomainError] = {}
+        connectors: dict[int, Carriers | DomainError] = {}
         for row_id, channel_id in work:
             if channel_id not in connectors:
                 config = configs[channel_id]
                 connectors[channel_id] = (
                     config
                     if isinstance(config, DomainError)
-                    else guarded_connector(config, http, clock=clock, policy=policy, sleep=sleep)
+                    else Carriers(
+                        guarded_connector(config, http, clock=clock, policy=policy, sleep=sleep),
+                        channel_id,
+                    )
                 )
             _attempt(sessions, connectors[channel_id], row_id, clock, report)
     finally:
@@ -150,9 +159,44 @@ def drain_writebacks(
     return report
 
 
+class Carriers:
+    """A channel's connector with the platform's carrier codes, read once per drain from the
+    store and refreshed from the platform's carrier list when a day old (or never read)."""
+
+    def __init__(self, connector: Connector, channel_id: int) -> None:
+        self.connector = connector
+        self.channel_id = channel_id
+        self.loaded = False
+        self.listed: dict[str, str] | None = None
+
+    def code(self, sessions: sessionmaker[Session], carrier: str, now: datetime) -> str:
+        """The platform's code for ``carrier``; ``UnknownCarrier`` when it has none."""
+        if not self.loaded:
+            self.listed = self._load(sessions, now)
+            self.loaded = True
+        config = self.connector.config
+        return platform_code(config.platform, carrier, self.listed, channel=config.name)
+
+    def _load(self, sessions: sessionmaker[Session], now: datetime) -> dict[str, str] | None:
+        with sessions.begin() as session:
+            listed, read_at = listed_codes(session, self.channel_id)
+        if read_at is not None and now - read_at < REFRESH_EVERY:
+            return listed
+        try:
+            entries = self.connector.list_carriers()
+        except ChannelError as exc:  # the last list (or the table) stands in meanwhile
+            log.warning("writeback.carrier_list_failed", channel=self.connector.config.name,
+                        error_code=exc.code)  # fmt: skip
+            return listed
+        if entries is None:
+            return None  # the platform has no carrier list: the table's codes
+        with sessions.begin() as session:
+            return store_list(session, self.channel_id, entries, now)
+
+
 def _attempt(
     sessions: sessionmaker[Session],
-    connector: Connector | DomainError,
+    connector: Carriers | DomainError,
     row_id: int,
     clock: Clock,
     report: DrainReport,
@@ -162,6 +206,7 @@ def _attempt(
         assert row is not None
         order_id, waybill, carrier = row.channel_order_id, row.waybill, row.carrier
     error: DomainError | None = None
+    sent: str | None = None
     if not waybill or not carrier:
         error = ChannelRefused(
             "the pickup scan has no carrier or waybill (揽收扫描缺少快递公司或运单号)"
@@ -170,7 +215,8 @@ def _attempt(
         error = connector
     else:
         try:
-            connector.confirm_shipment(order_id, waybill=waybill, carrier=carrier)
+            sent = connector.code(sessions, carrier, clock())
+            connector.connector.confirm_shipment(order_id, waybill=waybill, carrier=sent)
         except ChannelError as exc:
             error = exc
     now = clock()
@@ -178,11 +224,16 @@ def _attempt(
         row = session.get(ChannelWriteback, row_id)
         assert row is not None
         row.attempts += 1
+        row.sent_carrier = sent
         if error is None:
             row.status, row.done_at, row.last_error = "done", now, None
+            row.error_code = row.platform_code = None
             report.done.append(order_id)
             return
         row.last_error = f"attempt {row.attempts}: {error.message}"[:2000]
+        row.error_code = error.code[:32]
+        refused_code = error.platform_code if isinstance(error, ChannelError) else None
+        row.platform_code = refused_code[:64] if refused_code else None
         if isinstance(error, ChannelRefused) or row.attempts >= MAX_ATTEMPTS:
             row.status = "failed"  # retrying will not help: a person must look
             report.failed.append(order_id)

@@ -71,13 +71,20 @@ def ensure_users(sessions: sessionmaker[Session], logins: Path) -> dict[str, str
     return passwords
 
 
+DEMO_SETTINGS: dict[str, dict[str, object]] = {
+    # UNCERTAIN: Xiaohongshu documents no 先用后付 signal; the simulator sends its 先用后付 orders
+    # as paymentType 7, and the demo shop says so, as a real shop names its own signal
+    "xiaohongshu": {"bnpl_payment_types": [7]},
+}
+
+
 def connect_channels(sessions: sessionmaker[Session], base_url: Callable[[str], str]) -> None:
     """One channel per platform pointing at the simulator (created, or moved to its new port)."""
     with sessions.begin() as session:
         for name, platform in CHANNELS:
             channel = session.scalar(select(Channel).where(Channel.name == name))
             if channel is None:
-                create_channel(
+                channel = create_channel(
                     session,
                     name=name,
                     platform=platform,
@@ -85,10 +92,12 @@ def connect_channels(sessions: sessionmaker[Session], base_url: Callable[[str], 
                     credentials=dict(SIM_CREDENTIALS),
                     sync_interval_s=SYNC_INTERVAL_S,
                 )
+                channel.settings = dict(DEMO_SETTINGS.get(platform, {}))
                 continue
             channel.platform = platform
             channel.base_url = base_url(platform)
             channel.credentials = dict(SIM_CREDENTIALS)
+            channel.settings = dict(DEMO_SETTINGS.get(platform, {}))
             channel.sync_interval_s = SYNC_INTERVAL_S
             # A new simulator starts healthy: yesterday's failures are not today's backoff.
             channel.consecutive_failures = 0

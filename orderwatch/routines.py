@@ -20,7 +20,7 @@ from alerts.backlog import check_backlog
 from alerts.engine import AlertEngine
 from alerts.notify import NotifySettings
 from alerts.outbox import Deliverer
-from alerts.sources import check_quarantine, check_stock
+from alerts.sources import check_quarantine, check_stock, check_writebacks
 from ingest import reconcile, stock_sync, writeback
 from ingest.health import check_channel_failures, check_channel_staleness
 from ingest.release import ReleaseReport, release_paid_orders
@@ -154,6 +154,7 @@ def _alert_jobs(zone: ZoneInfo) -> list[PeriodicJob]:
     def quarantine(sessions: sessionmaker[Session]) -> None:
         with sessions.begin() as session:
             check_quarantine(session, utcnow())
+            check_writebacks(session, utcnow())  # refused write-backs: the same cadence
 
     def after_sales(sessions: sessionmaker[Session]) -> None:
         with sessions.begin() as session:

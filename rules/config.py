@@ -52,6 +52,20 @@ class _Strict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+Code = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class ChannelSettingsConfig(_Strict):
+    """``channels.settings`` (read by ``ingest.channels.base.ChannelSettings``)."""
+
+    rate_limit_per_s: Annotated[float, Field(gt=0)] | None = None
+    """Calls per second; unset: the platform's documented default."""
+    rate_limit_codes: tuple[Code, ...] = ()
+    bnpl_payment_types: tuple[Code, ...] = ()
+    """Xiaohongshu ``paymentType`` values that mean 先用后付 for this shop."""
+    bnpl_order_tags: tuple[Code, ...] = ()
+
+
 class ChannelConfig(_Strict):
     name: Name
     platform: Platform
@@ -59,6 +73,7 @@ class ChannelConfig(_Strict):
     base_url: Annotated[str, Field(max_length=255)] | None = None
     sync_interval_s: Annotated[int, Field(gt=0)] = 300
     default_warehouse: Annotated[str, Field(min_length=1, max_length=32)] | None = None
+    settings: ChannelSettingsConfig = ChannelSettingsConfig()
 
 
 class UserConfig(_Strict):
@@ -242,7 +257,8 @@ def _user_problems(session: Session, config: ConfigFile) -> list[str]:
 
 def _apply_channel(session: Session, wanted: ChannelConfig, author: str) -> list[str]:
     channel = session.scalar(select(Channel).where(Channel.name == wanted.name))
-    fields = wanted.model_dump(exclude={"name", "platform"})
+    fields = wanted.model_dump(exclude={"name", "platform", "settings"})
+    fields["settings"] = wanted.settings.model_dump(mode="json", exclude_defaults=True)
     if channel is None:
         create_channel(session, name=wanted.name, platform=wanted.platform, **fields)
         write_audit(

@@ -47,6 +47,9 @@ class CanonicalOrder(BaseModel):
     buyer_name: Annotated[str, Field(max_length=128)] | None = None
     buyer_phone: Annotated[str, Field(max_length=32)] | None = None
     buyer_address: str | None = None
+    """Plain text only (see ``Order.buyer_address``)."""
+    buyer_ciphertext: str | None = None
+    """The buyer fields the platform sent encrypted, as JSON text (``Order.buyer_ciphertext``)."""
     items: tuple[CanonicalItem, ...] = ()
 
     @field_validator("stage", mode="before")

@@ -43,6 +43,7 @@ def create_channel(
     credentials: dict[str, Any] | None = None,
     sync_interval_s: int = 300,
     default_warehouse: str | None = None,
+    settings: dict[str, Any] | None = None,
 ) -> Channel:
     """Add a channel; the name must be new and the platform one orderwatch speaks."""
     if not name or len(name) > 64 or not name.replace("-", "").replace("_", "").isalnum():
@@ -61,6 +62,7 @@ def create_channel(
         credentials=credentials or {},
         sync_interval_s=sync_interval_s,
         default_warehouse=default_warehouse,
+        settings=settings or {},
     )
     session.add(channel)
     session.flush()

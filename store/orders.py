@@ -171,9 +171,12 @@ def _writebacks(session: Session, order_id: int) -> list[dict[str, object]]:
             "kind": row.kind,
             "status": row.status,
             "carrier": row.carrier,
+            "sent_carrier": row.sent_carrier,
             "waybill": row.waybill,
             "attempts": row.attempts,
             "last_error": row.last_error,
+            "error_code": row.error_code,
+            "platform_code": row.platform_code,
             "next_attempt_at": _iso(row.next_attempt_at) if row.status == "pending" else None,
             "done_at": _iso(row.done_at),
         }

@@ -45,6 +45,7 @@ PAYLOAD_COLUMNS = (
     "buyer_name",
     "buyer_phone",
     "buyer_address",
+    "buyer_ciphertext",
     "ship_by",
     "created_at",
 )
@@ -203,6 +204,7 @@ def _payload(o: CanonicalOrder) -> tuple[object, ...]:
         o.buyer_name,
         o.buyer_phone,
         o.buyer_address,
+        o.buyer_ciphertext,
         o.ship_by,
         o.created_at,
     )
@@ -261,7 +263,8 @@ def _stage(session: Session, orders: list[CanonicalOrder]) -> None:
             f"CREATE TEMPORARY TABLE ow_in (channel_order_id varchar(64), "
             f"stage varchar(16), stage_at {ts}, amount numeric(12, 2), "
             "payment_method varchar(32), warehouse varchar(32), buyer_name varchar(128), "
-            f"buyer_phone varchar(32), buyer_address text, ship_by {ts}, created_at {ts}, "
+            f"buyer_phone varchar(32), buyer_address text, buyer_ciphertext text, ship_by {ts}, "
+            f"created_at {ts}, "
             f"modified_at {ts}, paid_at {ts})"
         )
     )
@@ -363,7 +366,8 @@ def _update_statement(session: Session) -> TextualSelect:
         f"UPDATE orders AS o SET {MOVE_ASSIGNMENTS}, "
         "amount = i.amount, payment_method = i.payment_method, "
         "warehouse = COALESCE(o.warehouse, i.warehouse), buyer_name = i.buyer_name, "
-        "buyer_phone = i.buyer_phone, buyer_address = i.buyer_address, ship_by = i.ship_by, "
+        "buyer_phone = i.buyer_phone, buyer_address = i.buyer_address, "
+        "buyer_ciphertext = i.buyer_ciphertext, ship_by = i.ship_by, "
         "paid_at = COALESCE(o.paid_at, i.paid_at), channel_modified_at = i.modified_at, "
         "version = o.version + 1, updated_at = :now "
         f"FROM ow_in i WHERE {NEWER} "

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 
 from store.db import session_factory
 from store.migrate import describe, head_revisions
@@ -174,3 +174,30 @@ def test_bad_setting_is_named(run: Run, sqlite_engine: Engine) -> None:
     code, _out, err = run("migrate", database=_url(sqlite_engine), timezone="Mars/Olympus")
     assert (code, err) == (2, "error: invalid settings: ORDERWATCH_TIMEZONE: unknown time zone "
                               "'Mars/Olympus'\n")  # fmt: skip
+
+
+def test_channels_add_takes_the_channels_settings(run: Run, engine: Engine) -> None:
+    database = _url(engine)
+    args = (
+        "channels",
+        "add",
+        "xhs-bnpl",
+        "--platform",
+        "xiaohongshu",
+        "--app-key",
+        "k1",
+        "--rate-limit",
+        "80",
+        "--bnpl-payment-type",
+        "7",
+        "--rate-limit-code",
+        "-100",
+    )
+    assert run(*args, database=database)[0] == 0  # fmt: skip
+    with engine.connect() as connection:
+        stored = connection.scalar(text("SELECT settings FROM channels WHERE name = 'xhs-bnpl'"))
+    settings = json.loads(stored) if isinstance(stored, str) else stored
+    assert settings == {"rate_limit_per_s": 80.0, "rate_limit_codes": ["-100"],
+                        "bnpl_payment_types": ["7"]}  # fmt: skip
+    bad = run("channels", "add", "x", "--platform", "jd", "--rate-limit", "0", database=database)
+    assert bad == (1, "", "error: channel 'x': rate_limit_per_s must be a positive number\n")

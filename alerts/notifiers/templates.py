@@ -70,6 +70,10 @@ TEMPLATES: dict[str, dict[str, Template]] = {
         "zh": Template("{count} 单被隔离（{channel}）", "原因：{reason}"),
         "en": Template("{count} orders quarantined ({channel})", "Reason: {reason}"),
     },
+    "writeback_failed": {
+        "zh": Template("{count} 单发货回传失败（{channel}）", "原因：{reason}"),
+        "en": Template("{count} shipment confirmations failed ({channel})", "Reason: {reason}"),
+    },
     "flow_health": {
         "zh": Template("流程健康检查：{finding}", "{details}"),
         "en": Template("Flow health: {finding}", "{details}"),

@@ -39,13 +39,14 @@ from dashboard.workbench.acting import (
     toast,
 )
 from dashboard.workbench.outcome import one_order
+from ingest.reveal import reveal_buyer_data
 from rules.explain import explain_order
 from rules.order_actions import Seen, offered_actions
 from store.audit import audit_trail
 from store.errors import DomainError
 from store.models import Order, utcnow
 from store.orders import order_document
-from store.privacy import Buyer, reveal_buyer
+from store.privacy import Buyer
 from store.stages import Source
 
 dash.register_page(  # type: ignore[no-untyped-call]
@@ -421,6 +422,8 @@ async def reveal(clicks: int | None, order_no: str, lang_data: Any) -> tuple[Any
 def _reveal(
     sessions: sessionmaker[Session], order_no: str, actor: str
 ) -> tuple[Buyer, list[Entry]]:
+    # fields the platform encrypted are decrypted by its own call (audited first)
+    source = Source.CONSOLE.value
+    buyer = reveal_buyer_data(sessions, order_no=order_no, actor=actor, source=source)
     with sessions.begin() as session:
-        buyer = reveal_buyer(session, order_no=order_no, actor=actor, source=Source.CONSOLE.value)
         return buyer, _trail(session, order_no)

@@ -40,6 +40,7 @@ def config_of(channel: Channel) -> ChannelConfig:
         credentials=channel.credentials,
         shop_id=channel.shop_id,
         default_base_url=kind.default_base_url,
+        settings=channel.settings,
     )
 
 

@@ -19,7 +19,7 @@ import math
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -123,7 +123,61 @@ class ChannelRefused(ChannelError):
     code = "channel_refused"
 
 
+class UnknownCarrier(ChannelRefused):
+    """The pickup's carrier has no code on the channel's platform: refused before sending, so
+    no shipment goes out with a wrong carrier."""
+
+    code = "unknown_carrier"
+
+
+class QuotaExhausted(ChannelRefused):
+    """A call quota that does not refill within a sync (a test app's daily quota): retrying
+    now cannot help."""
+
+    code = "quota_exhausted"
+
+
 # --- configuration and results ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelSettings:
+    """Per-channel settings (``channels.settings``), each defaulting to the platform's."""
+
+    rate_limit_per_s: float | None = None
+    """Calls per second for this shop; ``None``: the platform's documented default
+    (``ingest.channels.limits.RATE_LIMITS``)."""
+    rate_limit_codes: frozenset[str] = frozenset()
+    """Error codes this shop's platform answers a rate limit with, beyond those we know (JD's
+    and Xiaohongshu's are not published: a shop that meets one can name it here)."""
+    bnpl_payment_types: frozenset[str] = frozenset()
+    """Xiaohongshu: ``paymentType`` values to read as 先用后付 (the docs document none)."""
+    bnpl_order_tags: frozenset[str] = frozenset()
+    """Xiaohongshu: ``orderTagList`` values to read as 先用后付."""
+
+    @classmethod
+    def from_row(cls, name: str, settings: Mapping[str, Any] | None) -> ChannelSettings:
+        data = dict(settings or {})
+        unknown = sorted(set(data) - {item.name for item in fields(cls)})
+        if unknown:
+            raise InvalidInput(f"channel {name!r}: unknown settings {', '.join(unknown)}")
+        rate = data.get("rate_limit_per_s")
+        if rate is not None and (isinstance(rate, bool) or not isinstance(rate, int | float)
+                                 or rate <= 0):  # fmt: skip
+            raise InvalidInput(f"channel {name!r}: rate_limit_per_s must be a positive number")
+        return cls(
+            rate_limit_per_s=float(rate) if rate is not None else None,
+            rate_limit_codes=_texts(name, data, "rate_limit_codes"),
+            bnpl_payment_types=_texts(name, data, "bnpl_payment_types"),
+            bnpl_order_tags=_texts(name, data, "bnpl_order_tags"),
+        )
+
+
+def _texts(name: str, data: Mapping[str, Any], key: str) -> frozenset[str]:
+    value = data.get(key) or []
+    if not isinstance(value, list) or not all(isinstance(v, str | int) for v in value):
+        raise InvalidInput(f"channel {name!r}: {key} must be a list of codes")
+    return frozenset(str(v) for v in value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +191,7 @@ class ChannelConfig:
     app_secret: str = field(repr=False)
     access_token: str | None = field(default=None, repr=False)
     shop_id: str | None = None
+    settings: ChannelSettings = field(default_factory=ChannelSettings)
 
     @classmethod
     def from_row(
@@ -148,6 +203,7 @@ class ChannelConfig:
         credentials: Mapping[str, Any],
         shop_id: str | None,
         default_base_url: str,
+        settings: Mapping[str, Any] | None = None,
     ) -> ChannelConfig:
         missing = [key for key in ("app_key", "app_secret") if not credentials.get(key)]
         if missing:
@@ -161,6 +217,7 @@ class ChannelConfig:
             app_secret=str(credentials["app_secret"]),
             access_token=str(token) if token else None,
             shop_id=shop_id,
+            settings=ChannelSettings.from_row(name, settings),
         )
 
 
@@ -184,6 +241,17 @@ class ChannelOrder:
 
     order: CanonicalOrder
     after_sales: AfterSales = AfterSales.NONE
+    unexpected_ciphertext: tuple[str, ...] = ()
+    """Buyer fields that came encrypted where the platform documents plain text: kept apart
+    from the plain fields and counted in the channel's health."""
+
+
+@dataclass(frozen=True, slots=True)
+class CarrierEntry:
+    """One line of a platform's carrier list: the code its shipment call wants, and the name."""
+
+    code: str
+    name: str
 
 
 # --- the interface -------------------------------------------------------------------------
@@ -201,6 +269,8 @@ class Connector(ABC):
     clock_lag: ClassVar[timedelta] = timedelta(minutes=3)
     """How far behind the platform clock a window must end to be complete."""
     page_size: ClassVar[int] = 100
+    decrypt_call: ClassVar[str | None] = None
+    """The platform's call that decrypts buyer ciphertext (``None``: it sends none)."""
 
     def __init__(
         self,
@@ -251,6 +321,15 @@ class Connector(ABC):
     @abstractmethod
     def confirm_shipment(self, channel_order_id: str, *, waybill: str, carrier: str) -> None:
         """Tell the platform the order left with ``waybill`` of ``carrier``."""
+
+    def list_carriers(self) -> list[CarrierEntry] | None:
+        """The platform's carrier list (``None``: the platform has no such call)."""
+        return None
+
+    def decrypt(self, channel_order_id: str, ciphertext: Mapping[str, str]) -> dict[str, str]:
+        """Plain text of the buyer fields ``ciphertext`` (field → ciphertext) through the
+        platform's own decrypt call; platforms that send no ciphertext have none."""
+        raise ChannelRefused(f"{self.config.name}: {self.platform} has no decrypt call")
 
     @abstractmethod
     def update_stock(self, listing_id: str, quantity: int) -> None:
@@ -452,6 +531,50 @@ def map_status(table: Mapping[str, Stage | None], value: Any, key: str) -> Stage
     if status not in table:
         raise MalformedPayload(f"{key}: unknown status {status!r}")
     return table[status]
+
+
+_DELIMITED = re.compile(r"([~#$])\1?[A-Za-z0-9+/=*]{12,}(?:[~#$].*)?[~#$]")
+_BASE64 = re.compile(r"[A-Za-z0-9+/]{24,}={0,2}")
+
+
+def looks_encrypted(value: Any) -> bool:
+    """Platform ciphertext rather than a name, phone or address: Pinduoduo's ``~AgAAAA…~0~``,
+    Douyin's ``##…#1##`` / ``$$…$1$$`` (an order in a public doc's order list example), or JD's
+    bare base64 (``AAS/ZFJF…=`` in a captured ``consigneeInfo``)."""
+    if not isinstance(value, str):
+        return False
+    if _DELIMITED.fullmatch(value):
+        return True
+    return bool(_BASE64.fullmatch(value)) and not value.isdigit()
+
+
+def looks_masked(value: Any) -> bool:
+    """A platform's masked copy (``136*******5``, ``张*三``): not the buyer's data either."""
+    return isinstance(value, str) and "*" in value
+
+
+def split_buyer(
+    plain: Mapping[str, Any], encrypted: Mapping[str, Any] | None = None
+) -> tuple[dict[str, Any], str | None, tuple[str, ...]]:
+    """Buyer fields for the canonical order: ``plain`` (name/phone/address as the platform
+    names them plain) with every ciphertext moved out, ``encrypted`` the documented encrypted
+    fields. Returns the plain fields, the ciphertext as JSON text, and the plain fields that
+    unexpectedly held ciphertext; masked copies (``136****5``) count as neither."""
+    clear: dict[str, Any] = {}
+    cipher: dict[str, str] = {}
+    unexpected: list[str] = []
+    for field_name, value in plain.items():
+        clear[field_name] = None
+        if looks_encrypted(value):
+            cipher[field_name] = value
+            unexpected.append(field_name)
+        elif not looks_masked(value):
+            clear[field_name] = value or None
+    for field_name, value in (encrypted or {}).items():
+        if value:
+            cipher[field_name] = str(value)
+    text = json.dumps(cipher, ensure_ascii=False, sort_keys=True) if cipher else None
+    return clear, text, tuple(unexpected)
 
 
 def join_address(*parts: Any) -> str | None:

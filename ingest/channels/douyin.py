@@ -30,6 +30,22 @@ Verified with the search tool: the request the official SDK builds (query parame
 ``ErrNoConstant`` table including ``60000``/``isv.traffic-limited`` and every ``isv.access-token-*``
 sub-code, and the write-back request structs named above.
 
+Verified by exact field and method name in the SDK (zsmhub/doudian-sdk):
+
+- ``pay_type`` 12 is 先用后付 (``api/order_searchList/response/order_searchList_response.go``,
+  ``ShopOrderListItem.PayType``: "【支付类型】 0、货到付款 1 、微信 2、支付宝 3、小程序 4、银行卡
+  5、余额 7、无需支付（0元单） 8、DOU分期（信用支付） 9、新卡支付 12、先用后付"): mapped to
+  ``buy_now_pay_later``, which the default risk rule holds.
+- Buyer data: ``encrypt_post_receiver``, ``encrypt_post_tel`` and ``post_addr.encrypt_detail``
+  carry the ciphertext, ``mask_post_*`` the masked text, ``post_addr.province/city/town/street``
+  the region in the clear (same file, ``PostAddr``); ``order.batchDecrypt``
+  (``api/order_batchDecrypt``: ``cipher_infos[{auth_id: order id, cipher_text}]`` →
+  ``data.decrypt_infos[{auth_id, cipher_text, decrypt_text, err_no, err_msg}]``, at most 50)
+  decrypts on a reveal.
+- Carriers: ``order.logisticsCompanyList`` (``api/order_logisticsCompanyList``: no parameters,
+  ``data`` is the list ``[{id, name, code}]``); ``order.logisticsAdd``'s ``company_code`` is that
+  ``code`` (``shunfeng``, ``yuantong``).
+
 UNCERTAIN: the signing vector's outputs are computed from the SDK's algorithm, not printed by the
 platform; older integrations sent every business value as a string and a ``yyyy-MM-dd HH:mm:ss``
 timestamp (we follow the current SDK: numbers, UNIX seconds); no window limit is documented, so
@@ -50,6 +66,7 @@ from typing import Any
 
 from ingest.channels.base import (
     AfterSales,
+    CarrierEntry,
     ChannelError,
     ChannelOrder,
     ChannelRefused,
@@ -70,6 +87,7 @@ from ingest.channels.base import (
     parse_canonical,
     read_backwards,
     records,
+    split_buyer,
     text_id,
     unix_seconds,
 )
@@ -101,7 +119,9 @@ AFTER_SALE_STATUS: dict[str, AfterSales] = {
     "51": AfterSales.CLOSED,  # 取消成功 (the buyer withdrew)
 }
 PAY_TYPES = {"0": "cod", "1": "wechat", "2": "alipay", "3": "mini_program", "4": "bank_card",
-             "5": "balance", "7": "free", "8": "dou_installment", "9": "new_card"}  # fmt: skip
+             "5": "balance", "7": "free", "8": "dou_installment", "9": "new_card",
+             "12": "buy_now_pay_later"}  # fmt: skip
+"""``pay_type`` → payment method; 12 先用后付 is the article's high-risk payment."""
 SUCCESS = 10000
 RATE_LIMIT_CODES = frozenset({60000})
 BUSY_CODES = frozenset({20000, 20001})
@@ -184,14 +204,15 @@ class DouyinConnector(Connector):
     default_base_url = "https://openapi-fxg.jinritemai.com"
     max_window = timedelta(hours=1)
     sign_method = "hmac-sha256"
+    decrypt_call = "order.batchDecrypt"
 
     # --- protocol
 
-    def call(self, method: str, params: Mapping[str, Any]) -> dict[str, Any]:
-        """One signed call; returns ``data``."""
+    def call(self, method: str, params: Mapping[str, Any]) -> Any:
+        """One signed call; returns ``data`` (an object, or a list for list calls)."""
         return self.guard(lambda: self._call_once(method, params))
 
-    def _call_once(self, method: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    def _call_once(self, method: str, params: Mapping[str, Any]) -> Any:
         body_text = marshal({k: v for k, v in params.items() if v is not None})
         timestamp = str(int(self.clock().timestamp()))
         secret, how = self.config.app_secret, self.sign_method
@@ -216,7 +237,7 @@ class DouyinConnector(Connector):
         if body.get("code") != SUCCESS:
             raise error_from(body, self.config.name)
         data = body.get("data")
-        if not isinstance(data, dict):
+        if not isinstance(data, dict | list):
             raise MalformedPayload(f"{self.config.name}: doudian response has no data")
         return data
 
@@ -224,6 +245,8 @@ class DouyinConnector(Connector):
         def read(page: int, size: int, _has_next: bool) -> PageResult:
             # read_backwards counts pages from 1; doudian from 0
             data = self.call("order.searchList", {**window, "page": page - 1, "size": size})
+            if not isinstance(data, dict):
+                raise MalformedPayload("order.searchList: data is not an object")
             listed = data.get("shop_order_list") or []
             if not isinstance(listed, list):
                 raise MalformedPayload("shop_order_list is not a list")
@@ -264,7 +287,7 @@ class DouyinConnector(Connector):
 
     def fetch_order(self, channel_order_id: str) -> RawOrder:
         data = self.call("order.orderDetail", {"shop_order_id": channel_order_id})
-        detail = data.get("shop_order_detail")
+        detail = data.get("shop_order_detail") if isinstance(data, dict) else None
         if not isinstance(detail, dict):
             raise MalformedPayload(f"{self.config.name}: order {channel_order_id} has no body")
         return detail
@@ -276,6 +299,20 @@ class DouyinConnector(Connector):
             return None
         lines = records(raw, "sku_order_list")
         pay_type = str(raw.get("pay_type", ""))
+        found = raw.get("post_addr")
+        post_addr: dict[str, Any] = found if isinstance(found, dict) else {}
+        clear, ciphertext, unexpected = split_buyer(
+            {
+                "name": raw.get("post_receiver"),
+                "phone": raw.get("post_tel"),
+                "address": _address(post_addr, detail=True),
+            },
+            {
+                "name": raw.get("encrypt_post_receiver"),
+                "phone": raw.get("encrypt_post_tel"),
+                "address": post_addr.get("encrypt_detail"),
+            },
+        )
         order = parse_canonical(
             {
                 "channel_order_id": self.channel_order_id(raw),
@@ -286,19 +323,43 @@ class DouyinConnector(Connector):
                 "paid_at": paid_at,
                 "ship_by": optional(raw, "exp_ship_time", unix_seconds),
                 "payment_method": PAY_TYPES.get(pay_type, pay_type or None),
-                "buyer_name": raw.get("post_receiver") or raw.get("mask_post_receiver") or None,
-                "buyer_phone": raw.get("post_tel") or raw.get("mask_post_tel") or None,
-                "buyer_address": _address(raw.get("post_addr")),
+                "buyer_name": clear["name"],
+                "buyer_phone": clear["phone"],
+                "buyer_address": clear["address"] or _address(post_addr, detail=False),
+                "buyer_ciphertext": ciphertext,
                 "items": [_item(line, n) for n, line in enumerate(lines, start=1)],
             }
         )
-        return ChannelOrder(order, most_pressing([_after_sales(line) for line in lines]))
+        pressing = most_pressing([_after_sales(line) for line in lines])
+        return ChannelOrder(order, pressing, unexpected)
 
     def confirm_shipment(self, channel_order_id: str, *, waybill: str, carrier: str) -> None:
         self.call(
             "order.logisticsAdd",
             {"order_id": channel_order_id, "company_code": carrier, "logistics_code": waybill},
         )
+
+    def list_carriers(self) -> list[CarrierEntry]:
+        listed = self.call("order.logisticsCompanyList", {})
+        if not isinstance(listed, list):
+            raise MalformedPayload(f"{self.config.name}: doudian carrier list is not a list")
+        return [CarrierEntry(str(row["code"]), str(row["name"])) for row in listed
+                if isinstance(row, dict) and row.get("code") and row.get("name")]  # fmt: skip
+
+    def decrypt(self, channel_order_id: str, ciphertext: Mapping[str, str]) -> dict[str, str]:
+        infos = [{"auth_id": channel_order_id, "cipher_text": text}
+                 for text in ciphertext.values()]  # fmt: skip
+        data = self.call("order.batchDecrypt", {"cipher_infos": infos})
+        answers = data.get("decrypt_infos") if isinstance(data, dict) else None
+        if not isinstance(answers, list):
+            raise MalformedPayload(f"{self.config.name}: batchDecrypt answered no decrypt_infos")
+        plain = {str(a.get("cipher_text")): str(a.get("decrypt_text") or "")
+                 for a in answers if isinstance(a, dict) and not a.get("err_no")}  # fmt: skip
+        missing = [name for name, text in ciphertext.items() if text not in plain]
+        if missing:
+            listed = ", ".join(missing)
+            raise ChannelRefused(f"{self.config.name}: doudian did not decrypt {listed}")
+        return {name: plain[text] for name, text in ciphertext.items()}
 
     def update_stock(self, listing_id: str, quantity: int) -> None:
         product, _, sku = listing_id.partition(":")
@@ -329,17 +390,18 @@ def _number(text: str) -> int | str:
     return int(text) if text.isdigit() else text
 
 
-def _address(post_addr: Any) -> str | None:
-    if not isinstance(post_addr, dict):
-        return None
+def _address(post_addr: Mapping[str, Any], *, detail: bool) -> str | None:
+    """The address in the clear: the region, with ``detail`` the street and door too (empty
+    when Douyin sends them only as ``encrypt_detail``)."""
 
     def name(key: str) -> Any:
         part = post_addr.get(key)
         return part.get("name") if isinstance(part, dict) else None
 
-    return join_address(
-        name("province"), name("city"), name("town"), name("street"), post_addr.get("detail")
-    )
+    if detail and not post_addr.get("detail"):
+        return None
+    street = post_addr.get("detail") if detail else None
+    return join_address(name("province"), name("city"), name("town"), name("street"), street)
 
 
 def _item(line: Mapping[str, Any], n: int) -> dict[str, Any]:

@@ -26,17 +26,45 @@ Verified with the search tool: the response key ``jingdong_pop_order_search_resp
 ``searchorderinfo_result.apiResult.success`` / ``orderTotal`` / ``orderInfoList`` (several
 independent clients read exactly these), ``{"code":"12","zh_desc":"无效签名"}``.
 
+Write-back, verified by exact method name in public SDK source:
+
+- ``jingdong.pop.order.shipment`` sends ``orderId`` (not ``order_id``), ``logiCoprId``,
+  ``logiNo``: the Java SDK ``com.jd.open.api.sdk.request.order.PopOrderShipmentRequest``
+  (``pmap.put("orderId", …)``), the .NET SDK (yjm123456/fx.amiya.api
+  ``src/JDSDK/Request/PopOrderShipmentRequest.cs``: ``parameters.Add("orderId", …)``) and PHP
+  clients (xxl4/laravel-store ``app/Libs/Jd/jd/request/PopOrderShipmentRequest.php``);
+  consumer code reads ``jingdong_pop_order_shipment_responce.sopjosshipment_result.success``.
+  ``logiCoprId`` is a numeric id from JD's carrier list (``ingest.carriers``).
+- Listing pause/resume: ``jingdong.ware.write.upOrDown`` with ``wareId``, ``opType`` (1 上架,
+  2 下架) and ``note`` (Java ``com.jd.open.api.sdk.request.ware.WareWriteUpOrDownRequest``;
+  .NET yjm123456/fx.amiya.api ``src/JDSDK/Request/WareWriteUpOrDownRequest.cs``, aimerhuang/
+  HS.Admin ``Hyt.Extra/Extra.UpGrade/SDK/JingDong/Request/WareWriteUpOrDownRequest.cs``; PHP
+  xxl4/laravel-store ``app/Libs/Jd/jd/request/WareWriteUpOrDownRequest.php``). The
+  ``jingdong.ware.write.takeOff`` / ``upOnSale`` we called appear in no public SDK.
+- Stock: ``jingdong.ware.stock.sku.set`` with ``req{skuStocks[{skuId, stockNum}]}`` (Java
+  ``WareStockSkuSetRequest``, ``JosUpdateStockReq{updateModel, stockRfId, skuStocks}``,
+  ``JosSkuStock{stockModel, incrStockNum, stockNum, storeId, skuId}``): two third-party notes
+  quote JD's catalogue naming ``jingdong.stock.write.updateSkuStock`` 【推下线】 with
+  "请切换到 jingdong.ware.stock.sku.set 接口". UNCERTAIN: the values of ``updateModel`` and
+  ``stockModel`` were not found, so neither is sent (a plain ``stockNum`` sets the total).
+- Buyer data: a captured ``orderInfo`` (tests/ingest/samples/jd_order_info.json) has the
+  consignee's ``fullname`` and ``fullAddress`` as base64 ciphertext and the ``mobile`` masked;
+  they are kept apart from the plain fields. UNCERTAIN: JD decrypts with its TDE client library
+  and keys, not an API call, so orderwatch cannot reveal them (``decrypt`` refuses, saying so).
+- Carriers: ``360buy.get.vender.all.delivery.company`` (``fields`` ``id,name``) lists the
+  shop's carriers (Java ``GetVenderAllDeliveryCompanyRequest``; consumer code reads
+  ``vender_delivery_all_company_response.delivery_companies``). UNCERTAIN: that response key
+  is read from third-party code, so both it and the SDK-pattern key are accepted.
+
 UNCERTAIN (not confirmed in anything read; check against a live shop before relying on it):
 
-- JD's rate-limit code was not found: a rate limit is recognised by HTTP 429 or by its description
-  (``限流``, ``频率``, ``频繁``, ``limit``), whatever the code.
+- JD's rate-limit code was not found in any stored SDK or doc: a rate limit is recognised by
+  HTTP 429, by its description (``限流``, ``频率``, ``频繁``, ``limit``) or by a code the
+  channel names in ``settings.rate_limit_codes``.
 - ``page_size`` maximum: 100 in one SDK comment, 50 in third-party mirrors — we ask for 50.
 - ``jingdong.pop.order.get`` (``order_id``, ``optional_fields`` →
-  ``jingdong_pop_order_get_responce.orderDetailInfo.orderInfo``), ``jingdong.pop.order.shipment``
-  (``order_id, logiCoprId, logiNo`` → ``sopjosshipment_result.success``),
-  ``jingdong.stock.write.updateSkuStock`` (``skuId, stockNum``), ``jingdong.ware.write.takeOff`` /
-  ``jingdong.ware.write.upOnSale`` (``wareId``) follow the SDK's naming pattern but their
-  parameter and response shapes were not read.
+  ``jingdong_pop_order_get_responce.orderDetailInfo.orderInfo``) follows the SDK's naming
+  pattern; its parameter shape was not read.
 - ``LOCKED`` (已锁定) is read as "the buyer asked to cancel; JD holds the order meanwhile", so its
   after-sales state is ``requested``; ``payType`` 1 = 货到付款, 4 = 在线支付.
 - The order search only knows paid states (and cash-on-delivery orders, which are
@@ -53,6 +81,7 @@ from typing import Any
 from ingest.channels.base import (
     CHINA,
     AfterSales,
+    CarrierEntry,
     ChannelError,
     ChannelOrder,
     ChannelRefused,
@@ -75,6 +104,7 @@ from ingest.channels.base import (
     read_backwards,
     records,
     sorted_concat,
+    split_buyer,
     text_id,
     yuan,
 )
@@ -127,11 +157,13 @@ def param_json(params: Mapping[str, Any]) -> str:
     return json.dumps(params, ensure_ascii=False, separators=(",", ":"))
 
 
-def error_from(envelope: Mapping[str, Any], channel: str) -> ChannelError:
+def error_from(
+    envelope: Mapping[str, Any], channel: str, rate_codes: frozenset[str] = frozenset()
+) -> ChannelError:
     code = str(envelope.get("code", ""))
     described = f"{envelope.get('zh_desc', '')} {envelope.get('en_desc', '')}".strip()
     text = f"{channel}: JD error {code} {described}"
-    if any(word in described.lower() for word in _RATE_WORDS):
+    if code in rate_codes or any(word in described.lower() for word in _RATE_WORDS):
         return RateLimited(text, platform_code=code)
     if code in SESSION_CODES:
         return SessionExpired(text, platform_code=code)
@@ -152,11 +184,16 @@ class JdConnector(Connector):
 
     # --- protocol
 
-    def call(self, method: str, params: Mapping[str, Any]) -> dict[str, Any]:
-        """One signed JOS call; returns the ``<method>_responce`` object."""
-        return self.guard(lambda: self._call_once(method, params))
+    def call(
+        self, method: str, params: Mapping[str, Any], keys: tuple[str, ...] = ()
+    ) -> dict[str, Any]:
+        """One signed JOS call; returns the ``<method>_responce`` object (or the first of
+        ``keys`` present, for methods whose answer is named otherwise)."""
+        return self.guard(lambda: self._call_once(method, params, keys))
 
-    def _call_once(self, method: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    def _call_once(
+        self, method: str, params: Mapping[str, Any], keys: tuple[str, ...]
+    ) -> dict[str, Any]:
         sent = {
             "method": method,
             "app_key": self.config.app_key,
@@ -170,11 +207,14 @@ class JdConnector(Connector):
         if not isinstance(body, dict):
             raise MalformedPayload(f"{self.config.name}: JD answered {type(body).__name__}")
         if "error_response" in body:
-            raise error_from(body["error_response"], self.config.name)
-        key = method.replace(".", "_") + "_responce"  # sic, JD's spelling
-        inner = body.get(key)
-        if not isinstance(inner, dict):
-            raise MalformedPayload(f"{self.config.name}: JD response has no {key}")
+            rate_codes = self.config.settings.rate_limit_codes
+            raise error_from(body["error_response"], self.config.name, rate_codes)
+        names = (*keys, method.replace(".", "_") + "_responce")  # sic, JD's spelling
+        inner: dict[str, Any] | None = next(
+            (body[k] for k in names if isinstance(body.get(k), dict)), None
+        )
+        if inner is None:
+            raise MalformedPayload(f"{self.config.name}: JD response has no {names[-1]}")
         return inner
 
     def _result(self, inner: Mapping[str, Any], key: str) -> dict[str, Any]:
@@ -237,8 +277,25 @@ class JdConnector(Connector):
         items = records(raw, "itemInfoList")
         found = raw.get("consigneeInfo")
         consignee: dict[str, Any] = found if isinstance(found, dict) else {}
-        pay_type = str(raw.get("payType") or "")
+        # a captured orderInfo has "4-在线支付": the code, then its name
+        pay_type = str(raw.get("payType") or "").partition("-")[0]
         paid_at = optional(raw, "paymentConfirmTime", gmt8)
+        # JD encrypts the consignee (fullname/fullAddress as base64 ciphertext, the mobile
+        # masked, in a captured orderInfo: tests/ingest/samples/jd_order_info.json); the
+        # ciphertext is kept apart, the region (province…town) stays plain
+        buyer, ciphertext, _expected = split_buyer(
+            {
+                "name": consignee.get("fullname"),
+                "phone": consignee.get("mobile") or consignee.get("telephone"),
+                "address": consignee.get("fullAddress"),
+            }
+        )
+        region = join_address(
+            consignee.get("province"),
+            consignee.get("city"),
+            consignee.get("county"),
+            consignee.get("town"),
+        )
         order = parse_canonical(
             {
                 "channel_order_id": self.channel_order_id(raw),
@@ -248,15 +305,10 @@ class JdConnector(Connector):
                 "modified_at": gmt8(need(raw, "modified"), "modified"),
                 "paid_at": paid_at,
                 "payment_method": PAY_TYPES.get(pay_type, pay_type or None),
-                "buyer_name": consignee.get("fullname") or None,
-                "buyer_phone": consignee.get("mobile") or consignee.get("telephone") or None,
-                "buyer_address": consignee.get("fullAddress")
-                or join_address(
-                    consignee.get("province"),
-                    consignee.get("city"),
-                    consignee.get("county"),
-                    consignee.get("town"),
-                ),
+                "buyer_name": buyer["name"],
+                "buyer_phone": buyer["phone"],
+                "buyer_address": buyer["address"] or region,
+                "buyer_ciphertext": ciphertext,
                 "items": [_item(item, n) for n, item in enumerate(items, start=1)],
             }
         )
@@ -268,25 +320,49 @@ class JdConnector(Connector):
     def confirm_shipment(self, channel_order_id: str, *, waybill: str, carrier: str) -> None:
         inner = self.call(
             "jingdong.pop.order.shipment",
-            {"order_id": channel_order_id, "logiCoprId": carrier, "logiNo": waybill},
+            {"orderId": channel_order_id, "logiCoprId": carrier, "logiNo": waybill},
         )
         _require_success(inner.get("sopjosshipment_result"), self.config.name, "shipment")
 
-    def update_stock(self, listing_id: str, quantity: int) -> None:
-        inner = self.call(
-            "jingdong.stock.write.updateSkuStock",
-            {"skuId": _sku(listing_id), "stockNum": quantity},
+    def decrypt(self, channel_order_id: str, ciphertext: Mapping[str, str]) -> dict[str, str]:
+        raise ChannelRefused(
+            f"{self.config.name}: JD decrypts buyer data with its TDE client library, not an API "
+            "call; orderwatch cannot reveal it (京东买家密文需京东 TDE 解密组件，无法在此解密)"
         )
-        _require_success(inner, self.config.name, "stock update")
+
+    def list_carriers(self) -> list[CarrierEntry]:
+        inner = self.call(
+            "360buy.get.vender.all.delivery.company",
+            {"fields": "id,name"},
+            keys=("vender_delivery_all_company_response",),
+        )
+        listed = inner.get("delivery_companies")
+        if not isinstance(listed, list):
+            raise MalformedPayload(f"{self.config.name}: JD carrier list has no companies")
+        return [
+            CarrierEntry(str(row["id"]), str(row["name"]))
+            for row in listed
+            if isinstance(row, dict) and row.get("id") not in (None, "") and row.get("name")
+        ]
+
+    def update_stock(self, listing_id: str, quantity: int) -> None:
+        stock = {"skuId": _number(_sku(listing_id)), "stockNum": quantity}
+        inner = self.call("jingdong.ware.stock.sku.set", {"req": {"skuStocks": [stock]}})
+        result = inner.get("returnType")
+        _require_success(result, self.config.name, "stock update")
 
     def pause_listing(self, listing_id: str) -> None:
-        inner = self.call("jingdong.ware.write.takeOff", {"wareId": _ware(listing_id)})
-        _require_success(inner, self.config.name, "listing status")
+        self._up_or_down(listing_id, OFF_SALE, "库存低于安全线 / stock below safety threshold")
 
     def resume_listing(self, listing_id: str, quantity: int) -> None:
         self.update_stock(listing_id, quantity)
-        inner = self.call("jingdong.ware.write.upOnSale", {"wareId": _ware(listing_id)})
-        _require_success(inner, self.config.name, "listing status")
+        self._up_or_down(listing_id, ON_SALE, "库存恢复 / stock recovered")
+
+    def _up_or_down(self, listing_id: str, op_type: int, note: str) -> None:
+        params = {"wareId": _number(_ware(listing_id)), "opType": op_type, "note": note}
+        inner = self.call("jingdong.ware.write.upOrDown", params)
+        if inner.get("success") in (False, "false") or str(inner.get("code", "0")) != "0":
+            raise ChannelRefused(f"{self.config.name}: JD did not accept the listing status")
 
 
 def _count(value: Any) -> int | None:
@@ -309,6 +385,15 @@ def _item(item: Mapping[str, Any], n: int) -> dict[str, Any]:
         "unit_price": price,
         "name": str(name)[:255] if name else None,
     }
+
+
+ON_SALE, OFF_SALE = 1, 2
+"""``opType`` of ``jingdong.ware.write.upOrDown``: 1 上架, 2 下架."""
+
+
+def _number(text: str) -> int | str:
+    """JD's ware and SKU ids are ``Long`` in the SDKs; anything else is sent as given."""
+    return int(text) if text.isdigit() else text
 
 
 def _ware(listing_id: str) -> str:

@@ -14,7 +14,22 @@ Sources (read):
   ``pdd.order.information.get`` (``order_info_get_response.order_info``).
 - Errors: ``error_response{error_code,error_msg,sub_code,sub_msg}`` (pop-sdk
   ``PopBaseHttpResponse``); 52101/70031 rate limited, 52102/52103 unavailable, 10019 access token
-  expired (lywzx/pdd-node-sdk ``pdd-response.exception.ts``), 20004 签名验证失败.
+  expired (lywzx/pdd-node-sdk ``packages/core/src/exceptions/pdd-response.exception.ts``), 20004
+  签名验证失败 (justmd5/pinduoduo-sdk issue #19 shows the body). 20032 (the access token does not
+  belong to this client_id) and 70036 (a test app's call quota is spent) are classified as the
+  issue's research reports them; UNCERTAIN: neither code appears in any stored SDK or doc.
+- Carriers: ``logistics_id`` is Pinduoduo's numeric 快递公司编号 from
+  ``pdd.logistics.companies.get`` (``logistics_companies_get_response.logistics_companies[]
+  {id, code, logistics_company, available}``: niltor/open-pdd-net-sdk
+  ``GetLogisticsCompaniesResponseModel``, a public doc's 响应示例), never our carrier code.
+- Buyer data: ``receiver_name``, ``receiver_phone``, ``receiver_address`` and ``address`` come
+  encrypted (``~…~`` ciphertext, e.g. ``~AgAAAAPl…~0~`` in a public doc's example) and empty
+  outside 待发货 (Pinduoduo's FAQ: 订单接口中收件人信息为什么都加密了); they are kept apart from
+  the plain fields, and the address checks read the plain ``province``/``city``/``town``.
+  ``pdd.open.decrypt.batch`` (``data_list[{data_tag: order_sn, encrypted_data}]`` →
+  ``open_decrypt_batch_response.data_decrypt_list[{data_tag, encrypted_data, decrypted_data,
+  error_code}]``: Java pop-sdk ``PddOpenDecryptBatchRequest``/``Response``) decrypts them on a
+  reveal. UNCERTAIN: third parties report it limited outside 多多云 (1 call per 10 s).
 - Write-back: ``pdd.logistics.online.send`` (order_sn, logistics_id, tracking_number),
   ``pdd.goods.quantity.update`` (goods_id, sku_id, quantity, update_type=1 全量),
   ``pdd.goods.sale.status.set`` (goods_id, is_onsale 1/0) — lywzx/pdd-node-sdk
@@ -33,6 +48,7 @@ from typing import Any
 
 from ingest.channels.base import (
     AfterSales,
+    CarrierEntry,
     ChannelError,
     ChannelOrder,
     ChannelRefused,
@@ -40,6 +56,7 @@ from ingest.channels.base import (
     InvalidSignature,
     MalformedPayload,
     PageResult,
+    QuotaExhausted,
     RateLimited,
     RawOrder,
     SessionExpired,
@@ -53,6 +70,7 @@ from ingest.channels.base import (
     read_backwards,
     records,
     sorted_concat,
+    split_buyer,
     text_id,
     yuan,
 )
@@ -76,8 +94,11 @@ CONFIRM_STATUS: dict[str, bool | None] = {"0": None, "1": True, "2": False}
 
 RATE_LIMIT_CODES = frozenset({52101, 70031})
 BUSY_CODES = frozenset({52102, 52103})
-SESSION_CODES = frozenset({10019})
+SESSION_CODES = frozenset({10019, 20032})  # access token expired; token not this client_id's
 SIGNATURE_CODES = frozenset({20004})
+QUOTA_CODES = frozenset({70036})  # a test app's call quota: spent until it refills
+CIPHER_FIELDS = {"name": "receiver_name", "phone": "receiver_phone", "address": "address"}
+"""Our buyer field → the encrypted field it is read from."""
 PAY_TYPES = {"WEIXIN": "wechat", "ALIPAY": "alipay", "QQ": "qq", "LIANLIANPAY": "lianlian"}
 
 
@@ -120,6 +141,8 @@ def error_from(envelope: Mapping[str, Any], channel: str) -> ChannelError:
         return SessionExpired(text, platform_code=str(code))
     if number in SIGNATURE_CODES:
         return InvalidSignature(text, platform_code=str(code))
+    if number in QUOTA_CODES:
+        return QuotaExhausted(text, platform_code=str(code))
     return ChannelRefused(text, platform_code=str(code))
 
 
@@ -128,6 +151,7 @@ class PddConnector(Connector):
     order_id_keys = ("order_sn",)
     default_base_url = "https://gw-api.pinduoduo.com/api/router"
     max_window = timedelta(minutes=30)
+    decrypt_call = "pdd.open.decrypt.batch"
 
     # --- protocol
 
@@ -214,6 +238,10 @@ class PddConnector(Connector):
             return None
         items = records(raw, "item_list")
         pay_type = str(raw.get("pay_type") or "")
+        # Pinduoduo encrypts the receiver: ciphertext is expected here, not a health problem
+        clear, ciphertext, _expected = split_buyer(
+            {field_name: raw.get(key) for field_name, key in CIPHER_FIELDS.items()}
+        )
         order = parse_canonical(
             {
                 "channel_order_id": self.channel_order_id(raw),
@@ -224,15 +252,11 @@ class PddConnector(Connector):
                 "paid_at": optional(raw, "pay_time", gmt8),
                 "ship_by": optional(raw, "last_ship_time", gmt8),
                 "payment_method": PAY_TYPES.get(pay_type, pay_type.lower() or None),
-                "buyer_name": raw.get("receiver_name") or None,
-                "buyer_phone": raw.get("receiver_phone") or None,
-                "buyer_address": raw.get("address")
-                or join_address(
-                    raw.get("province"),
-                    raw.get("city"),
-                    raw.get("town"),
-                    raw.get("receiver_address"),
-                ),
+                "buyer_name": clear.get("name"),
+                "buyer_phone": clear.get("phone"),
+                "buyer_address": clear.get("address")
+                or join_address(raw.get("province"), raw.get("city"), raw.get("town")),
+                "buyer_ciphertext": ciphertext,
                 "items": [_item(item, n) for n, item in enumerate(items, start=1)],
             }
         )
@@ -241,10 +265,45 @@ class PddConnector(Connector):
     def confirm_shipment(self, channel_order_id: str, *, waybill: str, carrier: str) -> None:
         inner = self.call(
             "pdd.logistics.online.send",
-            {"order_sn": channel_order_id, "logistics_id": carrier, "tracking_number": waybill},
+            {"order_sn": channel_order_id,
+             "logistics_id": int(carrier) if carrier.isdigit() else carrier,
+             "tracking_number": waybill},
             "logistics_online_send_response",
-        )
+        )  # fmt: skip
         _require_success(inner, self.config.name, "shipment")
+
+    def list_carriers(self) -> list[CarrierEntry]:
+        inner = self.call("pdd.logistics.companies.get", {}, "logistics_companies_get_response")
+        listed = inner.get("logistics_companies")
+        if not isinstance(listed, list):
+            raise MalformedPayload(f"{self.config.name}: Pinduoduo carrier list is not a list")
+        return [
+            CarrierEntry(str(row["id"]), str(row["logistics_company"]))
+            for row in listed
+            if isinstance(row, dict) and str(row.get("id", "")).isdigit()
+            and row.get("logistics_company") and row.get("available", 1) == 1
+        ]  # fmt: skip
+
+    def decrypt(self, channel_order_id: str, ciphertext: Mapping[str, str]) -> dict[str, str]:
+        sent = [{"data_tag": channel_order_id, "encrypted_data": text}
+                for text in ciphertext.values()]  # fmt: skip
+        inner = self.call(
+            "pdd.open.decrypt.batch", {"data_list": sent}, "open_decrypt_batch_response"
+        )
+        answers = inner.get("data_decrypt_list")
+        if not isinstance(answers, list):
+            raise MalformedPayload(f"{self.config.name}: decrypt answered no data_decrypt_list")
+        plain = {
+            str(a.get("encrypted_data")): str(a.get("decrypted_data") or "")
+            for a in answers
+            if isinstance(a, dict) and a.get("error_code", 0) == 0
+        }
+        missing = [name for name, text in ciphertext.items() if text not in plain]
+        if missing:
+            raise ChannelRefused(
+                f"{self.config.name}: Pinduoduo did not decrypt {', '.join(missing)}"
+            )
+        return {name: plain[text] for name, text in ciphertext.items()}
 
     def update_stock(self, listing_id: str, quantity: int) -> None:
         goods_id, sku_id = _listing(listing_id)

@@ -13,7 +13,8 @@ Sources (read):
   (API doc https://open.taobao.com/api.htm?docId=128&docType=2); ``taobao.trades.sold.get``
   (apiId 46) by creation time; ``taobao.trade.fullinfo.get`` (apiId 54).
 - Write-back: ``taobao.logistics.offline.send`` (tid, out_sid, company_code; bububa/opentaobao
-  ``api/logistic``), ``taobao.item.quantity.update`` (num_iid, sku_id, quantity, type=1 全量),
+  ``api/logistic``), the company code from ``taobao.logistics.companies.get``
+  (``ingest.carriers``), ``taobao.item.quantity.update`` (num_iid, sku_id, quantity, type=1 全量),
   ``taobao.item.update.delisting`` / ``taobao.item.update.listing`` (num_iid, num).
 
 Money is yuan text (``"200.07"``), times are ``yyyy-MM-dd HH:mm:ss`` GMT+8, ids are read from
@@ -29,6 +30,7 @@ from typing import Any
 
 from ingest.channels.base import (
     AfterSales,
+    CarrierEntry,
     ChannelError,
     ChannelOrder,
     ChannelRefused,
@@ -53,6 +55,7 @@ from ingest.channels.base import (
     read_backwards,
     records,
     sorted_concat,
+    split_buyer,
     text_id,
     yuan,
 )
@@ -210,6 +213,18 @@ class TaobaoConnector(Connector):
         if stage is None:
             return None
         lines = _sub_orders(raw)
+        region = (raw.get("receiver_state"), raw.get("receiver_city"),
+                  raw.get("receiver_district"), raw.get("receiver_town"))  # fmt: skip
+        # TOP marks name, phone and street 加密 in its field list but sends them readable to
+        # the order's app; ciphertext there is kept apart and counted in the channel's health
+        buyer, ciphertext, unexpected = split_buyer(
+            {
+                "name": raw.get("receiver_name"),
+                "phone": raw.get("receiver_mobile") or raw.get("receiver_phone"),
+                "street": raw.get("receiver_address"),
+            }
+        )
+        address = join_address(*region, buyer["street"]) if buyer["street"] else None
         order = parse_canonical(
             {
                 "channel_order_id": self.channel_order_id(raw),
@@ -219,20 +234,15 @@ class TaobaoConnector(Connector):
                 "modified_at": gmt8(need(raw, "modified"), "modified"),
                 "paid_at": optional(raw, "pay_time", gmt8),
                 "payment_method": "alipay",
-                "buyer_name": raw.get("receiver_name") or None,
-                "buyer_phone": raw.get("receiver_mobile") or raw.get("receiver_phone") or None,
-                "buyer_address": join_address(
-                    raw.get("receiver_state"),
-                    raw.get("receiver_city"),
-                    raw.get("receiver_district"),
-                    raw.get("receiver_town"),
-                    raw.get("receiver_address"),
-                ),
+                "buyer_name": buyer["name"],
+                "buyer_phone": buyer["phone"],
+                "buyer_address": address or join_address(*region),
+                "buyer_ciphertext": ciphertext,
                 "items": [_item(line, n) for n, line in enumerate(lines, start=1)],
             }
         )
         refunds = [_refund(line) for line in lines]
-        return ChannelOrder(order, most_pressing(refunds))
+        return ChannelOrder(order, most_pressing(refunds), unexpected)
 
     def confirm_shipment(self, channel_order_id: str, *, waybill: str, carrier: str) -> None:
         inner = self.call(
@@ -240,6 +250,17 @@ class TaobaoConnector(Connector):
             {"tid": channel_order_id, "out_sid": waybill, "company_code": carrier},
         )
         _require_success(inner.get("shipping", {}), self.config.name, "shipment")
+
+    def list_carriers(self) -> list[CarrierEntry]:
+        # taobao.logistics.companies.get (fields id,code,name): TOP wraps the list as
+        # logistics_companies.logistics_company[] (captured responses in public ISV code)
+        inner = self.call("taobao.logistics.companies.get", {"fields": "id,code,name"})
+        wrapper = inner.get("logistics_companies") or {}
+        listed = wrapper.get("logistics_company", []) if isinstance(wrapper, dict) else None
+        if not isinstance(listed, list):
+            raise MalformedPayload(f"{self.config.name}: TOP carrier list is not a list")
+        return [CarrierEntry(str(row["code"]), str(row["name"])) for row in listed
+                if isinstance(row, dict) and row.get("code") and row.get("name")]  # fmt: skip
 
     def update_stock(self, listing_id: str, quantity: int) -> None:
         num_iid, sku_id = _listing(listing_id)

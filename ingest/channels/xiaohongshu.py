@@ -35,11 +35,24 @@ Verified with the search tool: the request the SDK sends (flat JSON, signature o
 parameters only, ``success``/``error_code``/``error_msg`` read back), docs 040 and 292 verbatim,
 the write-back methods above.
 
+- Carriers: ``common.getExpressCompanyList`` → ``expressCompanyInfos[{expressCompanyId,
+  expressCompanyCode, expressCompanyName}]``, "快递公司编码,发货时需要传的值" (example ``zto``);
+  ``order.orderDeliver`` takes that ``expressCompanyCode`` (docs
+  ``api/公共API/common_getExpressCompanyList_获取快递公司信息.json``,
+  ``api/订单API/order_orderDeliver_订单发货.json``).
+
 UNCERTAIN: no error-code list was found (doc 292 documents QPS caps, not the code a throttled call
-gets), so errors are told apart by their message — 限流/频繁/too many → rate limit, token/授权 with
-过期/失效/无效 → expired session, 签名/sign → signature, 繁忙/busy/系统异常/超时 → busy; everything
-else is a refusal. 先用后付 (buy now, pay later) has no ``paymentType`` of its own in the docs; we
-assume it arrives as 7 (支付宝免密支付, the deduction after receipt). ``orderStatus`` 8 已关闭 and
+gets; the API docs' ``error_codes`` lists are empty), so errors are told apart by their message —
+限流/频繁/too many → rate limit, token/授权 with 过期/失效/无效 → expired session, 签名/sign →
+signature, 繁忙/busy/系统异常/超时 → busy; everything else is a refusal — and by the codes a channel
+names in ``settings.rate_limit_codes``.
+
+UNCERTAIN — 先用后付 on Xiaohongshu: the order docs document no signal for it. ``paymentType`` 7 is
+支付宝免密支付 (mapped as such, ``alipay_password_free``), ``orderTagList`` lists no BNPL tag and
+``orderType`` none either. A shop that knows how its 先用后付 orders arrive names it per channel:
+``settings.bnpl_payment_types`` (e.g. ``[7]``) or ``settings.bnpl_order_tags``; matching orders
+are ``buy_now_pay_later``, which the default risk rule holds. Without either, none is guessed.
+``orderStatus`` 8 已关闭 and
 9 已取消 are cancellations for us only if the order was paid (``paidTime``); 10 换货申请中 comes
 after receipt, so the order stays delivered with its after-sales state in progress.
 """
@@ -54,6 +67,7 @@ from typing import Any
 
 from ingest.channels.base import (
     AfterSales,
+    CarrierEntry,
     ChannelError,
     ChannelOrder,
     ChannelRefused,
@@ -101,8 +115,10 @@ AFTER_SALES_STATUS: dict[str, AfterSales] = {
     "7": AfterSales.CLOSED,  # 售后取消
 }
 PAYMENT_TYPES = {"1": "alipay", "2": "wechat", "3": "apple_iap", "4": "apple_pay",
-                 "5": "huabei_installment", "7": "buy_now_pay_later", "8": "unionpay",
+                 "5": "huabei_installment", "7": "alipay_password_free", "8": "unionpay",
                  "-1": "other"}  # fmt: skip
+"""``paymentType`` as documented (7 支付宝免密支付); 先用后付 only by a channel's settings."""
+BNPL = "buy_now_pay_later"
 UPDATED, CREATED = 2, 1
 """``timeType`` values."""
 MAX_PAGE_NO = 100
@@ -125,7 +141,9 @@ def stage_of(order_status: str, paid: bool) -> Stage | None:
     return None if stage is Stage.CANCELLED and not paid else stage
 
 
-def error_from(body: Mapping[str, Any], channel: str) -> ChannelError:
+def error_from(
+    body: Mapping[str, Any], channel: str, rate_codes: frozenset[str] = frozenset()
+) -> ChannelError:
     code = body.get("error_code", body.get("code"))
     message = str(body.get("error_msg") or body.get("msg") or "")
     text = f"{channel}: Xiaohongshu error {code} {message}"
@@ -134,7 +152,7 @@ def error_from(body: Mapping[str, Any], channel: str) -> ChannelError:
     def says(*words: str) -> bool:
         return any(word in lowered for word in words)
 
-    if says(*_RATE_WORDS):
+    if str(code) in rate_codes or says(*_RATE_WORDS):
         return RateLimited(text, platform_code=str(code))
     if says(*_SESSION_WORDS) and says(*_EXPIRED_WORDS):
         return SessionExpired(text, platform_code=str(code))
@@ -181,7 +199,7 @@ class XiaohongshuConnector(Connector):
                 f"{self.config.name}: Xiaohongshu answered {type(body).__name__}"
             )
         if body.get("success") is not True:
-            raise error_from(body, self.config.name)
+            raise error_from(body, self.config.name, self.config.settings.rate_limit_codes)
         return body.get("data")
 
     def _list(self, time_type: int, start: datetime, end: datetime) -> Iterator[list[RawOrder]]:
@@ -249,7 +267,7 @@ class XiaohongshuConnector(Connector):
         if stage is None:
             return None
         lines = records(raw, "skuList")
-        payment = str(raw.get("paymentType", ""))
+        payment = self._payment_method(raw)
         order = parse_canonical(
             {
                 "channel_order_id": self.channel_order_id(raw),
@@ -259,7 +277,7 @@ class XiaohongshuConnector(Connector):
                 "modified_at": millis(need(raw, "updateTime"), "updateTime"),
                 "paid_at": paid_at,
                 "ship_by": optional(raw, "promiseLastDeliveryTime", millis),
-                "payment_method": PAYMENT_TYPES.get(payment, payment or None),
+                "payment_method": payment,
                 "buyer_address": join_address(
                     raw.get("receiverProvinceName"),
                     raw.get("receiverCityName"),
@@ -270,11 +288,34 @@ class XiaohongshuConnector(Connector):
         )
         return ChannelOrder(order, after_sales_of(raw))
 
+    def _payment_method(self, raw: RawOrder) -> str | None:
+        """The documented ``paymentType``, unless the channel's settings say this order is
+        先用后付 (by payment type or order tag)."""
+        payment = str(raw.get("paymentType", ""))
+        settings = self.config.settings
+        tags = raw.get("orderTagList")
+        tagged = isinstance(tags, list) and any(str(t) in settings.bnpl_order_tags for t in tags)
+        if payment in settings.bnpl_payment_types or tagged:
+            return BNPL
+        return PAYMENT_TYPES.get(payment, payment or None)
+
     def confirm_shipment(self, channel_order_id: str, *, waybill: str, carrier: str) -> None:
         self.call(
             "order.orderDeliver",
             {"orderId": channel_order_id, "expressNo": waybill, "expressCompanyCode": carrier},
         )
+
+    def list_carriers(self) -> list[CarrierEntry]:
+        data = self.call("common.getExpressCompanyList", {})
+        listed = data.get("expressCompanyInfos") if isinstance(data, dict) else None
+        if not isinstance(listed, list):
+            raise MalformedPayload(f"{self.config.name}: Xiaohongshu carrier list is not a list")
+        return [
+            CarrierEntry(str(row["expressCompanyCode"]), str(row["expressCompanyName"]))
+            for row in listed
+            if isinstance(row, dict) and row.get("expressCompanyCode")
+            and row.get("expressCompanyName")
+        ]  # fmt: skip
 
     def update_stock(self, listing_id: str, quantity: int) -> None:
         self.call("inventory.syncSkuStock", {"skuId": _sku(listing_id), "qty": quantity})

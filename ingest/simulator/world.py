@@ -6,9 +6,9 @@ renders it in its platform's own fields. Time is the simulator's clock; the worl
 lazily to "now" before every request, so a test can drive it with a fake clock.
 
 The stream has a daily and weekly rhythm (Asia/Shanghai evenings and weekends are busy, nights
-are quiet), multi-line orders, each platform's payment methods (Xiaohongshu's 先用后付 buy now
-pay later among them), cancellations, refund requests and addresses that are sometimes
-incomplete. Paused or sold-out listings get no orders.
+are quiet), multi-line orders, each platform's payment methods (Xiaohongshu's and Douyin's
+先用后付 buy now pay later among them), cancellations, refund requests and addresses that are
+sometimes incomplete. Paused or sold-out listings get no orders.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ PAYMENT_METHODS: dict[str, tuple[str, ...]] = {
     "tmall": ("alipay",),
     "jd": ("wechat", "jd_pay", "cod"),
     "pdd": ("WEIXIN", "ALIPAY"),
-    "douyin": ("wechat", "alipay", "douyin_pay"),
+    "douyin": ("wechat", "alipay", "douyin_pay", "buy_now_pay_later"),  # 先用后付 (pay_type 12)
     "xiaohongshu": ("wechat", "alipay", "buy_now_pay_later"),  # 先用后付
 }
 NAMES = ("张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊", "赵敏", "黄强", "周婷", "吴昊")

@@ -11,7 +11,7 @@ from store.models.alerts import (
     Silence,
 )
 from store.models.base import Base, utcnow
-from store.models.channels import PLATFORMS, Channel, ChannelListing
+from store.models.channels import PLATFORMS, Channel, ChannelCarrier, ChannelListing
 from store.models.floor import InventoryCount, MissedOrder, WarehouseException
 from store.models.ingest import ChannelWriteback, QuarantinedOrder
 from store.models.inventory import Inventory, Sku
@@ -42,6 +42,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Channel",
+    "ChannelCarrier",
     "ChannelListing",
     "ChannelWriteback",
     "Counter",

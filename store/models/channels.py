@@ -30,6 +30,10 @@ class Channel(Base):
     base_url: Mapped[str | None] = mapped_column(String(255))
     credentials: Mapped[dict[str, Any]] = mapped_column(default=dict)
     """App key, secret and session token as the platform names them."""
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    """How orderwatch talks to this shop beyond the defaults of its platform (read by
+    ``ingest.channels.base.ChannelSettings``): the rate limit, extra rate-limit codes, the
+    payment signal of 先用后付 where the platform documents none."""
     default_warehouse: Mapped[str | None] = mapped_column(String(32))
     """Where this channel's orders ship from when the order names no warehouse."""
     sync_interval_s: Mapped[int] = mapped_column(default=300)
@@ -67,3 +71,21 @@ class ChannelListing(Base):
     pushed_stock: Mapped[int | None]
     """Last available quantity the channel accepted."""
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ChannelCarrier(Base):
+    """A carrier's code on one channel's platform, as the platform's carrier-list call last
+    named it (JD and Pinduoduo want their own numeric ids, Douyin and Xiaohongshu their own
+    codes); ``ingest.carriers`` falls back to its table when a platform has no list."""
+
+    __tablename__ = "channel_carriers"
+    __table_args__ = (UniqueConstraint("channel_id", "carrier"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
+    carrier: Mapped[str] = mapped_column(String(16))
+    """orderwatch's carrier code (``SF``, ``ZTO``…), what the pickup scan names."""
+    platform_code: Mapped[str] = mapped_column(String(64))
+    """What the platform wants in its shipment call for this carrier."""
+    platform_name: Mapped[str | None] = mapped_column(String(64))
+    refreshed_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -72,5 +72,11 @@ class ChannelWriteback(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_error: Mapped[str | None] = mapped_column(Text)
+    error_code: Mapped[str | None] = mapped_column(String(32))
+    """Our code of the last failure (``unknown_carrier``, ``channel_refused``, …)."""
+    platform_code: Mapped[str | None] = mapped_column(String(64))
+    """The platform's own error code of the last refusal, when it sent one."""
+    sent_carrier: Mapped[str | None] = mapped_column(String(64))
+    """The platform's code of the carrier as it was sent (``467`` for SF on JD)."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     done_at: Mapped[datetime | None]

@@ -72,6 +72,11 @@ class Order(Base):
     buyer_name: Mapped[str | None] = mapped_column(String(128))
     buyer_phone: Mapped[str | None] = mapped_column(String(32))
     buyer_address: Mapped[str | None] = mapped_column(Text)
+    """Plain text only; where the platform encrypts the street, the region it sends in the
+    clear (province, city, district), which is what address checks read."""
+    buyer_ciphertext: Mapped[str | None] = mapped_column(Text)
+    """The buyer fields the platform sent encrypted, as JSON ``{"name": …, "phone": …,
+    "address": …}``; never shown, only handed to the platform's decrypt call on a reveal."""
     ship_by: Mapped[datetime | None]
     """The promise to the buyer: latest time the order may leave the warehouse."""
     next_deadline_at: Mapped[datetime | None]

@@ -26,6 +26,9 @@ from ingest.channels.base import (
     SystemBusy,
 )
 from ingest.channels.douyin import AFTER_SALE_STATUS, ORDER_STATUS, DouyinConnector, sign, stage_of
+from rules.catalog import LoadedRules
+from rules.defaults import DEFAULT_RULES
+from rules.risk import RiskEvaluator, RiskFacts
 from store.stages import Stage
 
 BASE = "http://doudian.test"
@@ -295,4 +298,98 @@ def test_write_back_calls() -> None:
             {"product_id": product, "sku_id": sku, "stock_num": 4, "incremental": False},
         ),
         ("product.setOnline", {"product_id": product}),
+    ]
+
+
+def test_pay_type_12_is_buy_now_pay_later() -> None:
+    """zsmhub/doudian-sdk api/order_searchList/response/order_searchList_response.go: "【支付类型】
+    … 8、DOU分期（信用支付） 9、新卡支付 12、先用后付"."""
+    mapped = connector().to_channel_order(shop_order("1", pay_type=12))
+    assert mapped is not None and mapped.order.payment_method == "buy_now_pay_later"
+
+
+def test_the_default_risk_rule_holds_douyins_buy_now_pay_later() -> None:
+    mapped = connector().to_channel_order(shop_order("1", pay_type=12))
+    assert mapped is not None
+    facts = RiskFacts(channel="douyin-main", payment_method=mapped.order.payment_method,
+                      amount=mapped.order.amount, address=mapped.order.buyer_address)  # fmt: skip
+    verdict = RiskEvaluator(LoadedRules(DEFAULT_RULES))(facts)
+    assert (verdict.action, verdict.name) == ("hold", "bnpl-high-risk")
+
+
+ENCRYPTED = {"name": "#AgAAAAbc1234567890#", "phone": "$AgAAAAbc1234567890$",
+             "address": "~AgAAAAbc1234567890~"}  # fmt: skip
+
+
+def _encrypted(**overrides: Any) -> dict[str, Any]:
+    """As the SDK's ShopOrderListItem has it: plain fields empty, ``encrypt_*`` the ciphertext,
+    ``mask_*`` the masked copies, the region in the clear."""
+    return shop_order(
+        "1",
+        post_receiver="",
+        post_tel="",
+        encrypt_post_receiver=ENCRYPTED["name"],
+        encrypt_post_tel=ENCRYPTED["phone"],
+        mask_post_receiver="赵*",
+        mask_post_tel="136****0000",
+        post_addr={"province": {"name": "广东省"}, "city": {"name": "深圳市"},
+                   "town": {"name": "南山区"}, "street": {"name": "粤海街道"}, "detail": "",
+                   "encrypt_detail": ENCRYPTED["address"]},
+        **overrides,
+    )  # fmt: skip
+
+
+def test_encrypt_fields_are_kept_apart_and_the_region_stays_plain() -> None:
+    mapped = connector().to_channel_order(_encrypted())
+    assert mapped is not None and mapped.unexpected_ciphertext == ()
+    order = mapped.order
+    assert (order.buyer_name, order.buyer_phone) == (None, None)  # never the mask as the name
+    assert order.buyer_address == "广东省深圳市南山区粤海街道"
+    assert json.loads(order.buyer_ciphertext or "") == ENCRYPTED
+
+
+def test_ciphertext_in_a_plain_field_is_not_taken_for_the_buyer() -> None:
+    mapped = connector().to_channel_order(shop_order("1", post_receiver=ENCRYPTED["name"]))
+    assert mapped is not None and mapped.unexpected_ciphertext == ("name",)
+    assert mapped.order.buyer_name is None
+    assert json.loads(mapped.order.buyer_ciphertext or "") == {"name": ENCRYPTED["name"]}
+
+
+@respx.mock
+def test_decrypt_goes_through_order_batch_decrypt() -> None:
+    seen: list[dict[str, Any]] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        query, business = signed(request)
+        seen.append({"method": query["method"], **business})
+        infos = [{"auth_id": i["auth_id"], "cipher_text": i["cipher_text"],
+                  "decrypt_text": f"plain-{n}", "err_no": 0, "err_msg": ""}
+                 for n, i in enumerate(business["cipher_infos"])]  # fmt: skip
+        return ok({"decrypt_infos": infos, "custom_err": {"err_code": 0, "err_msg": ""}})
+
+    respx.post(f"{BASE}/order/batchDecrypt").mock(side_effect=answer)
+    plain = connector().decrypt("1", {"name": ENCRYPTED["name"], "phone": ENCRYPTED["phone"]})
+    assert plain == {"name": "plain-0", "phone": "plain-1"}
+    assert seen == [{"method": "order.batchDecrypt", "cipher_infos": [
+        {"auth_id": "1", "cipher_text": ENCRYPTED["name"]},
+        {"auth_id": "1", "cipher_text": ENCRYPTED["phone"]}]}]  # fmt: skip
+
+
+@respx.mock
+def test_the_carrier_list_is_the_data_list_of_logistics_company_list() -> None:
+    # zsmhub/doudian-sdk api/order_logisticsCompanyList/response: data is [{id, name, code}]
+    body = {
+        "code": 10000,
+        "msg": "success",
+        "data": [
+            {"id": 7, "name": "顺丰速运", "code": "shunfeng"},
+            {"id": 8, "name": "圆通速递", "code": "yuantong"},
+        ],
+    }
+    respx.post(f"{BASE}/order/logisticsCompanyList").mock(
+        return_value=httpx.Response(200, json=body))  # fmt: skip
+    listed = connector().list_carriers()
+    assert [(e.code, e.name) for e in listed] == [
+        ("shunfeng", "顺丰速运"),
+        ("yuantong", "圆通速递"),
     ]

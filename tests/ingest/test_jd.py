@@ -6,6 +6,7 @@ The platform is mocked at the HTTP level (respx); every request's signature is c
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -20,6 +21,7 @@ from ingest.channels.base import (
     AfterSales,
     ChannelConfig,
     ChannelRefused,
+    ChannelSettings,
     InvalidSignature,
     MalformedPayload,
     RateLimited,
@@ -270,35 +272,91 @@ def test_a_failed_api_result_inside_a_success_body_is_a_refusal() -> None:
         connector().fetch_order("1")
 
 
-@respx.mock
-def test_write_back_calls() -> None:
-    sent: list[dict[str, Any]] = []
+SDK_PARAMETERS = {
+    # every business parameter the official SDKs send per method (Java
+    # com.jd.open.api.sdk.request.*: getAppJsonParams; .NET yjm123456/fx.amiya.api
+    # src/JDSDK/Request/*.cs: PrepareParam)
+    "jingdong.pop.order.shipment": {"orderId", "logiCoprId", "logiNo", "installId",
+                                    "venderTaskAddressId"},
+    "jingdong.ware.write.upOrDown": {"wareId", "opType", "note"},
+    "jingdong.ware.stock.sku.set": {"req"},
+    "360buy.get.vender.all.delivery.company": {"fields"},
+}  # fmt: skip
 
-    def answer(request: httpx.Request) -> httpx.Response:
+
+class SdkShapedJd:
+    """Answers only calls an official SDK could have built: a known method, parameters from
+    that SDK request class, the required ones present."""
+
+    def __init__(self) -> None:
+        self.sent: list[dict[str, Any]] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
         params, business = signed(request)
-        sent.append({"method": params["method"], **business})
-        key = params["method"].replace(".", "_") + "_responce"
-        inner = {"success": True, "sopjosshipment_result": {"success": True}}
+        method = params["method"]
+        if method not in SDK_PARAMETERS:
+            return _error("15", "不存在的方法名", "Invalid Method")
+        if not set(business) <= SDK_PARAMETERS[method]:
+            return _error("34", f"unknown parameters {set(business) - SDK_PARAMETERS[method]}")
+        self.sent.append({"method": method, **business})
+        key = method.replace(".", "_") + "_responce"
+        inner = {"code": "0", "success": True, "sopjosshipment_result": {"success": True},
+                 "returnType": {"success": True}}  # fmt: skip
         return httpx.Response(200, json={key: inner})
 
-    respx.post(URL).mock(side_effect=answer)
+
+@respx.mock
+def test_write_back_calls_have_the_sdks_method_names_and_parameters() -> None:
+    fake = SdkShapedJd()
+    respx.post(URL).mock(side_effect=fake)
     made = connector()
     made.confirm_shipment("3000000000001", waybill="JDV0001", carrier="467")
     made.update_stock("100012:200034", 7)
     made.pause_listing("100012:200034")
     made.resume_listing("100012", 3)
-    assert sent == [
+    off, on = "库存低于安全线 / stock below safety threshold", "库存恢复 / stock recovered"
+    assert fake.sent == [
         {
             "method": "jingdong.pop.order.shipment",
-            "order_id": "3000000000001",
+            "orderId": "3000000000001",  # not order_id
             "logiCoprId": "467",
             "logiNo": "JDV0001",
         },
-        {"method": "jingdong.stock.write.updateSkuStock", "skuId": "200034", "stockNum": 7},
-        {"method": "jingdong.ware.write.takeOff", "wareId": "100012"},
-        {"method": "jingdong.stock.write.updateSkuStock", "skuId": "100012", "stockNum": 3},
-        {"method": "jingdong.ware.write.upOnSale", "wareId": "100012"},
-    ]
+        {"method": "jingdong.ware.stock.sku.set",
+         "req": {"skuStocks": [{"skuId": 200034, "stockNum": 7}]}},
+        {"method": "jingdong.ware.write.upOrDown", "wareId": 100012, "opType": 2, "note": off},
+        {"method": "jingdong.ware.stock.sku.set",
+         "req": {"skuStocks": [{"skuId": 100012, "stockNum": 3}]}},
+        {"method": "jingdong.ware.write.upOrDown", "wareId": 100012, "opType": 1, "note": on},
+    ]  # fmt: skip
+
+
+@respx.mock
+def test_the_carrier_list_is_the_shops_delivery_companies() -> None:
+    answer = {
+        "vender_delivery_all_company_response": {
+            "delivery_companies": [
+                {"id": 467, "name": "顺丰快递"},
+                {"id": 1499, "name": "中通速递"},
+                {"name": "无编号"},
+            ]
+        }
+    }
+    respx.post(URL).mock(return_value=httpx.Response(200, json=answer))  # fmt: skip
+    listed = connector().list_carriers()
+    assert [(e.code, e.name) for e in listed] == [("467", "顺丰快递"), ("1499", "中通速递")]
+
+
+@respx.mock
+def test_a_rate_limit_code_the_channel_names_is_a_rate_limit() -> None:
+    """JD publishes no rate-limit code; a shop that meets one names it in its settings."""
+    respx.post(URL).mock(return_value=_error("12345", "系统错误"))
+    with pytest.raises(ChannelRefused):
+        connector().fetch_order("1")
+    config = replace(CONFIG, settings=ChannelSettings(rate_limit_codes=frozenset({"12345"})))
+    named = connect(config, httpx.Client(), clock=lambda: NOW)
+    with pytest.raises(RateLimited):
+        named.fetch_order("1")
 
 
 @respx.mock

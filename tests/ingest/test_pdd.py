@@ -21,7 +21,9 @@ from ingest.channels.base import (
     ChannelRefused,
     InvalidSignature,
     MalformedPayload,
+    QuotaExhausted,
     RateLimited,
+    RetryableChannelError,
     SessionExpired,
     SystemBusy,
 )
@@ -197,7 +199,9 @@ def test_a_malformed_order_is_refused_with_the_field_named(
         (70031, RateLimited),
         (52103, SystemBusy),
         (10019, SessionExpired),
+        (20032, SessionExpired),  # the token is not this client_id's: a person re-authorises
         (20004, InvalidSignature),
+        (70036, QuotaExhausted),  # a test app's quota: no retry can help today
         (10000, ChannelRefused),
     ],
 )
@@ -266,3 +270,93 @@ def test_a_refused_write_back_is_an_error() -> None:
     )
     with pytest.raises(ChannelRefused):
         connector().confirm_shipment("1", waybill="x", carrier="1")
+
+
+def test_a_spent_quota_is_a_refusal_that_is_not_retried() -> None:
+    assert issubclass(QuotaExhausted, ChannelRefused)
+    assert not issubclass(QuotaExhausted, RetryableChannelError)
+
+
+CIPHER = "~AgAAAAPlscEH0psOJAEXpTdsLOWvDJ9bB7IEjIoqNfiDhhJR9NHOxsdZ+PEFluSSCngCikoDU+CP/sSX~0~"
+"""The shape of Pinduoduo's ciphertext (a public doc's pdd.open.decrypt.mask.batch example)."""
+PHONE, STREET = CIPHER.replace("~0~", "1~0~"), CIPHER.replace("~0~", "2~0~")
+
+
+def test_encrypted_receivers_are_kept_apart_from_the_plain_fields() -> None:
+    raw = pdd_order(
+        "261124-9",
+        receiver_name=CIPHER,
+        receiver_phone=PHONE,
+        address=STREET,
+        province="上海市",
+        city="上海市",
+        town="浦东新区",
+    )
+    mapped = connector().to_channel_order(raw)  # fmt: skip
+    assert mapped is not None and mapped.unexpected_ciphertext == ()  # documented: no alarm
+    order = mapped.order
+    assert (order.buyer_name, order.buyer_phone) == (None, None)
+    assert order.buyer_address == "上海市上海市浦东新区"  # the plain region, for address checks
+    assert json.loads(order.buyer_ciphertext or "") == {
+        "name": CIPHER, "phone": PHONE, "address": STREET,
+    }  # fmt: skip
+
+
+def test_outside_awaiting_shipment_the_receiver_is_empty() -> None:
+    raw = pdd_order("261124-9", order_status=2, receiver_name="", receiver_phone="", address="",
+                    province="浙江省", city="杭州市", town="余杭区")  # fmt: skip
+    mapped = connector().to_channel_order(raw)
+    assert mapped is not None
+    assert (mapped.order.buyer_name, mapped.order.buyer_ciphertext) == (None, None)
+    assert mapped.order.buyer_address == "浙江省杭州市余杭区"
+
+
+@respx.mock
+def test_decrypt_goes_through_pdd_open_decrypt_batch() -> None:
+    seen: list[dict[str, Any]] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        body = signed_body(request)
+        seen.append(body)
+        listed = json.loads(body["data_list"])  # non-primitive values are sent as JSON text
+        decrypted = [{"data_tag": item["data_tag"], "encrypted_data": item["encrypted_data"],
+                      "decrypted_data": f"plain-{n}", "error_code": 0}
+                     for n, item in enumerate(listed)]  # fmt: skip
+        return httpx.Response(
+            200, json={"open_decrypt_batch_response": {"data_decrypt_list": decrypted}}
+        )
+
+    respx.post(URL).mock(side_effect=answer)
+    plain = connector().decrypt("261124-9", {"name": CIPHER, "phone": PHONE})
+    assert plain == {"name": "plain-0", "phone": "plain-1"}
+    assert seen[0]["type"] == "pdd.open.decrypt.batch"
+    assert json.loads(seen[0]["data_list"]) == [
+        {"data_tag": "261124-9", "encrypted_data": CIPHER},
+        {"data_tag": "261124-9", "encrypted_data": PHONE},
+    ]
+
+
+@respx.mock
+def test_a_field_the_platform_did_not_decrypt_is_an_error() -> None:
+    failed = [{"encrypted_data": CIPHER, "decrypted_data": "", "error_code": 1}]
+    respx.post(URL).mock(return_value=httpx.Response(
+        200, json={"open_decrypt_batch_response": {"data_decrypt_list": failed}}))  # fmt: skip
+    with pytest.raises(ChannelRefused, match="did not decrypt name"):
+        connector().decrypt("261124-9", {"name": CIPHER})
+
+
+@respx.mock
+def test_the_carrier_list_gives_pinduoduos_numeric_ids() -> None:
+    # the shape of a public doc's pdd.logistics.companies.get 响应示例
+    answer = {
+        "logistics_companies_get_response": {
+            "logistics_companies": [
+                {"available": 1, "code": "SF", "id": 1, "logistics_company": "顺丰速运"},
+                {"available": 1, "code": "STO", "id": 2, "logistics_company": "申通快递"},
+                {"available": 0, "code": "X", "id": 3, "logistics_company": "停用快递"},
+            ]
+        }
+    }
+    respx.post(URL).mock(return_value=httpx.Response(200, json=answer))  # fmt: skip
+    listed = connector().list_carriers()
+    assert [(e.code, e.name) for e in listed] == [("1", "顺丰速运"), ("2", "申通快递")]

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from ingest.carriers import match_list
 from ingest.channels.base import (
     ChannelRefused,
     ChannelUnreachable,
@@ -144,19 +145,46 @@ def test_orders_modified_while_a_window_is_paged_leave_it() -> None:
     assert touched and all(o.modified == sim.clock() for o in touched)
 
 
+SF_CODES = {"taobao": "SF", "pdd": "1", "jd": "467", "douyin": "shunfeng",
+            "xiaohongshu": "shunfeng"}  # fmt: skip
+"""顺丰 in each simulated platform's carrier list (``ingest.simulator.carriers``)."""
+
+
 @pytest.mark.parametrize("platform", SERVED)
 def test_write_back_changes_the_platforms_state(platform: str) -> None:
     with platforms(served=(platform,), orders_per_minute=3) as sim:
         paid = next(o for o in sim.world.truth() if o.lifecycle is Lifecycle.PAID)
         conn = sim.connector(platform)
-        conn.confirm_shipment(paid.order_id, waybill="SF100", carrier="SF")
-        conn.confirm_shipment(paid.order_id, waybill="SF100", carrier="SF")  # a retry is fine
+        sf = SF_CODES[platform]
+        conn.confirm_shipment(paid.order_id, waybill="SF100", carrier=sf)
+        conn.confirm_shipment(paid.order_id, waybill="SF100", carrier=sf)  # a retry is fine
         row = next(r for r in sim.truth() if r["channel_order_id"] == paid.order_id)
         mapped = conn.to_channel_order(conn.fetch_order(paid.order_id))
         assert mapped is not None and mapped.order.stage == "shipped"
         assert row["modified"] == sim.clock().isoformat()
+        assert sim.world.shops[platform].orders[paid.order_id].carrier == sf
         with pytest.raises(ChannelRefused):  # shipped already, under another waybill
-            conn.confirm_shipment(paid.order_id, waybill="SF101", carrier="SF")
+            conn.confirm_shipment(paid.order_id, waybill="SF101", carrier=sf)
+
+
+@pytest.mark.parametrize("platform", SERVED)
+def test_a_carrier_code_the_platform_does_not_list_is_refused(platform: str) -> None:
+    """Our code where the platform wants its own (JD and Pinduoduo: numeric ids) is refused."""
+    wrong = {"taobao": "SHUNFENG", "pdd": "SF", "jd": "SF", "douyin": "SF", "xiaohongshu": "SF"}
+    with platforms(served=(platform,), orders_per_minute=3) as sim:
+        paid = next(o for o in sim.world.truth() if o.lifecycle is Lifecycle.PAID)
+        conn = sim.connector(platform)
+        with pytest.raises(ChannelRefused):
+            conn.confirm_shipment(paid.order_id, waybill="SF100", carrier=wrong[platform])
+        assert sim.world.shops[platform].orders[paid.order_id].lifecycle is Lifecycle.PAID
+
+
+@pytest.mark.parametrize("platform", SERVED)
+def test_every_platform_lists_its_carriers(platform: str) -> None:
+    with platforms(served=(platform,), orders_per_minute=1) as sim:
+        listed = sim.connector(platform).list_carriers()
+    assert listed is not None
+    assert match_list(listed)["SF"].code == SF_CODES[platform]
 
 
 @pytest.mark.parametrize("platform", SERVED)

@@ -3,16 +3,18 @@ the channel through the outbox, retried after a failure, a hopeless one visible 
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from alerts.sources import check_writebacks
 from ingest.retry import RetryPolicy
 from ingest.simulator.faults import Fault, FaultPlan
 from ingest.simulator.world import Lifecycle
 from ingest.sync import SyncOptions, sync_channel
 from ingest.writeback import DrainReport, drain_writebacks, enqueue_pickups, retry_delay
-from store.models import ChannelWriteback
+from store.models import Alert, ChannelCarrier, ChannelWriteback
 from store.orders import find_order, get_order, order_document
 from store.scans import ScanInput, ScanKind, apply_scans
 from store.stages import Source, Stage
@@ -67,7 +69,12 @@ def _writebacks(sessions: sessionmaker[Session], order_no: str) -> list[dict[str
     return rows
 
 
-@pytest.mark.parametrize("platform", ["taobao", "pdd"])
+SF_CODES = {"taobao": "SF", "pdd": "1", "jd": "467", "douyin": "shunfeng",
+            "xiaohongshu": "shunfeng"}  # fmt: skip
+"""顺丰 as each simulated platform lists it: JD and Pinduoduo want numeric ids."""
+
+
+@pytest.mark.parametrize("platform", ["taobao", "pdd", "jd", "douyin", "xiaohongshu"])
 def test_carrier_pickup_confirms_the_shipment_to_the_channel(
     sessions: sessionmaker[Session], platform: str
 ) -> None:
@@ -78,7 +85,7 @@ def test_carrier_pickup_confirms_the_shipment_to_the_channel(
         assert (report.done, report.failed) == ([paid[0]], [])
         shipped = sim.world.shops[platform].orders[paid[0]]
         assert (shipped.lifecycle, shipped.waybill, shipped.carrier) == (
-            Lifecycle.SHIPPED, "SF1001", "SF",
+            Lifecycle.SHIPPED, "SF1001", SF_CODES[platform],
         )  # fmt: skip
         assert sim.world.shops[platform].orders[paid[1]].lifecycle is Lifecycle.PAID
         assert _drain(sessions, sim) == DrainReport()  # once per order
@@ -88,6 +95,11 @@ def test_carrier_pickup_confirms_the_shipment_to_the_channel(
     assert (row["status"], row["waybill"], row["attempts"], row["last_error"]) == (
         "done", "SF1001", 1, None,
     )  # fmt: skip
+    assert (row["carrier"], row["sent_carrier"]) == ("SF", SF_CODES[platform])
+    with sessions.begin() as session:  # the platform's list is kept for the next day
+        query = select(ChannelCarrier.carrier, ChannelCarrier.platform_code)
+        listed = {code: sent for code, sent in session.execute(query)}
+    assert listed["SF"] == SF_CODES[platform] and "*" in listed
 
 
 def test_a_failed_call_is_retried_later_with_backoff(sessions: sessionmaker[Session]) -> None:
@@ -130,3 +142,75 @@ def test_a_refused_confirmation_fails_visibly_on_the_order(
     with sessions.begin() as session:
         assert session.scalar(select(ChannelWriteback.attempts).where(
             ChannelWriteback.channel_order_id == paid[0])) == 1  # fmt: skip
+
+
+def test_a_carrier_the_platform_does_not_know_is_refused_before_sending(
+    sessions: sessionmaker[Session],
+) -> None:
+    """The simulated Xiaohongshu lists no 德邦 (DBL), and nobody lists ``UPS``: neither is sent,
+    both stay failed on the order with ``unknown_carrier``, and the channel's alert says so."""
+    with platforms(served=("xiaohongshu",), orders_per_minute=3) as sim:
+        channel, paid = _ready(sessions, sim, "xiaohongshu")
+        deppon = _ship_through_the_floor(sessions, sim, channel, paid[0], waybill="DB1",
+                                         carrier="DBL")  # fmt: skip
+        unknown = _ship_through_the_floor(sessions, sim, channel, paid[1], waybill="U1",
+                                          carrier="UPS")  # fmt: skip
+        report = _drain(sessions, sim)
+        assert sorted(report.failed) == sorted(paid[:2])
+        assert all(sim.world.shops["xiaohongshu"].orders[p].lifecycle is Lifecycle.PAID
+                   for p in paid[:2])  # fmt: skip
+        with sessions.begin() as session:
+            check_writebacks(session, sim.clock())
+            [alert] = session.scalars(select(Alert).where(Alert.kind == "writeback_failed"))
+            assert alert.details["count"] == 2 and alert.labels == {"channel": channel}
+    [first] = _writebacks(sessions, deppon)
+    assert (first["status"], first["error_code"], first["sent_carrier"]) == (
+        "failed", "unknown_carrier", None,
+    )  # fmt: skip
+    assert "德邦" in str(first["last_error"]) and "nothing was sent" in str(first["last_error"])
+    [second] = _writebacks(sessions, unknown)
+    assert second["error_code"] == "unknown_carrier" and "UPS" in str(second["last_error"])
+
+
+class _NoCarrierList(httpx.BaseTransport):
+    """The platform is up, but its carrier-list call answers 502."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.HTTPTransport()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if b"360buy.get.vender.all.delivery.company" in request.content:
+            return httpx.Response(502)
+        return self.inner.handle_request(request)
+
+
+def test_without_the_carrier_list_the_table_is_the_fallback(
+    sessions: sessionmaker[Session],
+) -> None:
+    """JD's list unreachable: SF goes out as the table's 467 (jingdong.pop.order.shipment's
+    logiCoprId), 极兔 (no sourced JD id) is refused rather than guessed."""
+    with platforms(served=("jd",), orders_per_minute=3) as sim:
+        channel, paid = _ready(sessions, sim, "jd")
+        sf = _ship_through_the_floor(sessions, sim, channel, paid[0], waybill="SF7")
+        jt = _ship_through_the_floor(sessions, sim, channel, paid[1], waybill="JT7",
+                                     carrier="JTSD")  # fmt: skip
+        with httpx.Client(transport=_NoCarrierList()) as client:
+            report = drain_writebacks(sessions, client=client, clock=sim.clock, policy=FAST,
+                                      sleep=lambda _s: None)  # fmt: skip
+        assert (report.done, report.failed) == ([paid[0]], [paid[1]])
+        assert sim.world.shops["jd"].orders[paid[0]].carrier == "467"
+    assert _writebacks(sessions, sf)[0]["sent_carrier"] == "467"
+    assert _writebacks(sessions, jt)[0]["error_code"] == "unknown_carrier"
+
+
+def test_a_platform_refusal_keeps_its_code_on_the_order(sessions: sessionmaker[Session]) -> None:
+    with platforms(served=("pdd",), orders_per_minute=3) as sim:
+        channel, paid = _ready(sessions, sim, "pdd")
+        order_no = _ship_through_the_floor(sessions, sim, channel, paid[0], waybill="SF9")
+        sim.world.shops["pdd"].orders[paid[0]].lifecycle = Lifecycle.CANCELLED
+        assert _drain(sessions, sim).failed == [paid[0]]
+    [row] = _writebacks(sessions, order_no)
+    assert (row["status"], row["error_code"], row["platform_code"]) == (
+        "failed", "channel_refused", "50001",
+    )  # fmt: skip
+    assert "not_shippable" in str(row["last_error"])

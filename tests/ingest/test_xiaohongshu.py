@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -22,6 +23,7 @@ from ingest.channels.base import (
     AfterSales,
     ChannelConfig,
     ChannelRefused,
+    ChannelSettings,
     InvalidSignature,
     MalformedPayload,
     RateLimited,
@@ -35,6 +37,7 @@ from ingest.channels.xiaohongshu import (
     sign,
     stage_of,
 )
+from store.errors import InvalidInput
 from store.stages import Stage
 
 URL = "http://ark.test/ark/open_api/v3/common_controller"
@@ -247,7 +250,7 @@ def test_maps_a_detail_onto_the_canonical_order() -> None:
     assert (order.channel_order_id, order.amount, order.payment_method) == (
         "P7000000000000000001",
         Decimal("129.00"),  # fen → yuan
-        "buy_now_pay_later",  # 先用后付 (paymentType 7, see the module docstring)
+        "alipay_password_free",  # paymentType 7 is documented as 支付宝免密支付
     )
     assert order.created_at == datetime(2026, 11, 24, 3, 40, tzinfo=UTC)  # milliseconds
     assert order.modified_at == datetime(2026, 11, 24, 3, 45, tzinfo=UTC)
@@ -320,3 +323,59 @@ def test_write_back_calls() -> None:
         {"method": "inventory.syncSkuStock", "skuId": "603c0b0a", "qty": 5},
         {"method": "product.updateSkuAvailable", "skuId": "603c0b0a", "available": True},
     ]
+
+
+def _with(**settings: Any) -> XiaohongshuConnector:
+    config = replace(CONFIG, settings=ChannelSettings.from_row(CONFIG.name, settings))
+    made = connect(config, httpx.Client(), clock=lambda: NOW)
+    assert isinstance(made, XiaohongshuConnector)
+    return made
+
+
+@pytest.mark.parametrize(
+    ("settings", "raw", "method"),
+    [
+        ({}, {"paymentType": 7}, "alipay_password_free"),  # no guess without a setting
+        ({"bnpl_payment_types": [7]}, {"paymentType": 7}, "buy_now_pay_later"),
+        ({"bnpl_payment_types": [7]}, {"paymentType": 1}, "alipay"),
+        ({"bnpl_order_tags": ["XYZ_BNPL"]}, {"orderTagList": ["URGENT_SHIP", "XYZ_BNPL"]},
+         "buy_now_pay_later"),
+        ({"bnpl_order_tags": ["XYZ_BNPL"]}, {"paymentType": 1, "orderTagList": ["URGENT_SHIP"]},
+         "alipay"),
+    ],
+)  # fmt: skip
+def test_buy_now_pay_later_is_what_the_channel_says_it_is(
+    settings: dict[str, Any], raw: dict[str, Any], method: str
+) -> None:
+    """UNCERTAIN on Xiaohongshu: the docs document no 先用后付 signal, so only a channel's
+    setting makes one (``settings.bnpl_payment_types`` / ``bnpl_order_tags``)."""
+    mapped = _with(**settings).to_channel_order(detail("P1", **raw))
+    assert mapped is not None and mapped.order.payment_method == method
+
+
+def test_unknown_settings_are_refused() -> None:
+    with pytest.raises(InvalidInput, match="unknown settings bnpl"):
+        ChannelSettings.from_row("xhs-main", {"bnpl": [7]})
+
+
+@respx.mock
+def test_a_rate_limit_code_the_channel_names_is_a_rate_limit() -> None:
+    """Xiaohongshu publishes no error-code list; a shop names the code its throttling uses."""
+    body = {"success": False, "error_code": -9999, "error_msg": "系统错误"}
+    respx.post(URL).mock(return_value=httpx.Response(200, json=body))
+    with pytest.raises(ChannelRefused):
+        connector().fetch_order("P1")
+    with pytest.raises(RateLimited):
+        _with(rate_limit_codes=[-9999]).fetch_order("P1")
+
+
+@respx.mock
+def test_the_carrier_list_is_get_express_company_list() -> None:
+    # docs/小红书官方文档/api/公共API/common_getExpressCompanyList_获取快递公司信息.json
+    infos = [{"expressCompanyId": 1, "expressCompanyCode": "zto", "expressCompanyName": "中通速递",
+              "comment": "该快递可做一单到底"}]  # fmt: skip
+    body = {"success": True, "error_code": 0, "data": {"expressCompanyInfos": infos}}
+    route = respx.post(URL).mock(return_value=httpx.Response(200, json=body))
+    listed = connector().list_carriers()
+    assert [(e.code, e.name) for e in listed] == [("zto", "中通速递")]
+    assert json.loads(route.calls[0].request.content)["method"] == "common.getExpressCompanyList"

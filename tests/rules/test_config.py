@@ -91,3 +91,37 @@ def test_syntax_errors_name_the_line(sessions: sessionmaker[Session], tmp_path: 
     broken.write_text('[[channels]]\nname = "x\n', encoding="utf-8")
     with sessions.begin() as session, pytest.raises(ConfigError, match="line 2"):
         apply_config(session, broken, author="ops-li")
+
+
+def test_channel_settings_apply_export_and_apply_again_unchanged(
+    sessions: sessionmaker[Session], config: Path
+) -> None:
+    config.write_text(
+        CONFIG.replace(
+            "sync_interval_s = 300",
+            "sync_interval_s = 300\n"
+            'settings = { rate_limit_per_s = 80, bnpl_payment_types = ["7"] }',
+        ),
+        encoding="utf-8",
+    )
+    with sessions.begin() as session:
+        apply_config(session, config, author="ops-li")
+        channel = session.scalars(select(Channel)).one()
+        assert channel.settings == {"rate_limit_per_s": 80.0, "bnpl_payment_types": ["7"]}
+        exported = export_config(session)
+    assert "bnpl_payment_types" in exported
+    config.write_text(exported, encoding="utf-8")
+    with sessions.begin() as session:
+        again = apply_config(session, config, author="ops-li").changes
+    assert [change for change in again if change.startswith("channel")] == []
+
+
+def test_an_unknown_channel_setting_is_refused(
+    sessions: sessionmaker[Session], config: Path
+) -> None:
+    config.write_text(
+        CONFIG.replace("sync_interval_s = 300", "sync_interval_s = 300\nsettings = { qps = 5 }"),
+        encoding="utf-8",
+    )
+    with sessions.begin() as session, pytest.raises(ConfigError, match="qps"):
+        apply_config(session, config, author="ops-li")

@@ -1,15 +1,22 @@
 """Douyin shop (doudian) as the simulator serves it: one path per method, system parameters in the
 query, ``param_json`` as the body, signature checked, ``{code, msg, sub_code, sub_msg}``
-envelopes (see ``ingest.channels.douyin`` for the sources)."""
+envelopes (see ``ingest.channels.douyin`` for the sources).
+
+As the SDK's fields say Douyin does, the receiver comes as ``encrypt_*`` ciphertext with masked
+copies and the region in the clear, ``order.batchDecrypt`` turns the ciphertext back, 先用后付
+orders carry ``pay_type`` 12, and a shipment's ``company_code`` must be on the
+``order.logisticsCompanyList``."""
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from ingest.channels.douyin import MAX_ROWS, sign
+from ingest.simulator.carriers import CARRIER_LISTS, knows
 from ingest.simulator.protocols.common import Answer, Credentials, ProtocolError, Request
 from ingest.simulator.world import Lifecycle, Refund, SimOrder, World
 
@@ -22,7 +29,27 @@ ORDER_STATUS = {
     Lifecycle.CANCELLED: 4,
 }
 AFTER_SALE_STATUS = {Refund.NONE: 0, Refund.REQUESTED: 6, Refund.REFUNDED: 12}
-PAY_TYPES = {"wechat": 1, "alipay": 2, "douyin_pay": 4}
+PAY_TYPES = {"wechat": 1, "alipay": 2, "douyin_pay": 4, "buy_now_pay_later": 12}
+CIPHER_MARK = {"name": "#", "phone": "$", "address": "~"}
+"""Douyin's ciphertext delimiters per field (数据安全加密对接)."""
+
+
+def encrypt(kind: str, plain: str) -> str:
+    mark = CIPHER_MARK[kind]
+    return f"{mark}AgAAAA{base64.b64encode(plain.encode()).decode()}{mark}"
+
+
+def decrypt(cipher: str) -> str | None:
+    if len(cipher) < 9 or cipher[0] not in "#$~" or cipher[-1] != cipher[0]:
+        return None
+    try:
+        return base64.b64decode(cipher[7:-1]).decode()
+    except ValueError:
+        return None
+
+
+def _mask(text: str, keep: int) -> str:
+    return text[:keep] + "*" * max(len(text) - keep, 0)
 
 
 def truth_status(order: SimOrder) -> str:
@@ -82,14 +109,19 @@ def render(order: SimOrder, *, corrupt: bool = False) -> dict[str, Any]:
         "pay_type": PAY_TYPES.get(order.payment_method, 1),
         "buyer_words": "",
         "seller_words": f"rev {order.memo_revision}" if order.memo_revision else "",
-        "post_receiver": order.buyer_name,
-        "post_tel": order.buyer_phone,
+        "post_receiver": "",
+        "post_tel": "",
+        "encrypt_post_receiver": encrypt("name", order.buyer_name),
+        "encrypt_post_tel": encrypt("phone", order.buyer_phone),
+        "mask_post_receiver": _mask(order.buyer_name, 1),
+        "mask_post_tel": _mask(order.buyer_phone, 3),
         "post_addr": {
             "province": {"name": province, "id": ""},
             "city": {"name": city, "id": ""},
             "town": {"name": district, "id": ""},
             "street": {"name": "", "id": ""},
-            "detail": detail,
+            "detail": "",
+            "encrypt_detail": encrypt("address", detail) if detail else "",
         },
         "logistics_info": [{"tracking_no": order.waybill, "company": order.carrier}]
         if order.waybill else [],
@@ -185,6 +217,9 @@ class DouyinProtocol:
         return ok({"shop_order_detail": render(order, corrupt=corrupt)})
 
     def _logistics_add(self, business: Mapping[str, Any], corrupt: bool) -> Answer:
+        if not knows(self.platform, str(business.get("company_code"))):
+            raise ProtocolError(error(50002, "业务处理失败", "isv.business-failed:30002",
+                                      "物流公司编码不存在"))  # fmt: skip
         result = self.world.confirm_shipment(
             self.platform, str(business.get("order_id")), str(business.get("logistics_code")),
             str(business.get("company_code")),
@@ -193,6 +228,27 @@ class DouyinProtocol:
             raise ProtocolError(error(50002, "业务处理失败", "isv.business-failed:30001",
                                       f"发货失败: {result}"))  # fmt: skip
         return ok({})
+
+    def _companies(self, business: Mapping[str, Any], corrupt: bool) -> Answer:
+        listed = [
+            {"id": n, "name": name, "code": code}
+            for n, (code, name) in enumerate(CARRIER_LISTS[self.platform], start=1)
+        ]
+        return {**ok({}), "data": listed}  # fmt: skip
+
+    def _batch_decrypt(self, business: Mapping[str, Any], corrupt: bool) -> Answer:
+        infos = business.get("cipher_infos")
+        if not isinstance(infos, list) or not 1 <= len(infos) <= 50:
+            raise ProtocolError(_invalid(10000, "cipher_infos 1-50 条"))
+        answers = []
+        for info in infos:
+            cipher = str(info.get("cipher_text", "")) if isinstance(info, dict) else ""
+            plain = decrypt(cipher)
+            answers.append({"auth_id": info.get("auth_id") if isinstance(info, dict) else "",
+                            "cipher_text": cipher, "decrypt_text": plain or "",
+                            "err_no": 0 if plain is not None else 300008,
+                            "err_msg": "" if plain is not None else "解密失败"})  # fmt: skip
+        return ok({"decrypt_infos": answers, "custom_err": {"err_code": 0, "err_msg": ""}})
 
     def _sync_stock(self, business: Mapping[str, Any], corrupt: bool) -> Answer:
         listing = str(business.get("product_id"))
@@ -241,6 +297,8 @@ HANDLERS = {
     "order.searchList": DouyinProtocol._search,
     "order.orderDetail": DouyinProtocol._detail,
     "order.logisticsAdd": DouyinProtocol._logistics_add,
+    "order.logisticsCompanyList": DouyinProtocol._companies,
+    "order.batchDecrypt": DouyinProtocol._batch_decrypt,
     "sku.syncStock": DouyinProtocol._sync_stock,
     "product.setOffline": DouyinProtocol._offline,
     "product.setOnline": DouyinProtocol._online,

@@ -4,12 +4,20 @@ business ones in ``360buy_param_json``, signature checked, ``error_response`` en
 
 Codes 12 (signature), 15 (method), 19 (access token) and 66 (busy) are JD's; JD's rate-limit code
 is unknown, so the simulator answers a rate limit with its own code and a description naming it.
-The simulated shop sells single-SKU wares: a line's ``skuId`` is its ``wareId``. Unpaid orders are
-not listed (the order search knows only paid states).
+It refuses what JD's SDKs say JD would: a shipment without ``orderId`` (the SDKs send that, not
+``order_id``) or with a ``logiCoprId`` that is not on the shop's carrier list, and the methods
+no SDK knows (``jingdong.ware.write.takeOff``/``upOnSale``) or JD has retired
+(``jingdong.stock.write.updateSkuStock`` 推下线: ``jingdong.ware.stock.sku.set``).
+The consignee comes encrypted (``fullname``, ``fullAddress``: base64 ciphertext) with the mobile
+masked and the region in the clear, as in a captured JD ``orderInfo``
+(tests/ingest/samples/jd_order_info.json). The simulated shop sells single-SKU wares: a line's
+``skuId`` is its ``wareId``. Unpaid orders are not listed (the order search knows only paid
+states).
 """
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -17,6 +25,7 @@ from typing import Any
 
 from ingest.channels.base import format_gmt8, gmt8
 from ingest.channels.jd import sign
+from ingest.simulator.carriers import CARRIER_LISTS, knows
 from ingest.simulator.protocols.common import Answer, Credentials, ProtocolError, Request, parsed
 from ingest.simulator.world import Lifecycle, Refund, SimOrder, World
 
@@ -40,6 +49,15 @@ def error(code: str, zh: str, en: str) -> dict[str, Any]:
     return {"error_response": {"code": code, "zh_desc": zh, "en_desc": en}}
 
 
+CIPHER_PREFIX = "AAS/ZFJFpmfveSmeZ0P9i+iP"
+"""The start of the consignee ciphertext in a captured JD orderInfo (base64 throughout)."""
+
+
+def encrypt(plain: str) -> str:
+    """The simulator's stand-in for JD's consignee ciphertext: base64, as JD's looks."""
+    return CIPHER_PREFIX + base64.b64encode(plain.encode()).decode()
+
+
 def render(order: SimOrder, *, corrupt: bool = False) -> dict[str, Any]:
     province, city, district, detail = order.address
     data: dict[str, Any] = {
@@ -57,13 +75,13 @@ def render(order: SimOrder, *, corrupt: bool = False) -> dict[str, Any]:
         "waybill": order.waybill,
         "logisticsId": order.carrier,
         "venderRemark": f"rev {order.memo_revision}" if order.memo_revision else "",
-        "consigneeInfo": {
-            "fullname": order.buyer_name,
-            "mobile": order.buyer_phone,
+        "consigneeInfo": {  # encrypted and masked, as a captured JD orderInfo has it
+            "fullname": encrypt(order.buyer_name),
+            "mobile": f"{order.buyer_phone[:3]}*******{order.buyer_phone[-1:]}",
             "province": province,
             "city": city,
             "county": district,
-            "fullAddress": f"{province}{city}{district}{detail}",
+            "fullAddress": encrypt(f"{province}{city}{district}{detail}"),
         },
         "itemInfoList": [
             {
@@ -162,25 +180,39 @@ class JdProtocol:
         return {"jingdong_pop_order_get_responce": {"code": "0", "orderDetailInfo": detail}}
 
     def _shipment(self, business: Mapping[str, Any], corrupt: bool) -> Answer:
-        result = self.world.confirm_shipment(
-            self.platform, str(business.get("order_id")), str(business.get("logiNo")),
-            str(business.get("logiCoprId")),
-        )  # fmt: skip
-        outcome = {"success": result == "ok", "chineseErrCode": result}
+        if not business.get("orderId"):
+            raise ProtocolError(error("34", "orderId 不能为空", "orderId is required"))
+        carrier = str(business.get("logiCoprId", ""))
+        if not knows(self.platform, carrier):
+            outcome = {"success": False, "chineseErrCode": f"物流公司编号 {carrier} 不存在"}
+        else:
+            result = self.world.confirm_shipment(
+                self.platform, str(business["orderId"]), str(business.get("logiNo")), carrier
+            )
+            outcome = {"success": result == "ok", "chineseErrCode": result}
         inner = {"code": "0", "sopjosshipment_result": outcome}
         return {"jingdong_pop_order_shipment_responce": inner}
 
+    def _carriers(self, business: Mapping[str, Any], corrupt: bool) -> Answer:
+        listed = [{"id": int(code), "name": name} for code, name in CARRIER_LISTS[self.platform]]
+        return {"vender_delivery_all_company_response": {"delivery_companies": listed}}
+
     def _stock(self, business: Mapping[str, Any], corrupt: bool) -> Answer:
-        self.world.set_stock(self.platform, str(business.get("skuId")), _int(business, "stockNum"))
-        return {"jingdong_stock_write_updateSkuStock_responce": {"code": "0", "success": True}}
+        req = business.get("req")
+        stocks = req.get("skuStocks") if isinstance(req, dict) else None
+        if not isinstance(stocks, list) or not stocks:
+            raise ProtocolError(error("34", "req.skuStocks 不能为空", "req.skuStocks is required"))
+        for stock in stocks:
+            self.world.set_stock(self.platform, str(stock.get("skuId")), _int(stock, "stockNum"))
+        result = {"success": True, "obj": {"updateStockResult": [{"success": True}]}}
+        return {"jingdong_ware_stock_sku_set_responce": {"code": "0", "returnType": result}}
 
-    def _take_off(self, business: Mapping[str, Any], corrupt: bool) -> Answer:
-        self.world.set_on_sale(self.platform, str(business.get("wareId")), False)
-        return {"jingdong_ware_write_takeOff_responce": {"code": "0", "success": True}}
-
-    def _on_sale(self, business: Mapping[str, Any], corrupt: bool) -> Answer:
-        self.world.set_on_sale(self.platform, str(business.get("wareId")), True)
-        return {"jingdong_ware_write_upOnSale_responce": {"code": "0", "success": True}}
+    def _up_or_down(self, business: Mapping[str, Any], corrupt: bool) -> Answer:
+        op_type = _int(business, "opType")
+        if op_type not in (1, 2):
+            raise ProtocolError(error("34", "opType 只能是 1 或 2", "opType must be 1 or 2"))
+        self.world.set_on_sale(self.platform, str(business.get("wareId")), op_type == 1)
+        return {"jingdong_ware_write_upOrDown_responce": {"code": "0", "success": True}}
 
 
 def _business(params: Mapping[str, Any]) -> dict[str, Any]:
@@ -210,7 +242,7 @@ HANDLERS = {
     "jingdong.pop.order.search": JdProtocol._search,
     "jingdong.pop.order.get": JdProtocol._get,
     "jingdong.pop.order.shipment": JdProtocol._shipment,
-    "jingdong.stock.write.updateSkuStock": JdProtocol._stock,
-    "jingdong.ware.write.takeOff": JdProtocol._take_off,
-    "jingdong.ware.write.upOnSale": JdProtocol._on_sale,
+    "360buy.get.vender.all.delivery.company": JdProtocol._carriers,
+    "jingdong.ware.stock.sku.set": JdProtocol._stock,
+    "jingdong.ware.write.upOrDown": JdProtocol._up_or_down,
 }

@@ -1,8 +1,14 @@
 """Pinduoduo as the simulator serves it: one gateway, a flat JSON body, signature checked,
-``error_response`` envelopes (see ``ingest.channels.pdd`` for the sources)."""
+``error_response`` envelopes (see ``ingest.channels.pdd`` for the sources).
+
+As Pinduoduo does, it sends the receiver's name, phone and address as ciphertext, and only
+while the order waits for shipment (待发货); ``pdd.open.decrypt.batch`` turns them back. A
+shipment's ``logistics_id`` must be a numeric id from ``pdd.logistics.companies.get``."""
 
 from __future__ import annotations
 
+import base64
+import json
 import math
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
@@ -10,6 +16,7 @@ from typing import Any
 
 from ingest.channels.base import format_gmt8
 from ingest.channels.pdd import sign
+from ingest.simulator.carriers import CARRIER_LISTS, knows
 from ingest.simulator.protocols.common import Answer, Credentials, ProtocolError, Request
 from ingest.simulator.world import Lifecycle, Refund, SimOrder, World
 
@@ -45,9 +52,33 @@ def error(code: int, msg: str, sub_msg: str = "") -> dict[str, Any]:
     }
 
 
+CIPHER_PREFIX, CIPHER_SUFFIX = "~AgAAAA", "~0~"
+"""The simulator's ciphertext: reversible, shaped like Pinduoduo's ``~AgAAAA…~0~``."""
+
+
+def encrypt(plain: str) -> str:
+    return CIPHER_PREFIX + base64.b64encode(plain.encode()).decode() + CIPHER_SUFFIX
+
+
+def decrypt(cipher: str) -> str | None:
+    if not (cipher.startswith(CIPHER_PREFIX) and cipher.endswith(CIPHER_SUFFIX)):
+        return None
+    try:
+        return base64.b64decode(cipher[len(CIPHER_PREFIX) : -len(CIPHER_SUFFIX)]).decode()
+    except ValueError:
+        return None
+
+
 def render(order: SimOrder, *, corrupt: bool = False) -> dict[str, Any]:
     order_status, refund_status, confirm_status = statuses(order)
     province, city, district, detail = order.address
+    # receivers are encrypted, and empty once the order left 待发货
+    shown = order_status == 1 and confirm_status == 1
+    full = f"{province}{city}{district}{detail}"
+
+    def secret(plain: str) -> str:
+        return encrypt(plain) if shown and plain else ""
+
     data = {
         "order_sn": order.order_id,
         "order_status": order_status,
@@ -63,13 +94,13 @@ def render(order: SimOrder, *, corrupt: bool = False) -> dict[str, Any]:
         "goods_amount": float(order.amount),
         "postage": 0.0,
         "pay_type": order.payment_method if order.payment_method in PAY_TYPES else "WEIXIN",
-        "receiver_name": order.buyer_name,
-        "receiver_phone": order.buyer_phone,
+        "receiver_name": secret(order.buyer_name),
+        "receiver_phone": secret(order.buyer_phone),
         "province": province,
         "city": city,
         "town": district,
-        "receiver_address": detail,
-        "address": f"{province}{city}{district}{detail}",
+        "receiver_address": secret(detail),
+        "address": secret(full),
         "tracking_number": order.waybill,
         "buyer_memo": f"rev {order.memo_revision}" if order.memo_revision else "",
         "item_list": [
@@ -176,13 +207,38 @@ class PddProtocol:
         return {"order_info_get_response": {"order_info": render(order, corrupt=corrupt)}}
 
     def _send(self, params: Mapping[str, Any], corrupt: bool) -> Answer:
+        carrier = str(params.get("logistics_id", ""))
+        if not carrier.isdigit() or not knows(self.platform, carrier):
+            raise ProtocolError(error(50001, "业务服务错误", f"快递公司编号 {carrier} 不存在"))
         result = self.world.confirm_shipment(
             self.platform, str(params.get("order_sn")), str(params.get("tracking_number")),
-            str(params.get("logistics_id")),
+            carrier,
         )  # fmt: skip
         if result != "ok":
             raise ProtocolError(error(50001, "业务服务错误", f"发货失败: {result}"))
         return {"logistics_online_send_response": {"is_success": True}}
+
+    def _companies(self, params: Mapping[str, Any], corrupt: bool) -> Answer:
+        listed = [{"id": int(code), "code": "", "logistics_company": name, "available": 1}
+                  for code, name in CARRIER_LISTS[self.platform]]  # fmt: skip
+        return {"logistics_companies_get_response": {"logistics_companies": listed}}
+
+    def _decrypt(self, params: Mapping[str, Any], corrupt: bool) -> Answer:
+        try:
+            data = json.loads(str(params.get("data_list") or "[]"))
+        except ValueError:
+            raise ProtocolError(error(10000, "参数错误", "data_list 不是 JSON")) from None
+        if not isinstance(data, list) or not 1 <= len(data) <= 100:
+            raise ProtocolError(error(10000, "参数错误", "data_list 1-100 条"))
+        answers = []
+        for item in data:
+            cipher = str(item.get("encrypted_data", "")) if isinstance(item, dict) else ""
+            plain = decrypt(cipher)
+            answers.append({"data_tag": item.get("data_tag") if isinstance(item, dict) else None,
+                            "encrypted_data": cipher, "decrypted_data": plain or "",
+                            "error_code": 0 if plain is not None else 1,
+                            "error_msg": "" if plain is not None else "解密失败"})  # fmt: skip
+        return {"open_decrypt_batch_response": {"data_decrypt_list": answers}}
 
     def _quantity(self, params: Mapping[str, Any], corrupt: bool) -> Answer:
         self.world.set_stock(
@@ -221,6 +277,8 @@ HANDLERS = {
     "pdd.order.list.get": PddProtocol._order_list,
     "pdd.order.information.get": PddProtocol._information,
     "pdd.logistics.online.send": PddProtocol._send,
+    "pdd.logistics.companies.get": PddProtocol._companies,
+    "pdd.open.decrypt.batch": PddProtocol._decrypt,
     "pdd.goods.quantity.update": PddProtocol._quantity,
     "pdd.goods.sale.status.set": PddProtocol._sale_status,
 }

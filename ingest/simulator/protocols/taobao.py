@@ -10,6 +10,7 @@ from typing import Any
 
 from ingest.channels.base import format_gmt8, gmt8
 from ingest.channels.taobao import sign
+from ingest.simulator.carriers import CARRIER_LISTS, knows
 from ingest.simulator.protocols.common import Answer, Credentials, ProtocolError, Request, parsed
 from ingest.simulator.world import Lifecycle, Refund, SimOrder, World
 
@@ -188,6 +189,9 @@ class TopProtocol:
         return {"trade_fullinfo_get_response": {"trade": render(order, corrupt=corrupt)}}
 
     def _ship(self, params: Mapping[str, str], corrupt: bool) -> Answer:
+        if not knows(self.platform, params.get("company_code", "")):
+            raise ProtocolError(error(15, "Remote service error", "isv.logistics-company-not-exist",
+                                      "物流公司不存在"))  # fmt: skip
         result = self.world.confirm_shipment(
             self.platform, params.get("tid", ""), params.get("out_sid", ""),
             params.get("company_code", ""),
@@ -195,6 +199,14 @@ class TopProtocol:
         if result != "ok":
             raise ProtocolError(error(15, "Remote service error", f"isv.logistics-{result}"))
         return {"logistics_offline_send_response": {"shipping": {"is_success": True}}}
+
+    def _companies(self, params: Mapping[str, str], corrupt: bool) -> Answer:
+        listed = [
+            {"id": n, "code": code, "name": name}
+            for n, (code, name) in enumerate(CARRIER_LISTS[self.platform], start=1)
+        ]
+        inner = {"logistics_companies": {"logistics_company": listed}}
+        return {"logistics_companies_get_response": inner}  # fmt: skip
 
     def _quantity(self, params: Mapping[str, str], corrupt: bool) -> Answer:
         self.world.set_stock(self.platform, params.get("num_iid", ""), int(params["quantity"]))
@@ -221,6 +233,7 @@ HANDLERS = {
     "taobao.trades.sold.get": TopProtocol._sold,
     "taobao.trade.fullinfo.get": TopProtocol._fullinfo,
     "taobao.logistics.offline.send": TopProtocol._ship,
+    "taobao.logistics.companies.get": TopProtocol._companies,
     "taobao.item.quantity.update": TopProtocol._quantity,
     "taobao.item.update.delisting": TopProtocol._delist,
     "taobao.item.update.listing": TopProtocol._list_item,

@@ -3,7 +3,10 @@ body, signature checked, ``{success, error_code, error_msg, data}`` envelopes (s
 ``ingest.channels.xiaohongshu`` for the sources).
 
 Xiaohongshu publishes no error-code list: the codes here are the simulator's own, the messages
-say what happened (which is what the connector reads). 先用后付 orders carry ``paymentType`` 7.
+say what happened (which is what the connector reads). Xiaohongshu documents no 先用后付 signal
+either; the simulator's 先用后付 orders carry ``paymentType`` 7 (支付宝免密支付) — its own
+assumption, which the demo channel names in its settings (``bnpl_payment_types``) as a shop
+would. A shipment's ``expressCompanyCode`` must be on ``common.getExpressCompanyList``.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ingest.channels.xiaohongshu import CREATED, MAX_PAGE_NO, UPDATED, sign
+from ingest.simulator.carriers import CARRIER_LISTS, knows
 from ingest.simulator.protocols.common import Answer, Credentials, ProtocolError, Request
 from ingest.simulator.world import Lifecycle, Refund, SimOrder, World
 
@@ -181,6 +185,8 @@ class XiaohongshuProtocol:
         return ok(detail(order, corrupt=corrupt))
 
     def _deliver(self, params: Mapping[str, Any], corrupt: bool) -> Answer:
+        if not knows(self.platform, str(params.get("expressCompanyCode"))):
+            raise ProtocolError(error(-2003, "快递公司编码不存在，请通过获取快递公司信息接口查询"))
         result = self.world.confirm_shipment(
             self.platform, str(params.get("orderId")), str(params.get("expressNo")),
             str(params.get("expressCompanyCode")),
@@ -188,6 +194,13 @@ class XiaohongshuProtocol:
         if result != "ok":
             raise ProtocolError(error(-2002, f"发货失败: {result}"))
         return ok("")
+
+    def _companies(self, params: Mapping[str, Any], corrupt: bool) -> Answer:
+        listed = [
+            {"expressCompanyId": n, "expressCompanyCode": code, "expressCompanyName": name}
+            for n, (code, name) in enumerate(CARRIER_LISTS[self.platform], start=1)
+        ]
+        return ok({"expressCompanyInfos": listed})  # fmt: skip
 
     def _sync_stock(self, params: Mapping[str, Any], corrupt: bool) -> Answer:
         sku = str(params.get("skuId"))
@@ -218,6 +231,7 @@ HANDLERS = {
     "order.getOrderList": XiaohongshuProtocol._order_list,
     "order.getOrderDetail": XiaohongshuProtocol._order_detail,
     "order.orderDeliver": XiaohongshuProtocol._deliver,
+    "common.getExpressCompanyList": XiaohongshuProtocol._companies,
     "inventory.syncSkuStock": XiaohongshuProtocol._sync_stock,
     "product.updateSkuAvailable": XiaohongshuProtocol._available,
 }
