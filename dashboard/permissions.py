@@ -19,6 +19,11 @@ ACT_ON_ORDERS = frozenset({"supervisor", "ops_supervisor", "admin"})
 """Release, approve, reject, hold, assign, annotate orders; run the flow health audit."""
 REVEAL_BUYER = frozenset({"ops_supervisor", "admin"})
 """See a buyer's unmasked name, phone and address (each reveal is audited)."""
+ACT_ON_ALERTS = frozenset({"supervisor", "ops_supervisor", "admin"})
+"""Acknowledge alert groups, silence alerts and end silences, re-send dead letters, send a
+receiver a test message."""
+CONFIGURE_ALERTS = frozenset({"ops_supervisor", "admin"})
+"""Change the alert receivers and routes (the ``[alerts]`` section ``orderwatch apply`` reads)."""
 
 REFUSED = Counter(
     "orderwatch_console_refused_actions", "Console actions refused by role", ["action"]

@@ -25,7 +25,7 @@ TOASTS = "shell-toasts"
 """The notification container: callbacks send ``[{"action": "show", ...}]`` to
 ``sendNotifications`` (with ``allow_duplicate=True``)."""
 
-NAV = (("board", "/"), ("orders", "/orders"), ("health", "/health"))
+NAV = (("board", "/"), ("orders", "/orders"), ("alerts", "/alerts"), ("health", "/health"))
 """The console's pages in the order the navigation lists them: (name, path); the link's text is
 the translation of ``nav.<name>``."""
 HEADER_HEIGHT = 56

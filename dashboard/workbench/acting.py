@@ -1,16 +1,18 @@
-"""Acting on orders from the console, shared by the workbench (many orders at once) and the
-order page (one): the confirmation dialog, the server-side role check, the call to
-``rules.order_actions.act_on_orders`` (the function the REST API calls too) and the toast.
+"""Acting from the console, shared by the workbench (many orders at once), the order page
+(one) and the alerts page: the confirmation dialog, the server-side role check before the call
+(``rules.order_actions.act_on_orders`` for orders, the function the REST API calls too) and the
+toast.
 
 Each page builds its dialog with ``ActionDialog(prefix)`` and wires it in its own callbacks,
-so both pages ask the same questions, check the same role and send the same action.
+so every page asks the same way, checks the role the same way and reports the same way.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Set
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
 
 import dash
@@ -31,11 +33,32 @@ from store.stages import Source
 ACTIONS = tuple(kind.value for kind in ActionKind)
 HoldChoice = tuple[str, str, str]
 """A hold category: (code, 中文 label, English label)."""
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def may(user: ConsoleUser | None, allowed: Set[str]) -> bool:
+    """Whether to draw buttons for what ``allowed`` roles may do; every action callback
+    checks again on the server."""
+    return user is not None and user.role in allowed
 
 
 def may_act(user: ConsoleUser | None) -> bool:
-    """Whether to draw the action buttons; every action callback checks again on the server."""
-    return user is not None and user.role in ACT_ON_ORDERS
+    """Whether to draw the order action buttons."""
+    return may(user, ACT_ON_ORDERS)
+
+
+async def role_checked(
+    allowed: frozenset[str],
+    action: str,
+    work: Callable[Concatenate[sessionmaker[Session], str, P], R],
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> R:
+    """``work(sessions, actor, …)`` in a thread, as the signed-in user, once the server has
+    checked their role (``Forbidden`` otherwise, audited as a refused ``action``)."""
+    user = await require_role(allowed, action=action)
+    return await run_in_threadpool(work, store_sessions(), user.username, *args, **kwargs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,32 +121,57 @@ class ActionDialog:
             Output(self.id("dialog-category"), "label"),
             Output(self.id("dialog-note"), "value"),
             Output(self.id("dialog-error"), "children"),
+            Output(self.id("dialog-note"), "style"),
         ]
 
     @staticmethod
     def opened(action: str, body: str, lang: str) -> tuple[Any, ...]:
-        """The dialog asking to confirm ``action`` with the text ``body``, showing the
-        fields that action needs (a picker to assign, a category to hold)."""
-        shown: dict[str, str] = {}
-        hidden = {"display": "none"}
-        note_label = t("orders.field.reason" if action == "reject" else "orders.field.note", lang)
-        return (
-            True,
+        """The dialog asking to confirm the order action ``action`` with the text ``body``,
+        showing the fields that action needs (a picker to assign, a category to hold)."""
+        note = t("orders.field.reason" if action == "reject" else "orders.field.note", lang)
+        return ActionDialog.asking(
+            action,
             t(f"orders.action.{action}", lang),
             body,
-            action,
-            shown if action == "assign" else hidden,
-            shown if action == "hold" else hidden,
-            note_label,
+            lang,
+            picker=action == "assign",
+            category=action == "hold",
+            note=note,
+        )
+
+    @staticmethod
+    def asking(
+        pending: Any,
+        title: str,
+        body: str,
+        lang: str,
+        *,
+        picker: bool = False,
+        category: bool = False,
+        note: str | None = None,
+    ) -> tuple[Any, ...]:
+        """The dialog asking to confirm what ``pending`` names (kept for the confirm
+        callback), with the fields asked for: a picker, a hold category, a note labelled
+        ``note`` (None: no note)."""
+        hidden = {"display": "none"}
+        return (
+            True,
+            title,
+            body,
+            pending,
+            {} if picker else hidden,
+            {} if category else hidden,
+            note or "",
             t("orders.field.picker", lang),
             t("orders.field.category", lang),
             "",
             "",
+            {} if note is not None else hidden,
         )
 
     @staticmethod
     def closed() -> tuple[Any, ...]:
-        return (False, *(dash.no_update,) * 10)
+        return (False, *(dash.no_update,) * 11)
 
     def states(self) -> list[State]:
         """What ``take_action`` is given from the dialog: action, picker, category, note."""
@@ -141,23 +189,22 @@ async def take_action(
     """Apply ``action`` to the orders as they were ``seen``, as the signed-in user, once the
     server has checked their role (``Forbidden`` otherwise, audited). An incomplete action
     raises its ``DomainError`` and touches nothing."""
-    user = await require_role(ACT_ON_ORDERS, action=f"orders.{action}")
     order_action = OrderAction(
         ActionKind(action),
         picker=(picker or "").strip() or None,
         category=category,
         note=(note or "").strip() or None,
     )
-    return await run_in_threadpool(
-        _act, store_sessions(), order_action, seen, user.username, app_config().zone
+    return await role_checked(
+        ACT_ON_ORDERS, f"orders.{action}", _act, order_action, seen, app_config().zone
     )
 
 
 def _act(
     sessions: sessionmaker[Session],
+    actor: str,
     action: OrderAction,
     seen: list[Seen],
-    actor: str,
     zone: ZoneInfo,
 ) -> BatchResult:
     with sessions.begin() as session:
