@@ -4,6 +4,8 @@ them, so a test can call a callback as any page would, or forge one no page offe
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -51,19 +53,71 @@ def outputs_of(spec: dict[str, Any]) -> list[dict[str, str]]:
     ]
 
 
+def callback_spec_by_input(client: TestClient, input_id: str) -> dict[str, Any]:
+    """The callback ``input_id`` (a plain id) is the first input of."""
+    (spec,) = [
+        c for c in client.get("/_dash-dependencies").json() if c["inputs"][0]["id"] == input_id
+    ]
+    found: dict[str, Any] = spec
+    return found
+
+
+def prop_id(component: str | dict[str, Any], prop: str) -> str:
+    """``id.property`` as Dash writes it, a pattern-matching id as its compact JSON."""
+    if isinstance(component, dict):
+        component = json.dumps(component, sort_keys=True, separators=(",", ":"))
+    return f"{component}.{prop}"
+
+
+def _matching(pattern: str, present: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    wanted = json.loads(pattern)
+    return [
+        found
+        for found in present
+        if found.keys() == wanted.keys()
+        and all(value == ["ALL"] or found[key] == value for key, value in wanted.items())
+    ]
+
+
 def callback_request(
-    spec: dict[str, Any], values: dict[str, Any], changed: str | None = None
+    spec: dict[str, Any],
+    values: dict[str, Any],
+    changed: str | None = None,
+    present: Sequence[dict[str, Any]] = (),
 ) -> dict[str, Any]:
-    """The request calling ``spec`` with ``values`` (``"id.property": value``) for its inputs
-    and states (``None`` for the others), as if ``changed`` (default: its first input) had."""
+    """The request calling ``spec`` with ``values`` (``prop_id(id, property)``: value) for
+    its inputs and states (``None`` for the others), as if ``changed`` (default: its first
+    input) had. A pattern-matching input or output (``ALL``) matches the components of
+    ``present`` (the pattern-matching ids the page has) that fit it."""
 
-    def filled(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return [{**i, "value": values.get(f"{i['id']}.{i['property']}")} for i in items]
+    def filled(items: list[dict[str, Any]]) -> list[Any]:
+        out: list[Any] = []
+        for i in items:
+            if i["id"].startswith("{"):
+                out.append(
+                    [
+                        {
+                            "id": m,
+                            "property": i["property"],
+                            "value": values.get(prop_id(m, i["property"])),
+                        }
+                        for m in _matching(i["id"], present)
+                    ]
+                )
+            else:
+                out.append({**i, "value": values.get(prop_id(i["id"], i["property"]))})
+        return out
 
+    outputs: list[Any] = [
+        [{"id": m, "property": o["property"]} for m in _matching(o["id"], present)]
+        if o["id"].startswith("{")
+        else o
+        for o in outputs_of(spec)
+    ]
     first = spec["inputs"][0]
     return {
         "output": spec["output"],
-        "outputs": outputs_of(spec),
+        "outputs": outputs,
         "inputs": filled(spec["inputs"]),
         "state": filled(spec["state"]),
         "changedPropIds": [changed or f"{first['id']}.{first['property']}"],
