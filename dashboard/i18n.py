@@ -359,6 +359,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "alerts.col.warehouse": ("仓库", "Warehouse"),
     "alerts.col.channel": ("渠道", "Channel"),
     "alerts.col.muted": ("未通知原因", "Held back by"),
+    "alerts.col.rule": ("规则", "Rule"),
     "alerts.col.created": ("写入时间", "Queued"),
     "alerts.col.group": ("告警组", "Group"),
     "alerts.col.event": ("事件", "Event"),
@@ -411,14 +412,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "alerts.provider.aliyun_sms": ("阿里云短信", "Aliyun SMS"),
     "alerts.provider.tencent_sms": ("腾讯云短信", "Tencent Cloud SMS"),
     "alerts.provider.twilio_sms": ("Twilio 短信", "Twilio SMS"),
-    "alerts.item.sla": (
-        "在「{stage}」超时 {over}（{rule}）",
-        "{over} over its {stage} limit ({rule})",
-    ),
-    "alerts.item.ship_by": (
-        "超过承诺发货时间 {over}（{rule}）",
-        "{over} past its ship-by promise ({rule})",
-    ),
+    "alerts.item.sla": ("在「{stage}」超时 {over}", "{over} over its {stage} limit"),
+    "alerts.item.ship_by": ("超过承诺发货时间 {over}", "{over} past its ship-by promise"),
     "alerts.item.stock": (
         "可用 {available}，安全库存 {threshold}",
         "Available {available}, safety stock {threshold}",
@@ -563,6 +558,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "alerts.silence.span.8h": ("8 小时", "8 h"),
     "alerts.silence.span.1d": ("1 天", "1 day"),
     "alerts.silence.span.until": ("直到…", "Until…"),
+    "alerts.silence.for": ("持续", "For"),
     "alerts.silence.until": ("结束时间（{zone}）", "Ends at ({zone})"),
     "alerts.silence.reason": ("原因（必填）", "Reason (required)"),
     "alerts.silence.reason_hint": (
@@ -659,6 +655,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "alerts.editor.unchanged": ("没有需要修改的内容。", "Nothing to change."),
     "alerts.editor.would": ("应用后会有 {n} 处变化：", "Applying it makes {n} changes:"),
     "alerts.editor.problems": ("{n} 个问题，未做任何修改：", "{n} problems, nothing was changed:"),
+    "alerts.secret_set": ("（已设置，不显示）", "(set, not shown)"),
     "alerts.yes": ("是", "yes"),
     "alerts.no": ("否", "no"),
     "alerts.per_minute": ("{n} 条/分钟", "{n}/min"),

@@ -27,11 +27,17 @@ HEAD_PX = 50
 
 
 def grid(
-    grid_id: str, *, selection: str | None = None, selectable: str | None = None
+    grid_id: str,
+    *,
+    selection: str | None = None,
+    selectable: str | None = None,
+    whole: bool = False,
+    **props: Any,
 ) -> dag.AgGrid:
     """A grid whose rows, columns and height (``fit``) callbacks fill. ``selection`` is
     ``singleRow`` (a click picks a row) or ``multiRow`` (checkboxes, only on rows where the
-    JavaScript condition ``selectable`` holds)."""
+    JavaScript condition ``selectable`` holds). A ``whole`` grid is as tall as all its rows,
+    however tall each is (wrapped text: few rows, read whole). ``props`` go to the grid."""
     options: dict[str, Any] = {"tooltipShowDelay": 300, "suppressNoRowsOverlay": True}
     if selection == "singleRow":
         options["rowSelection"] = {
@@ -48,6 +54,8 @@ def grid(
         }
         if selectable:
             options["rowSelection"]["isRowSelectable"] = {"function": selectable}
+    if whole:
+        options["domLayout"] = "autoHeight"
     return dag.AgGrid(
         id=grid_id,
         rowData=[],
@@ -56,14 +64,18 @@ def grid(
         getRowId="params.data.rid",
         dashGridOptions=options,
         style=fit(0),
+        **props,
     )
 
 
-def fit(rows: int, most: int = 12) -> dict[str, str]:
+def fit(rows: int, most: int | None = 12) -> dict[str, str]:
     """A grid's style for ``rows`` rows: as tall as they are, up to ``most`` (then it
-    scrolls), and hidden when there are none (the list's empty state says why)."""
+    scrolls; None for a ``whole`` grid), and hidden when there are none (the list's empty
+    state says why)."""
     if not rows:
         return {"display": "none"}
+    if most is None:
+        return {"width": "100%"}
     return {"width": "100%", "height": f"{HEAD_PX + ROW_PX * min(rows, most) + 2}px"}
 
 

@@ -46,7 +46,7 @@ LISTED = tuple(name for name in reading.FILTERS if name != "state")
 """Filters chosen from a list; the state is three chips."""
 
 
-def layout(filters: reading.Filters) -> dmc.Stack:
+def layout(filters: reading.Filters, group: int | None) -> dmc.Stack:
     states = dmc.ChipGroup(
         dmc.Group(
             [
@@ -71,13 +71,15 @@ def layout(filters: reading.Filters) -> dmc.Stack:
         for name in LISTED
     ]
     clear = dmc.Button(id="alerts-f-clear", variant="subtle", size="xs")
+    # The group a link opens is the selected row once the rows arrive.
+    picked: dict[str, Any] = {"selectedRows": {"ids": [str(group)]}} if group else {}
     return dmc.Stack(
         [
             states,
             dmc.Group([*bar, clear, dmc.Box(export_button(GRID), ml="auto")], align="flex-end"),
             html.Div(id="alerts-unrouted"),
             html.Div(id="alerts-groups-empty"),
-            grid(GRID, selection="singleRow"),
+            grid(GRID, selection="singleRow", **picked),
             _detail(),
         ],
         gap="sm",
@@ -179,9 +181,12 @@ def register() -> None:
         Input(GRID, "selectedRows"),
         prevent_initial_call=True,
     )
-    def select(selected: list[dict[str, Any]] | None) -> Any:
-        # A filter hiding the open group deselects its row: the detail stays open.
-        return int(selected[0]["id"]) if selected else dash.no_update
+    def select(selected: Any) -> Any:
+        # A filter hiding the open group deselects its row: the detail stays open. (Until
+        # the rows arrive, the selection is the ``{"ids": …}`` the layout asked for.)
+        if isinstance(selected, list) and selected:
+            return int(selected[0]["id"])
+        return dash.no_update
 
     register_list()
     register_detail()

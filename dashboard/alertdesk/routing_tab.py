@@ -52,11 +52,11 @@ def layout() -> dmc.Stack:
                 justify="space-between",
             ),
             html.Div(id="alerts-receivers-empty"),
-            grid(RECEIVERS, selection="singleRow"),
+            grid(RECEIVERS, selection="singleRow", whole=True),
             html.Div(id=RESULT, role="status"),
             dmc.Text(id="alerts-routes-title", fw=600, mt="sm"),
             html.Div(id="alerts-routes-empty"),
-            grid(ROUTES),
+            grid(ROUTES, whole=True),
             _editor(),
         ],
         gap="sm",
@@ -70,7 +70,7 @@ def _editor() -> html.Div:
         [
             dmc.Text(id=f"{EDITOR}-help", size="sm", c="dimmed"),
             dmc.Textarea(
-                id=f"{EDITOR}-text", value="", autosize=True, minRows=18, maxRows=32,
+                id=f"{EDITOR}-text", value="", autosize=True, minRows=12, maxRows=20,
                 styles={"input": {"fontFamily": "var(--mantine-font-family-monospace)"}},
             ),
             html.Div(id=f"{EDITOR}-result", role="status"),
@@ -124,9 +124,9 @@ def register() -> None:
         listed = [rows.route_row(r, n, lang) for n, r in enumerate(routes)]
         return (
             shown,
-            fit(len(shown)),
+            fit(len(shown), None),
             listed,
-            fit(len(listed)),
+            fit(len(listed), None),
             None if shown else empty_state("alerts.routing.no_receivers", lang, color="orange"),
             None if listed else empty_state("alerts.routing.no_routes", lang, color="orange"),
         )

@@ -133,7 +133,7 @@ def _acknowledged(group: GroupView, zone: ZoneInfo, lang: str) -> str:
 GROUP_COLUMNS: tuple[ColumnSpec, ...] = (
     ("id", 70, None),
     ("severity", 80, None),
-    ("state", 90, None),
+    ("state", 150, None),
     ("summary", 320, None),
     ("kind", 110, None),
     ("scope", 140, None),
@@ -161,6 +161,7 @@ def item_row(alert: AlertView, now: datetime, zone: ZoneInfo, lang: str) -> Row:
         "subject": str(subject),
         "subject_link": f"[{order_no}](/orders/{order_no})" if order_no else str(subject),
         "summary": item_summary(alert, now, lang),
+        "rule": _rule(alert),
         "severity_code": alert.severity,
         "severity": t(f"severity.{alert.severity}", lang),
         "status_code": alert.status,
@@ -175,15 +176,22 @@ def item_row(alert: AlertView, now: datetime, zone: ZoneInfo, lang: str) -> Row:
     }
 
 
+def _rule(alert: AlertView) -> str:
+    """The rule (and its version) that decided the alert, where the source names one."""
+    rule, version = alert.details.get("rule"), alert.details.get("rule_version")
+    if not rule:
+        return ""
+    return f"{rule} v{version}" if version is not None else str(rule)
+
+
 def item_summary(alert: AlertView, now: datetime, lang: str) -> str:
     """What is wrong, in the reader's language: the sources write their titles in English."""
     details = alert.details
     if alert.kind == "sla_breach":
         over = duration((alert.resolved_at or now) - alert.opened_at, lang)
         stage = stage_label(str(details.get("stage", "")), lang)
-        rule = f"{details.get('rule', '')} v{details.get('rule_version', '?')}"
         key = "alerts.item.ship_by" if details.get("deadline") == "ship_by" else "alerts.item.sla"
-        return t(key, lang).format(stage=stage, over=over, rule=rule)
+        return t(key, lang).format(stage=stage, over=over)
     if alert.kind == "stock_low":
         return t("alerts.item.stock", lang).format(
             available=details.get("available", "?"), threshold=details.get("threshold", "?")
@@ -207,7 +215,8 @@ def muted_text(muted_by: str | None, lang: str) -> str:
 
 ITEM_COLUMNS: tuple[ColumnSpec, ...] = (
     ("subject", 140, None),
-    ("summary", 320, None),
+    ("summary", 280, None),
+    ("rule", 170, None),
     ("severity", 80, None),
     ("status", 90, None),
     ("warehouse", 90, None),
@@ -319,6 +328,12 @@ SILENCE_COLUMNS: tuple[ColumnSpec, ...] = (
 # ---- columns --------------------------------------------------------------------------------
 
 WIDE = frozenset({"summary", "answer", "reason", "title"})
+WRAPPED = frozenset({"settings", "last_answer", "match", "group_by", "timing", "levels", "hours"})
+"""Configuration read whole: these columns wrap rather than cut their text."""
+WRAPPED_STYLE = {"lineHeight": "20px", "paddingTop": "10px", "paddingBottom": "10px"}
+HIDDEN = {"kind", "scope", "route"}
+"""Group columns the headline and the detail already say: hidden (the column menu shows them)
+but exported."""
 LINKS = {"subject": "subject_link"}
 """Columns drawn as a link (markdown) to another page; the export keeps the plain value."""
 
@@ -337,6 +352,10 @@ def column_defs(columns: tuple[ColumnSpec, ...], lang: str) -> list[dict[str, An
         }
         if field in LINKS:
             column["cellRenderer"] = "markdown"
+        if field in WRAPPED:  # lines at text height, not each at the row's height
+            column.update(wrapText=True, autoHeight=True, flex=2, cellStyle=WRAPPED_STYLE)
+        if field in HIDDEN and columns is GROUP_COLUMNS:
+            column["hide"] = True
         if sort_by is not None:
             column["comparator"] = {"function": _by(sort_by)}
         if field == "severity":
@@ -394,8 +413,9 @@ MASKED = "**********"
 def receiver_row(
     receiver: dict[str, Any], last: DeliveryView | None, zone: ZoneInfo, lang: str
 ) -> Row:
+    kept = t("alerts.secret_set", lang)
     settings = [
-        f"{key}={'••••••' if value == MASKED else value}"
+        f"{key}={kept if value == MASKED else value}"
         for key, value in receiver["settings"].items()
         if value not in (None, "", {}, [])
     ]
@@ -426,7 +446,7 @@ def _last(delivery: DeliveryView | None, zone: ZoneInfo, lang: str) -> str:
 
 RECEIVER_COLUMNS: tuple[ColumnSpec, ...] = (
     ("name", 130, None),
-    ("provider", 120, None),
+    ("provider", 150, None),
     ("lang", 80, None),
     ("enabled", 70, None),
     ("rate", 90, None),

@@ -34,6 +34,13 @@ LONGEST = timedelta(days=30)
 REASON_MAX = 500
 CHOSEN = ("kind", "severity", "stage", "channel")
 """Matchers picked from a list; the others are typed (warehouse, SKU, order number...)."""
+EXAMPLES = {
+    "warehouse": "SH-01",
+    "sku": "SKU-0001",
+    "order_no": "OW0000000042",
+    "deadline": "sla:awaiting-pick-2h",
+}
+"""What a typed matcher's value looks like (the labels' values as the sources write them)."""
 
 
 def fid(part: str) -> str:
@@ -49,7 +56,7 @@ def layout() -> html.Div:
     matchers = [
         dmc.Select(id=matcher_id(label), data=[], value=None, clearable=True, searchable=True)
         if label in CHOSEN
-        else dmc.TextInput(id=matcher_id(label), value="")
+        else dmc.TextInput(id=matcher_id(label), value="", placeholder=EXAMPLES.get(label))
         for label in GROUP_LABELS
     ]
     body = dmc.Stack(
@@ -59,13 +66,19 @@ def layout() -> html.Div:
             dmc.Text(id=fid("matchers-error"), c="red", size="sm"),
             dmc.Group(
                 [
-                    dmc.SegmentedControl(id=fid("for"), value=DEFAULT_SPAN, data=[]),
+                    dmc.Stack(
+                        [
+                            dmc.Text(id=fid("for-label"), size="sm", fw=500),
+                            dmc.SegmentedControl(id=fid("for"), value=DEFAULT_SPAN, data=[]),
+                        ],
+                        gap=4,
+                    ),
                     dmc.DateTimePicker(
                         id=fid("until"), value=None, valueFormat="YYYY-MM-DD HH:mm", w=220,
                         style={"display": "none"},
                     ),
                 ],
-                align="flex-end",
+                align="flex-start",
             ),
             dmc.Textarea(
                 id=fid("reason"), value="", autosize=True, minRows=2, required=True,

@@ -47,7 +47,7 @@ dash.register_page(__name__, path="/alerts", title="orderwatch · alerts")  # ty
 def layout(**url_query: Any) -> html.Section:
     filters, group, tab = reading.from_query(url_query)
     panels = (
-        ("groups", groups_tab.layout(filters)),
+        ("groups", groups_tab.layout(filters, group)),
         ("silences", silences_tab.layout()),
         ("deliveries", deliveries_tab.layout()),
         ("routing", routing_tab.layout()),

@@ -116,7 +116,8 @@ def test_the_detail_lists_the_groups_orders_and_its_delivery_log(desk: Desk) -> 
     assert sorted(r["subject_link"] for r in items) == [
         f"[{n}](/orders/{n})" for n in desk.floor.orders
     ]
-    assert {r["summary"].split(" (")[0] for r in items} == {"1 h over its Awaiting pick limit"}
+    assert {r["summary"] for r in items} == {"1 h over its Awaiting pick limit"}
+    assert {r["rule"] for r in items} == {"awaiting-pick-2h v0"}
     log = {r["receiver"]: r for r in shown["alerts-log-grid"]["rowData"]}
     assert (log["floor"]["status"], log["floor"]["event"]) == ("Sent", "Firing")
     assert log["boss"]["status_code"] == "dead"
