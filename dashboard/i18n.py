@@ -311,7 +311,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "alerts.stat.silences": ("生效的静默", "Active silences"),
     "alerts.stat.outbox": ("待投递", "Waiting to send"),
     "alerts.stat.dead": ("死信", "Dead letters"),
-    "alerts.state.firing": ("未确认", "Unacknowledged"),
+    "alerts.state.firing": ("未确认", "Triggered"),
     "alerts.state.acknowledged": ("已确认", "Acknowledged"),
     "alerts.state.resolved": ("已恢复", "Resolved"),
     "alerts.alert_status.firing": ("告警中", "Firing"),

@@ -43,7 +43,7 @@ class Overview:
 
     now: datetime
     groups: list[GroupView]
-    """Open groups newest first, then the most recent resolved ones."""
+    """Most urgent first (``urgency``): the open ones, then the most recent resolved."""
     unrouted: list[AlertView]
     routes: dict[str, RouteFacts]
     silences: int
@@ -61,7 +61,7 @@ def read_overview(sessions: sessionmaker[Session]) -> Overview:
         found += views.groups(session, state="resolved", limit=RECENT_RESOLVED, items=ITEMS)
         return Overview(
             now=now,
-            groups=found,
+            groups=sorted(found, key=urgency),
             unrouted=views.unrouted(session),
             routes=route_facts(session),
             silences=sum(1 for s in views.silences(session, now) if s.active),
@@ -84,6 +84,17 @@ def read_group(
     now = utcnow()
     with sessions() as session:
         return views.group(session, group_id, items=ITEMS), route_facts(session), now
+
+
+def urgency(group: GroupView) -> tuple[int, int, float, int]:
+    """Sort key, most urgent first: nobody on it before acknowledged before resolved, then
+    critical before warning, then the longest-standing (resolved: the most recent)."""
+    state = GROUP_STATES.index(group_state(group))
+    worst = group.severity or max(
+        (a.severity for a in group.alerts), key=lambda s: SEVERITY_RANK.get(s, 0), default="info"
+    )
+    since = min((a.opened_at for a in group.alerts), default=group.created_at).timestamp()
+    return (state, -SEVERITY_RANK.get(worst, 0), -since if state == 2 else since, group.id)
 
 
 def group_state(group: GroupView) -> str:

@@ -82,7 +82,7 @@ def group_row(
     scope = [
         label_value(name, group.labels[name], lang)
         for name in GROUP_LABELS
-        if name in group.labels and name not in ("kind", "severity")
+        if group.labels.get(name) and name not in ("kind", "severity")
     ]
     worst = group.severity or (group.alerts[0].severity if group.alerts else "info")
     escalation = escalates_at(group, routes)
@@ -138,11 +138,11 @@ GROUP_COLUMNS: tuple[ColumnSpec, ...] = (
     ("kind", 110, None),
     ("scope", 140, None),
     ("open", 80, None),
-    ("since", 100, "since_at"),
+    ("since", 120, "since_at"),
     ("lasted", 110, "lasted_s"),
-    ("level", 110, None),
-    ("escalates", 100, None),
-    ("notified", 100, "notified_at"),
+    ("level", 140, None),
+    ("escalates", 110, None),
+    ("notified", 110, "notified_at"),
     ("ack", 150, None),
     ("route", 110, None),
 )
@@ -216,12 +216,12 @@ def muted_text(muted_by: str | None, lang: str) -> str:
 ITEM_COLUMNS: tuple[ColumnSpec, ...] = (
     ("subject", 140, None),
     ("summary", 280, None),
-    ("rule", 170, None),
+    ("rule", 190, None),
     ("severity", 80, None),
     ("status", 90, None),
     ("warehouse", 90, None),
-    ("channel", 110, None),
-    ("since", 100, "since_at"),
+    ("channel", 120, None),
+    ("since", 120, "since_at"),
     ("lasted", 110, "lasted_s"),
     ("muted", 130, None),
 )

@@ -177,7 +177,7 @@ def test_the_page_in_english(page: Page, console: Console) -> None:
     )
     expect(page.locator("#alerts-tab-groups")).to_contain_text("Alert groups")
     expect(page.get_by_role("button", name="Acknowledge")).to_be_visible()
-    expect(rows_of(page, "alerts-groups-grid").first).to_contain_text("Unacknowledged")
+    expect(rows_of(page, "alerts-groups-grid").first).to_contain_text("Triggered")
     expect(page.locator("#alerts-log-grid")).to_contain_text("Dead")
     page.locator("#alerts-tab-routing").click()
     expect(page.locator("#alerts-receivers-grid")).to_contain_text("Signed webhook")

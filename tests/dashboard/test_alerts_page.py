@@ -14,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
+from alerts.config import AlertsSection, RouteConfig, apply_alerts, stored_routes
 from dashboard.alertdesk import reading
 from store.alerts import raise_alert
 from store.db import session_factory
@@ -70,7 +71,7 @@ def test_the_open_group_is_listed_with_its_headline_escalation_and_figures(desk:
     assert (row["id"], row["summary"], row["state"], row["severity"]) == (
         desk.floor.group_id,
         "3 orders in Awaiting pick at SH-01 for over 2 h",
-        "Unacknowledged",
+        "Triggered",
         "Warning",
     )
     assert (row["open"], row["level"], row["route"], row["scope"]) == (
@@ -217,6 +218,28 @@ def test_a_dead_letter_is_resent_once_and_a_second_time_refused_with_the_reason(
     assert len(desk.floor.boss.accepted) == 1  # delivered once, after the re-send
     (entry,) = audit(desk.engine, "alert_delivery.resent")
     assert entry.actor == "lead"
+
+
+@pytest.mark.parametrize("desk", ["supervisor"], indirect=True)
+def test_the_list_puts_the_most_urgent_first(desk: Desk) -> None:
+    """Nobody on it before acknowledged, critical before warning."""
+    sessions = session_factory(desk.engine)
+    confirm(desk.client, "ack", [desk.floor.group_id])
+    with sessions.begin() as session:
+        stock = RouteConfig(name="stock", match={"kind": ("stock_low",)}, levels=(("floor",),))
+        apply_alerts(session, AlertsSection(routes=(*stored_routes(session), stock)), author="t")
+        raise_alert(
+            session, kind="stock_low", key="stock_low:SKU-9", severity="critical",
+            title="SKU-9 below safety stock: 0 < 5", details={"sku": "SKU-9"}, now=utcnow(),
+        )  # fmt: skip
+    desk.floor.pipeline.tick(utcnow())
+
+    listed = group_list(desk.client)["alerts-groups-grid"]["rowData"]
+
+    assert [(r["severity"], r["state"]) for r in listed] == [
+        ("Critical", "Triggered"),
+        ("Warning", "Acknowledged"),
+    ]
 
 
 def test_the_empty_states_say_why_nothing_is_listed(sqlite_engine: Engine) -> None:
