@@ -1,18 +1,29 @@
-"""Calling the alerts page's callbacks over HTTP as its browser page would: the ids of the
-action buttons each role's page is drawn with, and one function per callback the tests use."""
+"""Calling the alerts page's callbacks over HTTP as its browser page would: the alert floor
+with a client signed in, the ids of the action buttons each role's page is drawn with, and one
+function per callback the tests use."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 
+from store.db import session_factory
+from tests.dashboard.alert_floor import AlertFloor, alert_floor
 from tests.dashboard.console_client import (
     callback_request,
     callback_spec,
     callback_spec_by_input,
+    client_for,
+    component_ids,
     prop_id,
+    sign_in,
 )
+from tests.factories import add_channel
 
 ACTION = "alerts-action"
 ACTING = [
@@ -26,6 +37,23 @@ ACTING = [
 ]
 """The action buttons of a supervisor's page (an ops supervisor's adds the editor's)."""
 EDIT = {"role": ACTION, "action": "edit", "place": "routing"}
+
+
+@dataclass
+class Desk:
+    client: TestClient
+    floor: AlertFloor
+    engine: Engine
+
+
+@contextmanager
+def desk_on(engine: Engine, role: str) -> Iterator[Desk]:
+    """The alert floor on ``engine`` and a client signed in as its user ``lead`` in ``role``."""
+    sessions = session_factory(engine)
+    add_channel(sessions)
+    with alert_floor(sessions) as floor, client_for(engine, role=role) as client:
+        sign_in(client)
+        yield Desk(client, floor, engine)
 
 
 def button(action: str) -> dict[str, str]:
@@ -101,17 +129,6 @@ def toast_of(response: dict[str, Any]) -> dict[str, Any]:
     (shown,) = response["shell-toasts"]["sendNotifications"]
     found: dict[str, Any] = shown
     return found
-
-
-def component_ids(tree: Any) -> list[Any]:
-    """Every component id in a rendered tree, depth first."""
-    if isinstance(tree, list):
-        return [found for item in tree for found in component_ids(item)]
-    if not isinstance(tree, dict):
-        return []
-    props = tree.get("props", {})
-    own = [props["id"]] if "id" in props else []
-    return own + [found for value in props.values() for found in component_ids(value)]
 
 
 def drawn_actions(client: TestClient) -> list[str]:

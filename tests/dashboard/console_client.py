@@ -122,3 +122,14 @@ def callback_request(
         "state": filled(spec["state"]),
         "changedPropIds": [changed or f"{first['id']}.{first['property']}"],
     }
+
+
+def component_ids(tree: Any) -> list[Any]:
+    """Every component id in a rendered tree, depth first."""
+    if isinstance(tree, list):
+        return [found for item in tree for found in component_ids(item)]
+    if not isinstance(tree, dict):
+        return []
+    props = tree.get("props", {})
+    own = [props["id"]] if "id" in props else []
+    return own + [found for value in props.values() for found in component_ids(value)]

@@ -6,12 +6,10 @@ action refused with 403 and audited; re-sending a dead letter once; the empty st
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
 from alerts.config import AlertsSection, RouteConfig, apply_alerts, stored_routes
@@ -20,9 +18,10 @@ from store.alerts import raise_alert
 from store.db import session_factory
 from store.models import AlertDelivery, AlertGroup, AuditEntry, utcnow
 from tests.alerts.pipeline import configure, route, webhook
-from tests.dashboard.alert_floor import AlertFloor, alert_floor
 from tests.dashboard.alerts_desk import (
+    Desk,
     confirm,
+    desk_on,
     detail,
     disabled,
     drawn_actions,
@@ -32,24 +31,13 @@ from tests.dashboard.alerts_desk import (
     toast_of,
 )
 from tests.dashboard.console_client import client_for, sign_in
-from tests.factories import add_channel
-
-
-@dataclass
-class Desk:
-    client: TestClient
-    floor: AlertFloor
-    engine: Engine
 
 
 @pytest.fixture
 def desk(request: pytest.FixtureRequest, engine: Engine) -> Iterator[Desk]:
     """The alert floor and a client signed in with the role the test names."""
-    sessions = session_factory(engine)
-    add_channel(sessions)
-    with alert_floor(sessions) as floor, client_for(engine, role=request.param) as client:
-        sign_in(client)
-        yield Desk(client, floor, engine)
+    with desk_on(engine, request.param) as found:
+        yield found
 
 
 def refusals(engine: Engine) -> list[tuple[str, str, dict[str, Any] | None]]:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -20,12 +20,13 @@ from store.db import session_factory
 from store.models import AlertRoute, AuditEntry, Receiver, Silence, utcnow
 from tests.alerts.fake_providers import Reply
 from tests.alerts.pipeline import SECRET
-from tests.dashboard.alert_floor import AlertFloor, alert_floor
 from tests.dashboard.alerts_desk import (
     EDIT,
+    Desk,
     answer,
     callback_for,
     confirm,
+    desk_on,
     open_dialog,
     open_silence_form,
     preview,
@@ -35,27 +36,15 @@ from tests.dashboard.alerts_desk import (
 )
 from tests.dashboard.console_client import (
     callback_spec_by_input,
-    client_for,
     prop_id,
-    sign_in,
 )
-from tests.factories import add_channel
-
-
-@dataclass
-class Desk:
-    client: TestClient
-    floor: AlertFloor
-    engine: Engine
 
 
 @pytest.fixture
 def desk(request: pytest.FixtureRequest, sqlite_engine: Engine) -> Iterator[Desk]:
-    sessions = session_factory(sqlite_engine)
-    add_channel(sessions)
-    with alert_floor(sessions) as floor, client_for(sqlite_engine, role=request.param) as client:
-        sign_in(client)
-        yield Desk(client, floor, sqlite_engine)
+    """The alert floor and a client signed in with the role the test names."""
+    with desk_on(sqlite_engine, request.param) as found:
+        yield found
 
 
 def silences(engine: Engine) -> list[Silence]:
@@ -104,7 +93,8 @@ def test_the_form_opened_from_a_group_is_prefilled_and_previews_what_it_mutes(
 
 @pytest.mark.parametrize("desk", ["supervisor"], indirect=True)
 def test_the_form_refuses_bad_input_with_a_precise_message_per_field(desk: Desk) -> None:
-    past = (utcnow() - timedelta(hours=1)).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    an_hour_ago = utcnow().astimezone(ZoneInfo("Asia/Shanghai")) - timedelta(hours=1)
+    past = an_hour_ago.strftime("%Y-%m-%d %H:%M:%S")  # the form's wall clock: the business zone
 
     bad = submit_silence(desk.client, span="until", until=past, reason="  ")
     zh = submit_silence(desk.client, warehouse="SH-01", reason="", lang="zh")
