@@ -20,6 +20,7 @@ from tests.dashboard.console_client import (
     callback_spec_by_input,
     client_for,
     component_ids,
+    id_text,
     prop_id,
     sign_in,
 )
@@ -62,7 +63,7 @@ def button(action: str) -> dict[str, str]:
 
 def disabled(response: dict[str, Any], *actions: str) -> list[bool]:
     """Whether each of the buttons of ``actions`` is disabled in a callback's answer."""
-    return [response[prop_id(button(a), "")[:-1]]["disabled"] for a in actions]
+    return [response[id_text(button(a))]["disabled"] for a in actions]
 
 
 def answer(client: TestClient, spec: dict[str, Any], values: dict[str, Any], **kw: Any) -> Any:

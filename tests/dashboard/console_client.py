@@ -62,21 +62,41 @@ def callback_spec_by_input(client: TestClient, input_id: str) -> dict[str, Any]:
     return found
 
 
-def prop_id(component: str | dict[str, Any], prop: str) -> str:
-    """``id.property`` as Dash writes it, a pattern-matching id as its compact JSON."""
+def id_text(component: str | dict[str, Any]) -> str:
+    """A component id as Dash writes it: a pattern-matching id as its compact JSON."""
     if isinstance(component, dict):
-        component = json.dumps(component, sort_keys=True, separators=(",", ":"))
-    return f"{component}.{prop}"
+        return json.dumps(component, sort_keys=True, separators=(",", ":"))
+    return component
 
 
-def _matching(pattern: str, present: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    wanted = json.loads(pattern)
+def prop_id(component: str | dict[str, Any], prop: str) -> str:
+    """``id.property`` as Dash writes it."""
+    return f"{id_text(component)}.{prop}"
+
+
+def _wildcard(raw_id: str) -> dict[str, Any] | None:
+    """The pattern of a pattern-matching id with a wildcard (``ALL``), else None."""
+    if not raw_id.startswith("{"):
+        return None
+    pattern: dict[str, Any] = json.loads(raw_id)
+    return pattern if any(isinstance(v, list) for v in pattern.values()) else None
+
+
+def _matching(pattern: dict[str, Any], present: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return [
         found
         for found in present
-        if found.keys() == wanted.keys()
-        and all(value == ["ALL"] or found[key] == value for key, value in wanted.items())
+        if found.keys() == pattern.keys()
+        and all(value == ["ALL"] or found[key] == value for key, value in pattern.items())
     ]
+
+
+def _concrete(raw_id: str) -> str | dict[str, Any]:
+    """A plain id, or a pattern-matching id without wildcards as the dict it is."""
+    if raw_id.startswith("{"):
+        found: dict[str, Any] = json.loads(raw_id)
+        return found
+    return raw_id
 
 
 def callback_request(
@@ -87,37 +107,44 @@ def callback_request(
 ) -> dict[str, Any]:
     """The request calling ``spec`` with ``values`` (``prop_id(id, property)``: value) for
     its inputs and states (``None`` for the others), as if ``changed`` (default: its first
-    input) had. A pattern-matching input or output (``ALL``) matches the components of
-    ``present`` (the pattern-matching ids the page has) that fit it."""
+    input) had. A pattern-matching input or output with a wildcard (``ALL``) matches the
+    components of ``present`` (the pattern-matching ids the page has) that fit it."""
 
     def filled(items: list[dict[str, Any]]) -> list[Any]:
         out: list[Any] = []
         for i in items:
-            if i["id"].startswith("{"):
-                out.append(
-                    [
-                        {
-                            "id": m,
-                            "property": i["property"],
-                            "value": values.get(prop_id(m, i["property"])),
-                        }
-                        for m in _matching(i["id"], present)
-                    ]
-                )
-            else:
-                out.append({**i, "value": values.get(prop_id(i["id"], i["property"]))})
+            pattern = _wildcard(i["id"])
+            if pattern is None:
+                component = _concrete(i["id"])
+                value = values.get(prop_id(component, i["property"]))
+                out.append({"id": component, "property": i["property"], "value": value})
+                continue
+            out.append(
+                [
+                    {
+                        "id": m,
+                        "property": i["property"],
+                        "value": values.get(prop_id(m, i["property"])),
+                    }
+                    for m in _matching(pattern, present)
+                ]
+            )
         return out
 
-    outputs: list[Any] = [
-        [{"id": m, "property": o["property"]} for m in _matching(o["id"], present)]
-        if o["id"].startswith("{")
-        else o
-        for o in outputs_of(spec)
-    ]
+    outputs: list[Any] = []
+    for o in outputs_of(spec):
+        pattern = _wildcard(o["id"])
+        if pattern is None:
+            outputs.append({"id": _concrete(o["id"]), "property": o["property"]})
+        else:
+            outputs.append(
+                [{"id": m, "property": o["property"]} for m in _matching(pattern, present)]
+            )
     first = spec["inputs"][0]
+    multi = spec["output"].startswith("..")
     return {
         "output": spec["output"],
-        "outputs": outputs,
+        "outputs": outputs if multi else outputs[0],
         "inputs": filled(spec["inputs"]),
         "state": filled(spec["state"]),
         "changedPropIds": [changed or f"{first['id']}.{first['property']}"],

@@ -17,8 +17,9 @@ from playwright.sync_api import Locator, Page, expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from alerts.ack import acknowledge_group
 from store.db import make_engine, session_factory
-from store.models import AlertDelivery, AlertGroup, AuditEntry, Silence
+from store.models import AlertDelivery, AlertGroup, AuditEntry, Silence, utcnow
 from tests.dashboard.alert_floor import AlertFloor, alert_floor
 from tests.dashboard.console_client import callback_request
 from tests.dashboard.live_console import LOGINS, choose_language, live_console, sign_in
@@ -150,6 +151,12 @@ def test_a_viewer_sees_the_alerts_but_cannot_act_and_a_forged_call_is_refused(
         assert session.get_one(AlertGroup, console.floor.group_id).acknowledged_at is None
         refused = session.scalars(select(AuditEntry).where(AuditEntry.action == "console.refused"))
         assert [(e.actor, e.entity_id) for e in refused] == [("viewer", "alerts.acknowledge")]
+    # Someone allowed acknowledges elsewhere (the link in the message): the open page shows
+    # it at its next look at the store, without a reload.
+    with console.sessions.begin() as session:
+        acknowledge_group(session, console.floor.group_id, actor="link:王芳", now=utcnow())
+    expect(page.locator("#alerts-detail-state")).to_have_text("已确认")
+    expect(page.locator("#alerts-detail-facts")).to_contain_text("link:王芳")
 
 
 def _forge_ack(base_url: str, cookies: dict[str, str], group_id: int) -> httpx.Response:

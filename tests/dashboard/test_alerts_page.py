@@ -5,6 +5,7 @@ action refused with 403 and audited; re-sending a dead letter once; the empty st
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -20,6 +21,7 @@ from store.models import AlertDelivery, AlertGroup, AuditEntry, utcnow
 from tests.alerts.pipeline import configure, route, webhook
 from tests.dashboard.alerts_desk import (
     Desk,
+    answer,
     confirm,
     desk_on,
     detail,
@@ -30,7 +32,15 @@ from tests.dashboard.alerts_desk import (
     text_of,
     toast_of,
 )
-from tests.dashboard.console_client import client_for, sign_in
+from tests.dashboard.console_client import (
+    callback_spec_by_input,
+    client_for,
+    id_text,
+    prop_id,
+    sign_in,
+)
+
+EXPORT_GROUPS = {"role": "alerts-export", "grid": "alerts-groups-grid"}
 
 
 @pytest.fixture
@@ -228,6 +238,25 @@ def test_the_list_puts_the_most_urgent_first(desk: Desk) -> None:
         ("Critical", "Triggered"),
         ("Warning", "Acknowledged"),
     ]
+
+
+@pytest.mark.parametrize("desk", ["viewer"], indirect=True)
+def test_a_grid_exports_the_rows_it_shows_to_csv_that_excel_reads(desk: Desk) -> None:
+    rows = group_list(desk.client, lang="zh")["alerts-groups-grid"]["rowData"]
+    spec = callback_spec_by_input(client=desk.client, input_id=id_text(EXPORT_GROUPS))
+    values = {
+        prop_id(EXPORT_GROUPS, "n_clicks"): 1,
+        "alerts-groups-grid.virtualRowData": rows,
+        "shell-lang.data": "zh",
+    }
+
+    sent = answer(desk.client, spec, values)
+
+    data = sent["alerts-download"]["data"]
+    assert data["filename"].startswith("orderwatch-alert-groups-") and data["base64"]
+    text = base64.b64decode(data["content"]).decode("utf-8")
+    assert text.startswith("\ufeff编号,级别,状态,内容,类型,范围,未恢复")
+    assert "3 单在 SH-01 待拣货 超过 2 小时" in text
 
 
 def test_the_empty_states_say_why_nothing_is_listed(sqlite_engine: Engine) -> None:
