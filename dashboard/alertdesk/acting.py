@@ -1,6 +1,6 @@
 """What the alerts page's actions do in the store, each a call of the function the REST API
 and the CLI call too (``alerts.ack``, ``alerts.muting``, ``alerts.outbox``). Each runs in a
-thread as ``work(sessions, actor, …)`` once ``dashboard.workbench.acting.role_checked`` has
+thread as ``work(sessions, actor, …)`` once ``dashboard.permissions.require_role`` has
 checked the signed-in user's role on the server."""
 
 from __future__ import annotations

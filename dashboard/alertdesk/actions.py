@@ -1,6 +1,6 @@
 """The alerts page's actions behind the shared confirmation dialog: acknowledge a group, end a
 silence, re-send dead letters, send a receiver a test. The dialog says what will happen; the
-confirm callback checks the role on the server (``role_checked``: a forged call answers 403
+confirm callback checks the role on the server (``require_role``: a forged call answers 403
 and is audited), calls the store and reports in a toast.
 
 What the dialog asks about travels in its ``pending`` store as ``{"action": …, "ids": […]}``;
@@ -13,6 +13,7 @@ from typing import Any
 import dash
 from dash import ALL, Input, Output, State, callback, ctx
 from dash.exceptions import PreventUpdate
+from starlette.concurrency import run_in_threadpool
 
 from dashboard.alertdesk import acting
 from dashboard.alertdesk.deliveries_tab import GRID as DELIVERIES
@@ -21,11 +22,12 @@ from dashboard.alertdesk.grids import EXPORT
 from dashboard.alertdesk.groups_tab import LOG
 from dashboard.alertdesk.routing_tab import RECEIVERS, RESULT, test_result
 from dashboard.alertdesk.silences_tab import GRID as SILENCES
+from dashboard.context import store_sessions
 from dashboard.i18n import lang_of, t
-from dashboard.permissions import ACT_ON_ALERTS
+from dashboard.permissions import ACT_ON_ALERTS, require_role
 from dashboard.shell import LANG_STORE, TOASTS
-from dashboard.workbench.acting import role_checked, toast
-from store.errors import DomainError
+from dashboard.workbench.acting import toast
+from store.errors import DomainError, InvalidInput
 
 CONFIRMED = ("ack", "expire", "resend", "resend_group", "test")
 """The actions the shared dialog confirms (the silence form and the editor are their own)."""
@@ -142,30 +144,44 @@ def _asked(
     return dead, t("alerts.ask.resend", lang).format(n=len(dead))
 
 
+AUDITED_AS = {
+    "ack": "alerts.acknowledge",
+    "expire": "alerts.unsilence",
+    "resend": "alerts.resend",
+    "resend_group": "alerts.resend",
+    "test": "alerts.test_receiver",
+}
+"""How a refused action is named in the audit trail (``console.refused``)."""
+NOTE_MAX = 500
+
+
 async def _take(action: str, ids: list[Any], note: str, lang: str) -> tuple[str, bool, Any]:
-    """Do ``action`` on ``ids`` as the signed-in user: the toast's message, whether it is a
-    refusal, and what the test result panel shows (``no_update`` for the other actions)."""
-    if action == "ack":
-        done = await role_checked(
-            ACT_ON_ALERTS, "alerts.acknowledge", acting.acknowledge, int(ids[0]), note
-        )
-        key = "alerts.toast.acknowledged" if done.now else "alerts.toast.already_acknowledged"
-        return t(key, lang).format(id=done.group_id, by=done.by), not done.now, dash.no_update
-    if action == "expire":
-        ended = await role_checked(ACT_ON_ALERTS, "alerts.unsilence", acting.end_silence, ids[0])
-        return t("alerts.toast.expired", lang).format(id=ended), False, dash.no_update
+    """Do ``action`` on ``ids`` as the signed-in user, once the server has checked their role
+    (before reading anything the dialog sent, so a forged call is refused whatever it holds):
+    the toast's message, whether it is a refusal, and what the test result panel shows
+    (``no_update`` for the other actions)."""
+    user = await require_role(ACT_ON_ALERTS, action=AUDITED_AS[action])
+    sessions, actor = store_sessions(), user.username
+    if not ids or not all(isinstance(i, int | str) and str(i).strip() for i in ids):
+        raise InvalidInput("the dialog named nothing to act on; close it and choose again")
     if action == "test":
         receiver = str(ids[0])
-        attempt = await role_checked(
-            ACT_ON_ALERTS, "alerts.test_receiver", acting.test_receiver, receiver
-        )
+        attempt = await run_in_threadpool(acting.test_receiver, sessions, actor, receiver)
         shown = test_result(receiver, attempt, lang)
         status = attempt.status if attempt else "held"
         message = t(f"alerts.toast.test_{status}", lang).format(receiver=receiver)
         return message, status != "sent", shown
-    results = await role_checked(
-        ACT_ON_ALERTS, "alerts.resend", acting.resend_letters, [int(i) for i in ids]
-    )
+    numbers = _numbers(ids)
+    if action == "ack":
+        if len(note) > NOTE_MAX:
+            raise InvalidInput(f"a note is at most {NOTE_MAX} characters")
+        done = await run_in_threadpool(acting.acknowledge, sessions, actor, numbers[0], note)
+        key = "alerts.toast.acknowledged" if done.now else "alerts.toast.already_acknowledged"
+        return t(key, lang).format(id=done.group_id, by=done.by), not done.now, dash.no_update
+    if action == "expire":
+        ended = await run_in_threadpool(acting.end_silence, sessions, actor, numbers[0])
+        return t("alerts.toast.expired", lang).format(id=ended), False, dash.no_update
+    results = await run_in_threadpool(acting.resend_letters, sessions, actor, numbers)
     refused = [r for r in results if r.refusal]
     message = t("alerts.toast.resent", lang).format(
         done=len(results) - len(refused), refused=len(refused)
@@ -175,3 +191,10 @@ async def _take(action: str, ids: list[Any], note: str, lang: str) -> tuple[str,
             f"#{r.id} {r.refusal}" for r in refused[:5]
         )
     return message, bool(refused), dash.no_update
+
+
+def _numbers(ids: list[Any]) -> list[int]:
+    try:
+        return [int(i) for i in ids]
+    except ValueError:
+        raise InvalidInput(f"not an id: {', '.join(map(str, ids))}") from None

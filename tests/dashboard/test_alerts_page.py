@@ -153,6 +153,10 @@ def test_a_supervisor_acknowledges_and_a_second_acknowledgement_says_who_did(
     )
     assert done["alerts-refresh"]["data"] == 1 and done["alerts-modal"]["opened"] is False
     assert toast_of(again)["message"] == f"Alert group #{group_id} was acknowledged by lead already"
+    garbled = confirm(desk.client, "expire", ["not-a-silence"])
+    assert garbled["alerts-dialog-error"]["children"] == (
+        "Nothing was changed: not an id: not-a-silence. Correct it and try again."
+    )
     (entry,) = audit(desk.engine, "alert_group.acknowledged")
     assert (entry.actor, (entry.after or {})["note"]) == ("lead", "on my way")
     (row,) = group_list(desk.client)["alerts-groups-grid"]["rowData"]
@@ -172,14 +176,16 @@ def test_a_viewer_is_drawn_no_action_and_every_forged_action_is_refused_and_audi
         confirm(desk.client, "ack", [group_id]),
         confirm(desk.client, "resend", [dead_id]),
         confirm(desk.client, "test", ["floor"]),
+        confirm(desk.client, "expire", ["not-a-silence"]),  # refused before it is read
     ]
 
-    assert [answer.status_code for answer in forged] == [403, 403, 403]
+    assert [answer.status_code for answer in forged] == [403, 403, 403, 403]
     assert forged[0].json()["error"] == "forbidden"
     assert refusals(desk.engine) == [
         ("lead", "alerts.acknowledge", {"role": "viewer"}),
         ("lead", "alerts.resend", {"role": "viewer"}),
         ("lead", "alerts.test_receiver", {"role": "viewer"}),
+        ("lead", "alerts.unsilence", {"role": "viewer"}),
     ]
     with session_factory(desk.engine)() as session:
         assert session.get_one(AlertGroup, group_id).acknowledged_at is None
