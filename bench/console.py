@@ -29,14 +29,18 @@ from datetime import UTC, datetime
 
 import httpx
 from playwright.sync_api import Page, Response, expect, sync_playwright
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, select, text
+from sqlalchemy.orm import Session
 
 from bench.common import bench_url, scratch_database, server
-from bench.generate import generate
+from bench.generate import ZONE, generate
 from dashboard.i18n import t
 from metrics.rollups import roll_up
+from rules.order_actions import ActionKind, OrderAction, Seen, act_on_orders
 from store.db import session_factory
+from store.models import Order
 from store.people import create_token, create_user
+from store.stages import HOLDABLE, Source
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -64,10 +68,28 @@ def build(engine: Engine, orders: int) -> str:
         roll_up(session, now=now)
         create_user(session, username=USER, role="admin", password=PASSWORD)
         secret = create_token(session, name="bench", scopes=["metrics:read"]).secret
+        held = hold_open_orders(session, 2 * BULK)
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.execute(text("VACUUM ANALYZE"))
-    print(f"built a store of {orders:,} orders in {time.perf_counter() - began:.0f} s", flush=True)
+    print(f"built a store of {orders:,} orders in {time.perf_counter() - began:.0f} s "
+          f"({held} of them held for the bulk release)", flush=True)  # fmt: skip
     return secret
+
+
+def hold_open_orders(session: Session, count: int) -> int:
+    """Hold up to ``count`` of the floor's open orders through the supervisors' own action:
+    the generated history releases its holds within hours, so a bulk release needs some."""
+    stages = [stage.value for stage in HOLDABLE]
+    rows = session.execute(
+        select(Order.order_no, Order.stage)
+        .where(Order.stage.in_(stages))
+        .order_by(Order.stage_entered_at)
+        .limit(count)
+    ).all()
+    seen = [Seen(order_no, stage) for order_no, stage in rows]
+    action = OrderAction(ActionKind.HOLD, category="out_of_stock", note="bench")
+    result = act_on_orders(session, action, seen, actor="bench", source=Source.CONSOLE, zone=ZONE)
+    return len(result.applied)
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -6,6 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from rules.dry_run_bounds import DryRunLimits
+
+DEFAULT_LIMITS = DryRunLimits()
+
 
 @dataclass(frozen=True, slots=True)
 class WebConfig:
@@ -13,3 +17,5 @@ class WebConfig:
     """Signs console session cookies."""
     zone: ZoneInfo
     """The business time zone: days, hours and weekdays in every view."""
+    dry_run_limits: DryRunLimits = DEFAULT_LIMITS
+    """How large a dry run the rules editor starts (``rules.dry_run_bounds``)."""

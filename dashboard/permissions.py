@@ -15,10 +15,18 @@ from dashboard.auth import ConsoleUser, current_user
 from dashboard.context import store_sessions
 from store.audit import write_audit
 
+ACT_ON_CHANNELS = frozenset({"supervisor", "ops_supervisor", "admin"})
+"""Sync a channel now, pause and resume its pulls, retry or dismiss a quarantined order."""
+ADD_CHANNELS = frozenset({"admin"})
+"""Connect a new sales channel with its credentials."""
 ACT_ON_ORDERS = frozenset({"supervisor", "ops_supervisor", "admin"})
 """Release, approve, reject, hold, assign, annotate orders; run the flow health audit."""
 REVEAL_BUYER = frozenset({"ops_supervisor", "admin"})
 """See a buyer's unmasked name, phone and address (each reveal is audited)."""
+SEE_RULES = frozenset({"supervisor", "cs_lead", "ops_supervisor", "admin"})
+"""See the rules and their history, and dry-run a change."""
+EDIT_RULES = frozenset({"admin"})
+"""Save a rule as a new version, restore an old one."""
 ACT_ON_ALERTS = frozenset({"supervisor", "ops_supervisor", "admin"})
 """Acknowledge alert groups, silence alerts and end silences, re-send dead letters, send a
 receiver a test message."""

@@ -1,13 +1,16 @@
-"""Screenshots of the console for the README: the board, the stuck-order workbench and the
-alerts page.
+"""Screenshots of the console for the README: the board, the stuck-order workbench, the alerts
+page, the rules editor with its dry run, the channels, one channel, the comparison and trends,
+and the audit log.
 
-    .venv/bin/python docs/screenshot.py [--lang zh|en] [--out docs]
+    .venv/bin/python docs/screenshot.py [--lang zh|en] [--out docs] [--pages board,orders,rules]
 
 Runs the real demo (platform simulator, sync, worker and floor, as ``orderwatch demo`` does) on a
 throwaway SQLite store, serves the console and photographs each page in headless Debian
-Chromium through Playwright (``docs/board.png``, ``docs/orders.png``, ``docs/alerts.png``).
-The demo routes no alerts by itself; here its alerts go to two loopback webhooks, a floor
-robot that takes them and a manager's endpoint that refuses them (a dead letter to show).
+Chromium through Playwright (``docs/board.png``, ``docs/orders.png``, ``docs/alerts.png``,
+``docs/rules.png``, ``docs/channels.png``, ``docs/channel.png``, ``docs/trends.png``,
+``docs/audit.png``). The demo routes no alerts by itself; here its alerts go to two loopback
+webhooks, a floor robot that takes them and a manager's endpoint that refuses them (a dead
+letter to show).
 """
 
 from __future__ import annotations
@@ -46,19 +49,29 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--disable-background-networking"]  # fmt: skip
 BOARD_DRAWN = ("#board-rendered-now:not(:empty)", "#board-rendered-window:not(:empty)")
-PAGES = (("board", "/?range=7d", BOARD_DRAWN),
-         ("orders", "/orders", ("#orders-grid .ag-row",)),
+RULE_FIX = "/rules?kind=risk&name=bnpl-high-risk&suggest_channel=xhs-shop"
+PAGES = (("board", "/?range=7d", BOARD_DRAWN, "supervisor"),
+         ("orders", "/orders", ("#orders-grid .ag-row",), "supervisor"),
          ("alerts", "/alerts?group={group}", ("#alerts-groups-grid .ag-row",
-                                              "#alerts-items-grid .ag-row")))  # fmt: skip
-"""(file name, path, the elements whose presence shows the page is drawn; the board's markers
-are hidden). The alerts page opens on its largest group."""
+                                              "#alerts-items-grid .ag-row"), "supervisor"),
+         ("rules", RULE_FIX, ("#rules-dry-report",), "admin"),
+         ("channels", "/channels", ("#channels-table",), "supervisor"),
+         ("channel", "/channels/xhs-shop", ("#channel-health-words",), "supervisor"),
+         ("trends", "/trends", ("#trends-table",), "supervisor"),
+         ("audit", "/audit", ("#audit-grid .ag-row",), "supervisor"))  # fmt: skip
+"""(file name, path, the elements whose presence shows the page is drawn (the board's markers
+are hidden), who looks: the rules editor as the flow health page's link opens it for an admin,
+with the suggested whitelist for the demo's 先用后付 orders dry-run; the alerts page on its
+largest group)."""
+WHOLE_PAGE = ("board", "alerts", "rules", "channel", "trends")
+"""Pictures of the whole page rather than the first screen."""
 ZONE = ZoneInfo("Asia/Shanghai")
 BACKLOG_ORDERS = 1200
 """Two days of a mid-sized shop's orders, so the board has work in every stage."""
 SETTLE_S = 20
 """Let the worker run its routines (deadlines, rollups) once before the photograph."""
 DELIVER_S = 3
-"""Let the deliverers send what the catch-up decided (they look every second)."""
+"""Let the deliverers send what the alerts catch-up decided (they look every second)."""
 
 
 class _Receivers(BaseHTTPRequestHandler):
@@ -127,9 +140,9 @@ def catch_up(sessions: sessionmaker[Session], settings: NotifySettings) -> int:
 
 
 @contextmanager
-def demo_console(work: Path) -> Iterator[tuple[str, str, int]]:
-    """The running demo (simulator, worker, floor) and its console: (base URL, supervisor
-    password, the alert group to show)."""
+def demo_console(work: Path) -> Iterator[tuple[str, dict[str, str], int]]:
+    """The running demo (simulator, worker, floor) and its console: (base URL, the demo
+    logins' passwords by user name, the alert group to show)."""
     engine = make_engine(f"sqlite:///{work / 'orderwatch.db'}")
     upgrade(engine)
     sessions = session_factory(engine)
@@ -159,8 +172,7 @@ def demo_console(work: Path) -> Iterator[tuple[str, str, int]]:
         time.sleep(SETTLE_S)
         group = catch_up(sessions, notify)
         time.sleep(DELIVER_S)
-        base_url = f"http://127.0.0.1:{listener.getsockname()[1]}"
-        yield base_url, demo.passwords["supervisor"], group
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}", demo.passwords, group
     finally:
         server.should_exit = True
         thread.join(timeout=10)
@@ -170,14 +182,14 @@ def demo_console(work: Path) -> Iterator[tuple[str, str, int]]:
         engine.dispose()
 
 
-def take(out: Path, lang: str) -> None:
+def take(out: Path, lang: str, names: set[str]) -> None:
     with tempfile.TemporaryDirectory() as scratch, sync_playwright() as playwright:
         work = Path(scratch)
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        with demo_console(work) as (base_url, password, group):
-            page = browser.new_page(viewport={"width": 1440, "height": 1000})
-            sign_in(page, base_url, password, lang)
-            for name, path, drawn in PAGES:
+        with demo_console(work) as (base_url, passwords, group):
+            for name, path, drawn, user in (p for p in PAGES if p[0] in names):
+                page = browser.new_page(viewport={"width": 1440, "height": 1000})
+                sign_in(page, base_url, user, passwords[user], lang)
                 page.goto(f"{base_url}{path.format(group=group)}")
                 for marker in drawn:
                     page.locator(marker).first.wait_for(state="attached", timeout=60_000)
@@ -185,14 +197,18 @@ def take(out: Path, lang: str) -> None:
                 # callback is in flight instead.
                 page.wait_for_function("!document.querySelector('[data-dash-is-loading]')")
                 out.mkdir(parents=True, exist_ok=True)
-                page.screenshot(path=str(out / f"{name}.png"), full_page=name != "orders")
+                if name in WHOLE_PAGE:  # with the app shell's frame as tall as the page
+                    height = page.evaluate("document.documentElement.scrollHeight")
+                    page.set_viewport_size({"width": 1440, "height": int(height)})
+                page.screenshot(path=str(out / f"{name}.png"))
                 print(f"wrote {out / f'{name}.png'}")
+                page.close()
         browser.close()
 
 
-def sign_in(page: Page, base_url: str, password: str, lang: str) -> None:
+def sign_in(page: Page, base_url: str, user: str, password: str, lang: str) -> None:
     page.goto(f"{base_url}/login")
-    page.fill("#username", "supervisor")
+    page.fill("#username", user)
     page.fill("#password", password)
     page.click("#login-submit")
     page.wait_for_url(f"{base_url}/")
@@ -205,8 +221,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lang", choices=["zh", "en"], default="zh")
     parser.add_argument("--out", type=Path, default=ROOT / "docs")
+    parser.add_argument("--pages", default=",".join(p[0] for p in PAGES),
+                        help="which pictures to take (comma-separated)")  # fmt: skip
     arguments = parser.parse_args()
-    take(arguments.out, arguments.lang)
+    take(arguments.out, arguments.lang, set(arguments.pages.split(",")))
 
 
 if __name__ == "__main__":

@@ -29,7 +29,8 @@ def check_channel_staleness(session: Session, *, now: datetime) -> StalenessRepo
     report = StalenessReport()
     for channel in session.scalars(select(Channel).order_by(Channel.name)):
         key = f"channel_stale:{channel.name}"
-        lag = sync_lag(channel, now)
+        # A channel a person paused is not failing: its page says who paused it and why.
+        lag = None if channel.paused_at is not None else sync_lag(channel, now)
         if lag is None:
             if resolve_alert(session, key, now):
                 report.recovered.append(channel.name)

@@ -88,8 +88,10 @@ def resolve(session: Session, channel_id: int, order_ids: Iterable[str], at: dat
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def dismiss(session: Session, entry_id: int, *, actor: str, at: datetime) -> QuarantinedOrder:
-    """A person decides the order will never be read; audited."""
+def dismiss(
+    session: Session, entry_id: int, *, actor: str, at: datetime, reason: str | None = None
+) -> QuarantinedOrder:
+    """A person decides the order will never be read, saying why; audited."""
     entry = session.get(QuarantinedOrder, entry_id)
     if entry is None:
         raise NotFound(f"no quarantined order #{entry_id}")
@@ -103,6 +105,7 @@ def dismiss(session: Session, entry_id: int, *, actor: str, at: datetime) -> Qua
         entity_type="quarantined_order",
         entity_id=str(entry_id),
         before={"reason": entry.reason, "channel_order_id": entry.channel_order_id},
+        after={"dismissed_because": (reason or "").strip() or None},
     )
     return entry
 

@@ -32,7 +32,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from rules.catalog import LoadedRules
 from rules.definitions import RiskConditions, SlaPolicy
-from rules.risk import NO_MATCH, RiskVerdict, rule_verdict, whitelist_verdict
+from rules.risk import NO_MATCH, RiskVerdict, exempt_verdict, rule_verdict, whitelist_verdict
 from store.models import Order, OrderItem, Sku, StageEvent
 from store.models.base import UtcDateTime
 from store.models.rules import ORDERS_TABLE
@@ -129,15 +129,33 @@ class RiskSql:
             self._add(
                 ("risk_whitelist", item.name), item, condition, whitelist_verdict(item, loaded)
             )
+        spared: list[tuple[Cond, RiskVerdict]] = []
         for rule in loaded.rules.ordered_risk_rules:
             condition = self.conditions(rule.when)
-            self._add(("risk", rule.name), rule, condition, rule_verdict(rule, loaded))
+            entries = [
+                (self._whitelist(e.channel, e.payment_method, e.below), e) for e in rule.whitelist
+            ]
+            decides = and_(condition, not_(or_(*[c for c, _ in entries]))) if entries else condition
+            self._add(("risk", rule.name), rule, condition, rule_verdict(rule, loaded), decides)
+            spared += [(and_(condition, c), exempt_verdict(rule, e, loaded)) for c, e in entries]
+        # An order a rule's whitelist lets through is decided by a later rule if one matches,
+        # so the whitelist verdicts come after every rule (the first one's entry wins).
+        for condition, verdict in spared:
+            self.verdicts.append(verdict)
+            self._whens.append((condition, len(self.verdicts) - 1))
 
     def _add(
-        self, key: tuple[str, str], item: BaseModel, condition: Cond, verdict: RiskVerdict
+        self,
+        key: tuple[str, str],
+        item: BaseModel,
+        condition: Cond,
+        verdict: RiskVerdict,
+        decides: Cond | None = None,
     ) -> None:
+        """Register an item matching ``condition`` that gives ``verdict`` where ``decides``
+        (default: wherever it matches)."""
         self.verdicts.append(verdict)
-        self._whens.append((condition, len(self.verdicts) - 1))
+        self._whens.append((condition if decides is None else decides, len(self.verdicts) - 1))
         self._items[key] = (item, condition)
 
     def differences(self, other: RiskSql) -> list[Cond]:

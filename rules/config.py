@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rules.catalog import load_rules, save_rules
+from rules.checks import check_rule_set
 from rules.definitions import (
     BusinessCalendar,
     Name,
@@ -37,7 +38,6 @@ from rules.definitions import (
     SafetyStockRule,
     ShipByPromise,
     SlaPolicy,
-    check_rule_set,
 )
 from store.audit import write_audit
 from store.channels import create_channel
@@ -166,7 +166,7 @@ def config_problems(
     proposed = config.rule_set(load_rules(session).rules)
     known |= {c.name for c in config.channels}
     for problem in check_rule_set(proposed, known):
-        line = line_of(text, _parse_where(problem.where))
+        line = line_of(text, parse_where(problem.where))
         problems.append(f"{path}:{line}: {problem.where}: {problem.message}")
     return problems, proposed
 
@@ -368,7 +368,7 @@ def format_where(location: tuple[Any, ...]) -> str:
     return out or "file"
 
 
-def _parse_where(where: str) -> tuple[Any, ...]:
+def parse_where(where: str) -> tuple[Any, ...]:
     parts: list[Any] = []
     for name, index in re.findall(r"([A-Za-z_]+)|\[(\d+)\]", where):
         parts.append(int(index) if index else name)

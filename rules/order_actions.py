@@ -22,7 +22,7 @@ from store.audit import write_audit
 from store.errors import Conflict, DomainError, InvalidInput
 from store.floor import release_hold
 from store.models import Order
-from store.orders import get_order
+from store.orders import get_order, lock_orders
 from store.picking import ASSIGNABLE, assign_picker
 from store.stages import HOLDABLE, STAGE_LABELS, Source, Stage
 from store.transitions import move_order
@@ -140,6 +140,7 @@ def act_on_orders(
         raise InvalidInput("a batch names an order more than once")
     result = BatchResult()
     moved: list[int] = []
+    lock_orders(session, [seen.order_no for seen in orders])
     for seen in orders:
         outcome, order = _act_on_one(session, action, seen, actor, source)
         result.outcomes.append(outcome)

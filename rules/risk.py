@@ -1,7 +1,9 @@
 """Risk review (风控审核) in Python: one order's facts in, the deciding rule version out.
 
 Whitelists are checked first (an exempt order passes), then the rules by priority; the first
-rule whose conditions all hold decides, and an order no rule matches passes. Rules are compiled
+rule whose conditions all hold decides, and an order no rule matches passes. An order a rule's
+own whitelist lets through goes on to the later rules; when none of them decides, it passes
+on that rule's whitelist (the verdict names the rule version and the entry). Rules are compiled
 once into small predicates so that one evaluation is a handful of comparisons.
 """
 
@@ -12,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from rules.catalog import LoadedRules
-from rules.definitions import RiskConditions, RiskRule, RiskWhitelist
+from rules.definitions import RiskConditions, RiskRule, RiskWhitelist, WhitelistEntry
 from store.models.rules import ADDRESS_DISTRICT_MARKS
 
 
@@ -40,6 +42,9 @@ class RiskVerdict:
     name: str | None = None
     version: int | None = None
     matched: tuple[str, ...] = ()
+    exempt: bool = False
+    """Passed by the whitelist of the rule it names (not kept in the decision row: its
+    ``matched`` says so in words)."""
 
     @property
     def hold(self) -> bool:
@@ -50,7 +55,7 @@ class RiskVerdict:
         if self.name is None:
             return "no risk rule matched"
         what = "whitelist" if self.kind == "risk_whitelist" else "risk rule"
-        return f"{what} {self.name} v{self.version}"
+        return f"{what} {self.name} v{self.version}" + (" (whitelist)" if self.exempt else "")
 
     def note(self) -> str:
         """The stage event note: rule name and version and why, e.g. for a hold."""
@@ -68,6 +73,9 @@ def missing_district(address: str | None) -> bool:
 
 
 Predicate = Callable[[RiskFacts], bool]
+Exemptions = dict[tuple[str, str], tuple[Decimal, RiskVerdict]]
+"""A rule's whitelist by (channel, payment method): the amount below which an order is exempt,
+and the verdict it then passes with."""
 
 
 class RiskEvaluator:
@@ -79,21 +87,34 @@ class RiskEvaluator:
             for w in loaded.rules.whitelists
         }
         self._rules = [
-            (_predicates(rule.when), rule_verdict(rule, loaded))
+            (_predicates(rule.when), rule_verdict(rule, loaded), _exemptions(rule, loaded))
             for rule in loaded.rules.ordered_risk_rules
         ]
 
     def __call__(self, facts: RiskFacts) -> RiskVerdict:
-        exempt = self._whitelists.get((facts.channel, facts.payment_method or ""))
+        key = (facts.channel, facts.payment_method or "")
+        exempt = self._whitelists.get(key)
         if exempt is not None and facts.amount < exempt[0]:
             return exempt[1]
-        for predicates, verdict in self._rules:
+        spared_by: RiskVerdict | None = None
+        for predicates, verdict, exemptions in self._rules:
             for predicate in predicates:
                 if not predicate(facts):
                     break
             else:
-                return verdict
-        return NO_MATCH
+                spared = exemptions.get(key) if exemptions else None
+                if spared is None or facts.amount >= spared[0]:
+                    return verdict
+                spared_by = spared_by or spared[1]
+        return spared_by or NO_MATCH
+
+
+def _exemptions(rule: RiskRule, loaded: LoadedRules) -> Exemptions:
+    found: Exemptions = {}
+    for entry in rule.whitelist:  # the first entry of a pair decides, as in SQL
+        verdict = exempt_verdict(rule, entry, loaded)
+        found.setdefault((entry.channel, entry.payment_method), (entry.below, verdict))
+    return found
 
 
 def whitelist_verdict(item: RiskWhitelist, loaded: LoadedRules) -> RiskVerdict:
@@ -117,6 +138,25 @@ def rule_verdict(rule: RiskRule, loaded: LoadedRules) -> RiskVerdict:
         name=rule.name,
         version=loaded.version("risk", rule.name),
         matched=describe_conditions(rule.when),
+    )
+
+
+def exempt_verdict(rule: RiskRule, entry: WhitelistEntry, loaded: LoadedRules) -> RiskVerdict:
+    """An order the rule would hold but its whitelist entry lets through."""
+    return RiskVerdict(
+        action="pass",
+        kind="risk",
+        name=rule.name,
+        version=loaded.version("risk", rule.name),
+        matched=(*describe_conditions(rule.when), describe_entry(entry)),
+        exempt=True,
+    )
+
+
+def describe_entry(entry: WhitelistEntry) -> str:
+    return (
+        f"whitelist: channel = {entry.channel}, payment_method = {entry.payment_method}, "
+        f"amount < {entry.below}"
     )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from store.audit import write_audit
 from store.errors import Conflict, InvalidInput, NotFound
 from store.models import PLATFORMS, Channel
 
@@ -68,3 +69,78 @@ def create_channel(
 
 def list_channels(session: Session) -> list[Channel]:
     return list(session.scalars(select(Channel).order_by(Channel.name)))
+
+
+def register_channel(
+    session: Session,
+    *,
+    actor: str,
+    name: str,
+    platform: str,
+    shop_id: str | None = None,
+    base_url: str | None = None,
+    credentials: dict[str, Any] | None = None,
+    sync_interval_s: int = 300,
+    default_warehouse: str | None = None,
+) -> Channel:
+    """``create_channel`` by a person, audited. The audit entry names which credentials were
+    given, never their values: secrets are written once and never shown again."""
+    given = {key: value for key, value in (credentials or {}).items() if value}
+    channel = create_channel(
+        session,
+        name=name,
+        platform=platform,
+        shop_id=shop_id,
+        base_url=base_url,
+        credentials=given,
+        sync_interval_s=sync_interval_s,
+        default_warehouse=default_warehouse,
+    )
+    write_audit(
+        session,
+        actor=actor,
+        action="channel.created",
+        entity_type="channel",
+        entity_id=name,
+        after={
+            "platform": platform,
+            "shop_id": shop_id,
+            "base_url": base_url,
+            "sync_interval_s": sync_interval_s,
+            "default_warehouse": default_warehouse,
+            "credentials_set": sorted(given),
+        },
+    )
+    return channel
+
+
+def pause_channel(
+    session: Session, name: str, *, actor: str, reason: str | None, at: datetime
+) -> Channel:
+    """Stop the channel's scheduled pulls and reconciliation until it is resumed; audited."""
+    channel = get_channel(session, name)
+    if channel.paused_at is not None:
+        raise Conflict(f"channel {name!r} is paused already (by {channel.paused_by})")
+    channel.paused_at, channel.paused_by = at, actor
+    channel.pause_reason = (reason or "").strip() or None
+    write_audit(
+        session, actor=actor, action="channel.paused", entity_type="channel", entity_id=name,
+        before={"paused": False}, after={"paused": True, "reason": channel.pause_reason},
+    )  # fmt: skip
+    return channel
+
+
+def resume_channel(
+    session: Session, name: str, *, actor: str, note: str | None, at: datetime
+) -> Channel:
+    """Pull the channel on its schedule again (from its watermark: nothing is lost); audited."""
+    channel = get_channel(session, name)
+    if channel.paused_at is None:
+        raise Conflict(f"channel {name!r} is not paused")
+    before = {"paused": True, "reason": channel.pause_reason, "paused_by": channel.paused_by}
+    channel.paused_at = channel.paused_by = channel.pause_reason = None
+    write_audit(
+        session, actor=actor, action="channel.resumed", entity_type="channel", entity_id=name,
+        before=before, after={"paused": False, "note": (note or "").strip() or None},
+    )  # fmt: skip
+    return channel

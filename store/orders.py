@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, SessionTransaction, selectinload
 
 from store.channels import get_channel
 from store.errors import NotFound
@@ -14,15 +15,45 @@ from store.models import Channel, ChannelWriteback, Order, StageEvent
 from store.privacy import buyer_of
 from store.stages import STAGE_COLUMNS, Stage
 
+_LOCKED = "orderwatch.locked_orders"
+"""``session.info`` key: the orders the session's transaction holds ``FOR UPDATE``. Asking
+for one again needs no query: a row lock lasts until the transaction ends, and a select
+would hand back the same object from the identity map anyway."""
+
 
 def get_order(session: Session, order_no: str, *, for_update: bool = False) -> Order:
+    locked: dict[str, Order] = session.info.get(_LOCKED, {})
+    if order_no in locked:
+        return locked[order_no]
     query = select(Order).where(Order.order_no == order_no)
     if for_update:
         query = query.with_for_update()
     order = session.scalar(query)
     if order is None:
         raise NotFound(f"unknown order {order_no!r}")
+    if for_update:
+        session.info.setdefault(_LOCKED, {})[order_no] = order
     return order
+
+
+def lock_orders(session: Session, order_nos: Collection[str]) -> None:
+    """Lock a batch's orders in one statement, in id order so that two batches over the
+    same orders wait for each other instead of deadlocking; unknown numbers are skipped."""
+    query = select(Order).where(Order.order_no.in_(order_nos)).order_by(Order.id)
+    found = session.scalars(query.with_for_update())
+    session.info.setdefault(_LOCKED, {}).update({order.order_no: order for order in found})
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_locks_after_rollback(session: Session, _previous: SessionTransaction) -> None:
+    # also a savepoint's rollback: the locks taken inside it are released with it
+    session.info.pop(_LOCKED, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_locks_at_the_end(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_LOCKED, None)
 
 
 def find_order(session: Session, channel: str, channel_order_id: str) -> Order:

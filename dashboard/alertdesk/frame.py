@@ -8,9 +8,10 @@ from typing import Any
 import dash_mantine_components as dmc
 
 from dashboard.auth import current_user
+from dashboard.confirming import may
 from dashboard.i18n import t
 from dashboard.permissions import ACT_ON_ALERTS, CONFIGURE_ALERTS
-from dashboard.workbench.acting import ActionDialog, may
+from dashboard.workbench.acting import ActionDialog
 
 FILTERS = "alerts-filters"
 """The group list's filters (``reading.Filters``), kept in the URL."""

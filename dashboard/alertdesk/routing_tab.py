@@ -26,11 +26,12 @@ from dashboard.alertdesk.frame import (
     may_configure,
 )
 from dashboard.alertdesk.grids import fit, grid
+from dashboard.confirming import as_allowed
 from dashboard.context import app_config, store_sessions
 from dashboard.i18n import lang_of, t
 from dashboard.permissions import CONFIGURE_ALERTS
 from dashboard.shell import LANG_STORE, TOASTS
-from dashboard.workbench.acting import role_checked, toast
+from dashboard.workbench.acting import toast
 from rules.config import ConfigError
 from store.errors import DomainError
 
@@ -209,7 +210,7 @@ def register_editor() -> None:
         if not ctx.triggered or not ctx.triggered[0]["value"]:
             raise PreventUpdate
         # Even the masked text is for the roles that configure: the settings name endpoints.
-        text, made_from = await role_checked(CONFIGURE_ALERTS, "alerts.configure", _current)
+        text, made_from = await as_allowed(CONFIGURE_ALERTS, "alerts.configure", _current)
         return True, text, made_from, None
 
     register_apply()
@@ -237,12 +238,12 @@ def register_apply() -> None:
             raise PreventUpdate
         keep = dash.no_update
         if ctx.triggered_id == f"{EDITOR}-check":
-            checked = await role_checked(
+            checked = await as_allowed(
                 CONFIGURE_ALERTS, "alerts.configure", _dry_run, str(text or "")
             )
             return _checked(checked, lang), keep, keep, keep
         try:
-            changes = await role_checked(
+            changes = await as_allowed(
                 CONFIGURE_ALERTS, "alerts.configure", config_editor.apply, str(text or ""),
                 str(made_from or ""),
             )  # fmt: skip

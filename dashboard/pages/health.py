@@ -1,9 +1,13 @@
-"""Flow health (流程健康度审计): where automation is breaking, from the latest audit run."""
+"""Flow health (流程健康度审计): where automation is breaking, from the latest audit run, each
+finding with links to what fixes it: a rule finding opens the rule in the editor with a
+suggested whitelist entry already dry-run, a channel finding opens the channel, a stage
+finding the orders waiting there."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote, urlencode
 
 import dash
 import dash_ag_grid as dag
@@ -109,13 +113,31 @@ def rows(findings: list[Finding], lang: str) -> list[dict[str, Any]]:
             "cause": (finding.cause_en if lang == "en" else finding.cause_zh) or "",
             "rule": f"{finding.rule_name} v{finding.rule_version}" if finding.rule_name else "",
             "channel": finding.channel or "",
+            "fix": " · ".join(f"[{t(key, lang)}]({href})" for key, href in fixes(finding)),
         }
         for n, finding in enumerate(findings)
     ]
 
 
+def fixes(finding: Finding) -> list[tuple[str, str]]:
+    """Where a finding is fixed: (the link's text key, the console path)."""
+    links = []
+    dimension, value = finding.details.get("dimension"), finding.details.get("value")
+    if finding.rule_name:
+        suggest = "suggest_channel" if dimension == "channel" else "suggest_payment"
+        query = {"kind": "risk", "name": finding.rule_name}
+        if isinstance(value, str):
+            query[suggest] = value
+        links.append(("health.fix.rule", "/rules?" + urlencode(query)))
+    if finding.channel:
+        links.append(("health.fix.channel", f"/channels/{quote(finding.channel)}"))
+    if finding.check in ("stage_count", "stage_age") and "stage" in finding.details:
+        links.append(("health.fix.orders", f"/orders?stage={finding.details['stage']}"))
+    return links
+
+
 def columns(lang: str) -> list[dict[str, Any]]:
-    widths = {"severity": 1, "finding": 4, "cause": 3, "rule": 2, "channel": 1}
+    widths = {"severity": 1, "finding": 4, "cause": 3, "rule": 2, "channel": 1, "fix": 2}
     return [
         {
             "field": name,
@@ -123,6 +145,7 @@ def columns(lang: str) -> list[dict[str, Any]]:
             "flex": flex,
             "wrapText": True,
             "autoHeight": True,
+            **({"cellRenderer": "markdown"} if name == "fix" else {}),
         }
         for name, flex in widths.items()
     ]

@@ -27,7 +27,7 @@ from starlette.concurrency import run_in_threadpool
 from dashboard.auth import ConsoleUser, current_user
 from dashboard.context import app_config, store_sessions
 from dashboard.formatting import duration, moment
-from dashboard.i18n import lang_of, stage_label, t
+from dashboard.i18n import audit_action_label, lang_of, source_label, stage_label, t
 from dashboard.permissions import REVEAL_BUYER, require_role
 from dashboard.shell import LANG_STORE, TOASTS
 from dashboard.workbench.acting import (
@@ -278,7 +278,7 @@ def _timeline(
         (
             datetime.fromisoformat(e["at"]),
             f"{stage_label(e['from'], lang) if e['from'] else '—'} → {stage_label(e['to'], lang)}",
-            e["source"],
+            source_label(e["source"], lang),
             e["actor"] or "",
             e["note"] or e["hold_category"] or "",
         )
@@ -295,7 +295,7 @@ def _change(entry: Entry, lang: str) -> tuple[datetime, str, str, str, str]:
         return (
             entry.at,
             t("order.change.note", lang),
-            after.get("source", ""),
+            source_label(after.get("source", ""), lang),
             entry.actor,
             after["note"],
         )
@@ -306,7 +306,7 @@ def _change(entry: Entry, lang: str) -> tuple[datetime, str, str, str, str]:
 
 
 def _audit(trail: list[Entry], lang: str, zone: ZoneInfo) -> dmc.Card:
-    body = [[moment(e.at, zone, lang), e.actor, e.action] for e in trail]
+    body = [[moment(e.at, zone, lang), e.actor, audit_action_label(e.action, lang)] for e in trail]
     return _table("order.audit", body, ("at", "actor", "action"), lang)
 
 

@@ -1,18 +1,18 @@
-"""Acting from the console, shared by the workbench (many orders at once), the order page
-(one) and the alerts page: the confirmation dialog, the server-side role check before the call
-(``rules.order_actions.act_on_orders`` for orders, the function the REST API calls too) and the
-toast.
+"""Acting on orders from the console, shared by the workbench (many orders at once) and the
+order page (one): the confirmation dialog, the server-side role check, the call to
+``rules.order_actions.act_on_orders`` (the function the REST API calls too) and the toast.
 
 Each page builds its dialog with ``ActionDialog(prefix)`` and wires it in its own callbacks,
-so every page asks the same way, checks the role the same way and reports the same way.
+so both pages ask the same questions, check the same role and send the same action. The
+pages that act on other things ask through the same dialog (``ActionDialog.asking``, see
+``dashboard.confirming``).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Set
 from dataclasses import dataclass
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import dash
@@ -33,32 +33,11 @@ from store.stages import Source
 ACTIONS = tuple(kind.value for kind in ActionKind)
 HoldChoice = tuple[str, str, str]
 """A hold category: (code, 中文 label, English label)."""
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def may(user: ConsoleUser | None, allowed: Set[str]) -> bool:
-    """Whether to draw buttons for what ``allowed`` roles may do; every action callback
-    checks again on the server."""
-    return user is not None and user.role in allowed
 
 
 def may_act(user: ConsoleUser | None) -> bool:
-    """Whether to draw the order action buttons."""
-    return may(user, ACT_ON_ORDERS)
-
-
-async def role_checked(
-    allowed: frozenset[str],
-    action: str,
-    work: Callable[Concatenate[sessionmaker[Session], str, P], R],
-    *args: P.args,
-    **kwargs: P.kwargs,
-) -> R:
-    """``work(sessions, actor, …)`` in a thread, as the signed-in user, once the server has
-    checked their role (``Forbidden`` otherwise, audited as a refused ``action``)."""
-    user = await require_role(allowed, action=action)
-    return await run_in_threadpool(work, store_sessions(), user.username, *args, **kwargs)
+    """Whether to draw the action buttons; every action callback checks again on the server."""
+    return user is not None and user.role in ACT_ON_ORDERS
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,22 +168,23 @@ async def take_action(
     """Apply ``action`` to the orders as they were ``seen``, as the signed-in user, once the
     server has checked their role (``Forbidden`` otherwise, audited). An incomplete action
     raises its ``DomainError`` and touches nothing."""
+    user = await require_role(ACT_ON_ORDERS, action=f"orders.{action}")
     order_action = OrderAction(
         ActionKind(action),
         picker=(picker or "").strip() or None,
         category=category,
         note=(note or "").strip() or None,
     )
-    return await role_checked(
-        ACT_ON_ORDERS, f"orders.{action}", _act, order_action, seen, app_config().zone
+    return await run_in_threadpool(
+        _act, store_sessions(), order_action, seen, user.username, app_config().zone
     )
 
 
 def _act(
     sessions: sessionmaker[Session],
-    actor: str,
     action: OrderAction,
     seen: list[Seen],
+    actor: str,
     zone: ZoneInfo,
 ) -> BatchResult:
     with sessions.begin() as session:

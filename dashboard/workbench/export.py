@@ -54,3 +54,26 @@ def to_xlsx(rows: Sequence[dict[str, Any]], lang: str) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+Sheet = tuple[str, Sequence[str], Iterable[Sequence[Any]]]
+"""(title, header, rows) of one worksheet."""
+
+
+def xlsx_bytes(sheets: Sequence[Sheet]) -> bytes:
+    """A workbook of any page's tables, a sheet each, their headers bold and frozen."""
+    book = Workbook()
+    first = book.active
+    assert first is not None  # a new workbook always has its first sheet
+    for n, (title, header, rows) in enumerate(sheets):
+        sheet = first if n == 0 else book.create_sheet()
+        sheet.title = title[:31]  # Excel's limit
+        sheet.append(list(header))
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            sheet.append(list(row))
+        sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -18,13 +18,12 @@ from rules.audit import run_flow_health_audit
 from rules.catalog import KINDS, load_rules
 from rules.config import check_config, clean_for_toml, export_config
 from rules.dry_run import DryRunReport, dry_run
+from rules.editing import apply_effects
 from rules.review import review_paid_orders
 from rules.sla import refresh_deadlines
 from store.rule_versions import history, restore_version
 
 rules_app = typer.Typer(no_args_is_help=True, help="Rules: dry runs, history, flow health audit.")
-RISK_KINDS = {"risk", "risk_whitelist"}
-DEADLINE_KINDS = {"sla", "ship_by", "calendar"}
 
 
 def register(app: typer.Typer) -> None:
@@ -50,11 +49,9 @@ def apply(
         report = apply_file(session, file, author=_author(author), reason=reason)
         for line in report.changes:
             typer.echo(line)
-        if report.rule_kinds_changed & RISK_KINDS:
-            review = review_paid_orders(session)
+        review = apply_effects(session, report.rule_kinds_changed, settings.zone)
+        if review is not None:
             typer.echo(f"risk review: {len(review.released)} released, {len(review.held)} held")
-        if report.rule_kinds_changed & (DEADLINE_KINDS | RISK_KINDS):
-            refresh_deadlines(session, load_rules(session), zone=settings.zone)
     if not report.changed:
         typer.echo(f"{file}: nothing to change")
 

@@ -40,6 +40,10 @@ class Channel(Base):
     last_attempt_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     consecutive_failures: Mapped[int] = mapped_column(default=0)
+    paused_at: Mapped[datetime | None]
+    """Set while a person has paused the channel's pulls (the worker skips it meanwhile)."""
+    paused_by: Mapped[str | None] = mapped_column(String(64))
+    pause_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -20,14 +20,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 import uvicorn
 from playwright.sync_api import Browser, Locator, Page, ViewportSize, expect, sync_playwright
 
 from dashboard.app import create_app
-from dashboard.config import WebConfig
+from dashboard.config import DEFAULT_LIMITS, WebConfig
+from rules.dry_run_bounds import DryRunLimits
 from store.canonical import CanonicalOrder
 from store.channels import create_channel
 from store.db import make_engine, session_factory
@@ -126,13 +129,22 @@ def seed_store(database: Path) -> None:
 
 
 @contextmanager
-def live_console(database: Path, orders: Sequence[CanonicalOrder]) -> Iterator[str]:
+def live_console(
+    database: Path,
+    orders: Sequence[CanonicalOrder],
+    *,
+    dry_run_limits: DryRunLimits = DEFAULT_LIMITS,
+) -> Iterator[str]:
     """The console on a store made by ``seed_store``, with ``orders`` added to ``CHANNEL``: its
     base URL, served on a free loopback port until the block ends."""
     engine = make_engine(f"sqlite:///{database}")
     with session_factory(engine).begin() as session:
         upsert_orders(session, CHANNEL, orders)
-    config = WebConfig(secret_key="browser-test-secret", zone=ZoneInfo("Asia/Shanghai"))
+    config = WebConfig(
+        secret_key="browser-test-secret",
+        zone=ZoneInfo("Asia/Shanghai"),
+        dry_run_limits=dry_run_limits,
+    )
     app = create_app(config, sessions=session_factory(engine))
     # Bound here and handed to uvicorn, so no other process can take the port in between.
     listener = socket.socket()
@@ -197,6 +209,43 @@ def screenshot(page: Page, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=path, full_page=True)
     return path
+
+
+def forge_callback(
+    base_url: str, cookies: dict[str, str], trigger: dict[str, str], values: dict[str, Any]
+) -> httpx.Response:
+    """Post the callback that ``trigger`` (``{"id": …, "property": …}``) fires by hand, as a
+    page drawn for another role would: its states take ``values`` by ``"id.property"`` (None
+    otherwise; an empty match for pattern-matching ones)."""
+    with httpx.Client(base_url=base_url, cookies=cookies) as client:
+        dependencies = client.get("/_dash-dependencies").json()
+        callback = next(d for d in dependencies if trigger in d["inputs"])
+        state = [
+            [] if _wildcard(s["id"]) else {**s, "value": values.get(f"{s['id']}.{s['property']}")}
+            for s in callback["state"]
+        ]
+        body = {
+            "output": callback["output"],
+            "outputs": _outputs(callback["output"]),
+            "inputs": [{**trigger, "value": 1}],
+            "state": state,
+            "changedPropIds": [f"{trigger['id']}.{trigger['property']}"],
+        }
+        return client.post("/_dash-update-component", json=body)
+
+
+def _wildcard(component_id: str) -> bool:
+    return component_id.startswith("{")
+
+
+def _outputs(output: str) -> list[Any]:
+    parts = output.strip(".").split("...")
+    found: list[Any] = []
+    for part in parts:
+        component_id, prop = part.rsplit(".", 1)
+        prop = prop.split("@")[0]
+        found.append([] if _wildcard(component_id) else {"id": component_id, "property": prop})
+    return found
 
 
 def now_utc() -> datetime:

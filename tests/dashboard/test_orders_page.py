@@ -7,6 +7,7 @@ callback is refused with 403 and audited."""
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -31,7 +32,7 @@ from store.picking import assign_picker
 from store.stages import Source
 from store.transitions import move_order
 from store.upsert import upsert_orders
-from tests.dashboard.live_console import CHANNEL, LOGINS, live_console, sign_in
+from tests.dashboard.live_console import CHANNEL, LOGINS, forge_callback, live_console, sign_in
 from tests.factories import canonical
 
 pytestmark = pytest.mark.browser
@@ -133,6 +134,27 @@ def test_supervisor_bulk_releases_and_sees_the_refused_order(
         assert get_order(session, numbers[6]).stage == "paid"
 
 
+def test_a_session_ended_mid_action_applies_nothing_and_signs_in_back_to_the_page(
+    page: Page, console: tuple[str, sessionmaker[Session], list[str]]
+) -> None:
+    base_url, sessions, numbers = console
+    open_signed_in(page, base_url, "/orders?stage=on_hold")
+    page.locator(".ag-selection-checkbox input").first.check()
+    expect(page.locator("#orders-selected")).to_have_text("已选 1 单")
+    page.get_by_role("button", name="解除拦截").click()
+    page.context.clear_cookies()  # the session ends while the dialog is open
+    page.locator("#orders-dialog-confirm").click()
+    expect(page).to_have_url(re.compile(r"/login\?next="))
+    login = LOGINS["supervisor"]
+    page.locator("#username").fill(login.username)
+    page.locator("#password").fill(login.password)
+    page.locator("#login-submit").click()
+    expect(page).to_have_url(f"{base_url}/orders?stage=on_hold")
+    expect(page.locator("#orders-count")).to_have_text("共 3 单")
+    with sessions() as session:
+        assert [get_order(session, n).stage for n in numbers[4:7]] == ["on_hold"] * 3
+
+
 def test_export_to_excel_holds_the_filtered_rows(
     page: Page, console: tuple[str, sessionmaker[Session], list[str]]
 ) -> None:
@@ -169,35 +191,12 @@ def test_a_viewer_sees_no_action_and_a_forged_action_is_refused(
 
 def _forge_release(base_url: str, cookies: dict[str, str], order_no: str) -> httpx.Response:
     """Post the confirm callback by hand, as a page drawn for a supervisor would."""
-    with httpx.Client(base_url=base_url, cookies=cookies) as client:
-        dependencies = client.get("/_dash-dependencies").json()
-        confirm = next(
-            d
-            for d in dependencies
-            if {"id": "orders-dialog-confirm", "property": "n_clicks"} in d["inputs"]
-        )
-        values: dict[str, Any] = {
-            "orders-pending.data": "release",
-            "orders-grid.selectedRows": [{"order_no": order_no, "stage_code": "on_hold"}],
-        }
-        body = {
-            "output": confirm["output"],
-            "outputs": _outputs(confirm["output"]),
-            "inputs": [{"id": "orders-dialog-confirm", "property": "n_clicks", "value": 1}],
-            "state": [
-                {**s, "value": values.get(f"{s['id']}.{s['property']}")} for s in confirm["state"]
-            ],
-            "changedPropIds": ["orders-dialog-confirm.n_clicks"],
-        }
-        return client.post("/_dash-update-component", json=body)
-
-
-def _outputs(output: str) -> list[dict[str, str]]:
-    parts = output.strip(".").split("...")
-    return [
-        {"id": part.rsplit(".", 1)[0], "property": part.rsplit(".", 1)[1].split("@")[0]}
-        for part in parts
-    ]
+    values: dict[str, Any] = {
+        "orders-pending.data": "release",
+        "orders-grid.selectedRows": [{"order_no": order_no, "stage_code": "on_hold"}],
+    }
+    trigger = {"id": "orders-dialog-confirm", "property": "n_clicks"}
+    return forge_callback(base_url, cookies, trigger, values)
 
 
 def test_the_order_page_shows_the_explanation_timeline_and_audit(
@@ -213,7 +212,8 @@ def test_the_order_page_shows_the_explanation_timeline_and_audit(
     expect(page.locator("#order-stage")).to_have_text("待拣货")
     page.goto(f"{base_url}/orders/{numbers[4]}")
     expect(page.locator("#order-timeline")).to_contain_text("异常拦截 → 已支付")
-    expect(page.locator("#order-audit")).to_contain_text("order.released")
+    expect(page.locator("#order-timeline")).to_contain_text("控制台")
+    expect(page.locator("#order-audit")).to_contain_text("解除拦截")
     page.goto(f"{base_url}/orders/OW9999999999")
     expect(page.locator("#order-unknown")).to_contain_text("没有订单 OW9999999999")
 
@@ -251,10 +251,10 @@ def test_bulk_release_and_reassignment_show_on_the_order_pages_and_in_the_audit(
     for order_no in numbers[4:7]:
         page.goto(f"{base_url}/orders/{order_no}")
         expect(page.locator("#order-timeline")).to_contain_text("异常拦截 → 已支付")
-        expect(page.locator("#order-audit")).to_contain_text("order.released")
+        expect(page.locator("#order-audit")).to_contain_text("解除拦截")
     page.goto(f"{base_url}/orders/{numbers[1]}")
     expect(page.locator("#order-timeline")).to_contain_text("拣货员：张三 → 李四")
-    expect(page.locator("#order-audit")).to_contain_text("order.reassigned")
+    expect(page.locator("#order-audit")).to_contain_text("改派拣货员")
     supervisor = LOGINS["supervisor"].username
     with sessions() as session:
         for order_no, action in [*((n, "order.released") for n in numbers[4:7]),
@@ -277,7 +277,7 @@ def test_a_supervisor_acts_from_the_order_page(
     expect(toast_saying(page, f"解除拦截：订单 {numbers[4]} 已完成")).to_be_visible()
     expect(page.locator("#order-stage")).to_have_text("已支付")
     expect(page.locator("#order-timeline")).to_contain_text("异常拦截 → 已支付")
-    expect(page.locator("#order-audit")).to_contain_text("order.released")
+    expect(page.locator("#order-audit")).to_contain_text("解除拦截")
 
     # Now paid, it may be held again, with a category.
     page.locator("#order-actions").get_by_role("button", name="拦截", exact=True).click()
@@ -329,14 +329,14 @@ def test_a_reveal_shows_the_buyer_and_lands_in_the_orders_audit(
     base_url, sessions, numbers = console
     open_signed_in(page, base_url, f"/orders/{numbers[4]}", role="ops_supervisor")
     expect(page.locator("#order-buyer-value")).to_have_text(MASKED)
-    expect(page.locator("#order-audit")).not_to_contain_text("order.buyer_revealed")
+    expect(page.locator("#order-audit")).not_to_contain_text("查看买家信息")
     page.locator("#order-reveal").click()
     expect(page.locator("#order-buyer-value")).to_have_text(
         "张三丰 · 13812345678 · 上海市浦东新区世纪大道100号"
     )
     expect(page.locator("#order-buyer")).to_contain_text("本次查看已记入审计")
     audit = page.locator("#order-audit")
-    expect(audit).to_contain_text("order.buyer_revealed")
+    expect(audit).to_contain_text("查看买家信息")
     expect(audit).to_contain_text(LOGINS["ops_supervisor"].username)
     with sessions() as session:
         entry = audit_trail(session, entity_type="order", entity_id=numbers[4])[-1]

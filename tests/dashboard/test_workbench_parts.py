@@ -8,10 +8,12 @@ import io
 
 import pytest
 
+from dashboard.i18n import audit_action_label, source_label
 from dashboard.workbench import query
 from dashboard.workbench.export import to_csv
 from dashboard.workbench.outcome import summary
 from rules.order_actions import BatchResult, Outcome
+from store.stages import Source
 from store.worklist import SortKey, WorkFilter
 
 
@@ -65,3 +67,21 @@ def test_csv_export_opens_in_excel_with_chinese_headers() -> None:
     rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
     assert rows[0][:2] == ["订单号", "环节"]
     assert rows[1][0] == "OW1" and rows[1][-1] == "待拣货 3 小时"
+
+
+@pytest.mark.parametrize(
+    ("code", "zh", "en"),
+    [
+        ("order.released", "解除拦截", "Released"),
+        ("order.moved_to_packed", "进入「已打包」", "Moved to Packed"),
+        ("console.refused", "操作被拒绝（无权限）", "Action refused (no permission)"),
+        ("order.something_new", "order.something_new", "order.something_new"),
+    ],
+)
+def test_audit_actions_read_as_words_in_both_languages(code: str, zh: str, en: str) -> None:
+    assert (audit_action_label(code, "zh"), audit_action_label(code, "en")) == (zh, en)
+
+
+def test_every_source_of_a_move_has_a_name_in_both_languages() -> None:
+    for source in Source:
+        assert source.value not in {source_label(source.value, lang) for lang in ("zh", "en")}

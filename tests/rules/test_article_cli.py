@@ -167,3 +167,38 @@ def test_alert_routes_live_in_the_alerts_section(run: Run, database: str, tmp_pa
     code, _, err = run("apply", str(file), database=database)
     assert code == 1
     assert f"{file}:1: alert_routes: unknown key" in err
+
+
+RULE_WHITELIST = """
+[[risk.rules.whitelist]]
+channel = "xhs-main"
+payment_method = "{method}"
+below = 300
+"""
+
+
+def _with_rule_whitelist(exported: str, method: str) -> str:
+    """The exported configuration with a whitelist entry under the first risk rule (by
+    priority: the 先用后付 rule)."""
+    head, first, *rest = exported.split("[[risk.rules]]")
+    entry = RULE_WHITELIST.format(method=method).lstrip()
+    return "[[risk.rules]]".join([head, first + entry + "\n", *rest])
+
+
+def test_a_rules_own_whitelist_from_a_file_and_one_that_can_never_match(
+    run: Run, database: str, tmp_path: Path
+) -> None:
+    assert run("rules", "review", database=database)[0] == 0
+    exported = tmp_path / "orderwatch.toml"
+    assert run("export-config", "--output", str(exported), database=database)[0] == 0
+    text = exported.read_text(encoding="utf-8")
+    never = tmp_path / "never.toml"
+    never.write_text(_with_rule_whitelist(text, "alipay"), encoding="utf-8")
+    code, _out, err = run("apply", str(never), database=database)
+    assert code == 1
+    assert "risk.rules[0].whitelist[0].payment_method: can never match" in err
+    fixed = tmp_path / "fixed.toml"
+    fixed.write_text(_with_rule_whitelist(text, "先用后付"), encoding="utf-8")
+    code, out, _ = run("apply", str(fixed), "--reason", "article fix", database=database)
+    changed = "risk bnpl-high-risk: changed (v2)\nrisk review: 14 released, 0 held\n"
+    assert (code, out) == (0, changed)

@@ -10,7 +10,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from rules.catalog import LoadedRules, load_rules
 from rules.compile_sql import BuyerHistory, RiskSql
-from rules.definitions import RiskConditions, RiskRule, RiskWhitelist, SlaPolicy
+from rules.definitions import (
+    RiskConditions,
+    RiskRule,
+    RiskWhitelist,
+    RuleSet,
+    SlaPolicy,
+    WhitelistEntry,
+)
 from rules.dry_run import dry_run
 from rules.facts import gather_facts
 from rules.review import review_paid_orders
@@ -23,6 +30,7 @@ from tests.rules.article import BNPL, TMALL, XHS, seed_article
 
 NOW = T0 + timedelta(hours=1)
 WHITELIST = RiskWhitelist(name="xhs-bnpl", channel=XHS, payment_method=BNPL, below=Decimal(300))
+ENTRY = WhitelistEntry(channel=XHS, payment_method=BNPL, below=Decimal(300))
 
 
 def test_whitelist_dry_run_releases_17_except_those_over_300(
@@ -130,3 +138,69 @@ def test_sql_and_python_agree_on_every_order(sessions: sessionmaker[Session]) ->
     assert sql == python
     names = {v.name for v in sql.values()}
     assert names >= {"xhs-bnpl", "bnpl-high-risk", "big-first-order", "gadgets", "not-first-order"}
+
+
+def _bnpl_whitelist(session: Session, *entries: WhitelistEntry) -> RuleSet:
+    """The rules in force with ``entries`` as the whitelist of the 先用后付 rule."""
+    rules = load_rules(session).rules
+    edited = [
+        r.model_copy(update={"whitelist": entries}) if r.name == "bnpl-high-risk" else r
+        for r in rules.risk_rules
+    ]
+    return rules.model_copy(update={"risk_rules": tuple(edited)})
+
+
+def test_a_rules_own_whitelist_releases_14_and_keeps_3_for_review(
+    sessions: sessionmaker[Session],
+) -> None:
+    seed_article(sessions)
+    with sessions.begin() as session:
+        review_paid_orders(session, now=NOW)
+    with sessions() as session:
+        proposed = _bnpl_whitelist(session, ENTRY)
+        report = dry_run(session, proposed, days=7, now=NOW)
+    xhs = next(c for c in report.channels if c.channel == XHS)
+    assert (xhs.held_now, xhs.released, xhs.held_proposed, xhs.newly_held) == (17, 14, 3, 0)
+    assert report.rule_changes == ["risk bnpl-high-risk: changed v1 → v2"]
+    [shift] = report.shifts
+    assert (shift.now, shift.proposed, shift.orders) == (
+        "risk rule bnpl-high-risk v1",
+        "risk rule bnpl-high-risk v2 (whitelist)",
+        14,
+    )
+
+
+def test_sql_and_python_agree_on_a_rules_whitelist(sessions: sessionmaker[Session]) -> None:
+    """An order the whitelist lets through still meets the later rules: here a BNPL order
+    under 300 whose address names no district is held by the address rule."""
+    seed_article(sessions)
+    with sessions.begin() as session:
+        upsert_orders(
+            session,
+            XHS,
+            [
+                canonical(
+                    "XA", payment_method=BNPL, amount=Decimal(99), buyer_address="上海某路1号"
+                ),
+                canonical("XB", payment_method="alipay", amount=Decimal(99)),
+            ],
+        )
+        proposed = _bnpl_whitelist(session, ENTRY, ENTRY.model_copy(update={"channel": TMALL}))
+        loaded = LoadedRules(proposed, {})
+        channels = {name: id_ for name, id_ in session.execute(select(Channel.name, Channel.id))}
+        history = BuyerHistory(session)
+        compiled = RiskSql(loaded, channels, history)
+        rows = session.execute(
+            select(Order.id, Order.channel_order_id, compiled.code()).select_from(
+                history.join(Order.__table__)
+            )
+        ).all()
+        facts = gather_facts(session, [row[0] for row in rows])
+    evaluate = RiskEvaluator(loaded)
+    sql = {number: compiled.verdicts[code] for _id, number, code in rows}
+    python = {number: evaluate(facts[order_id]) for order_id, number, _code in rows}
+    assert sql == python
+    assert sql["XA"].name == "address-missing-district" and sql["XA"].hold
+    assert sql["X000"].exempt and not sql["X000"].hold
+    assert sql["X016"].hold and sql["X016"].name == "bnpl-high-risk"
+    assert sql["XB"].name is None

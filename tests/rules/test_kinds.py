@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from rules.catalog import LoadedRules, load_rules
+from rules.checks import check_rule_set
 from rules.defaults import DEFAULT_RULES
 from rules.definitions import (
     BusinessCalendar,
@@ -25,7 +26,6 @@ from rules.definitions import (
     ShipByPromise,
     SlaPolicy,
     SlaStage,
-    check_rule_set,
 )
 from rules.refunds import approver_role, route_ticket
 from rules.sla import OrderClock, deadlines, due_orders, refresh_deadlines, ship_by_due

@@ -6,7 +6,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from rules.order_actions import (
@@ -21,8 +21,11 @@ from store.audit import audit_trail
 from store.errors import InvalidInput
 from store.floor import release_hold
 from store.models import Order
-from store.orders import get_order, timeline
+from store.orders import find_order, get_order, timeline
 from store.stages import Source
+from store.transitions import move_order
+from store.upsert import upsert_orders
+from tests.factories import canonical
 from tests.worklist_floor import build_floor
 
 
@@ -192,3 +195,46 @@ def test_a_batch_names_each_order_once(
 )
 def test_an_order_is_offered_the_actions_its_stage_allows(stage: str, offered: list[str]) -> None:
     assert [kind.value for kind in offered_actions(stage)] == offered
+
+
+def held_orders(sessions: sessionmaker[Session], count: int, first: int) -> list[Seen]:
+    """``count`` more orders on hold (out of stock) from 待拣货."""
+    names = [f"H{n}" for n in range(first, first + count)]
+    with sessions.begin() as session:
+        upsert_orders(session, "tmall-main", [canonical(name) for name in names])
+        numbers = [find_order(session, "tmall-main", name).order_no for name in names]
+        for order_no in numbers:
+            for to in ("awaiting_pick", "on_hold"):
+                move_order(
+                    session,
+                    order_no=order_no,
+                    to=to,
+                    source=Source.RULE,
+                    hold_category="out_of_stock",
+                )
+    return [Seen(order_no, "on_hold") for order_no in numbers]
+
+
+def test_a_batch_reads_its_orders_once_however_many_it_holds(
+    sessions: sessionmaker[Session], floor: dict[str, str]
+) -> None:
+    def order_reads(seen: list[Seen]) -> int:
+        reads: list[str] = []
+        engine = sessions.kw["bind"]
+
+        def count(*args: object) -> None:
+            statement = str(args[2])
+            if statement.lstrip().startswith("SELECT") and "FROM orders" in statement:
+                reads.append(statement)
+
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            result = act(sessions, OrderAction(ActionKind.RELEASE), seen)
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        assert len(result.applied) == len(seen)
+        return len(reads)
+
+    few, many = held_orders(sessions, 2, 0), held_orders(sessions, 12, 2)
+    assert order_reads(few) == order_reads(many)
+    assert {state(sessions, seen.order_no) for seen in few + many} == {("awaiting_pick", None)}
