@@ -28,7 +28,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 BENCH_STAMP := $(VENV)/.bench-installed
-BENCHES := upsert scans ingest rules board console
+BENCHES := upsert scans ingest rules board console alerts
 
 $(BENCH_STAMP): pyproject.toml | $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'

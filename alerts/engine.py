@@ -70,8 +70,12 @@ def tick(
     state: TimerState,
     now: datetime,
     changed: Collection[str] = (),
+    *,
+    plan_next: bool = True,
 ) -> TickReport:
-    """One wake-up: SLA breaches of the orders due or changed, then dispatch and notify."""
+    """One wake-up: SLA breaches of the orders due or changed, then dispatch and notify; with
+    ``plan_next``, when to wake next (the engine asks that after committing, see
+    ``AlertEngine.run_once``)."""
     report = TickReport()
     orders = _orders_to_check(session, state, now, changed)
     if orders:
@@ -84,8 +88,10 @@ def tick(
     report.matched = route_alerts(session, routes, now)
     report.deliveries = len(flush_groups(session, routes, settings, now))
     state.watermark = state.last_tick = now
-    # More alerts waiting than one tick routes: go on at once.
-    report.next_wake = now if report.matched >= ROUTE_BATCH else _next_wake(session, state, now)
+    if report.matched >= ROUTE_BATCH:  # more alerts waiting than one tick routes: go on at once
+        report.next_wake = now
+    elif plan_next:
+        report.next_wake = next_wake(session, state, now)
     return report
 
 
@@ -111,7 +117,9 @@ def _silence_ended(session: Session, since: datetime, now: datetime) -> bool:
     return bool(session.scalar(query))
 
 
-def _next_wake(session: Session, state: TimerState, now: datetime) -> datetime | None:
+def next_wake(session: Session, state: TimerState, now: datetime) -> datetime | None:
+    """The earliest of the next deadline after ``now``, the next group decision, the next
+    silence's end and the next resolve sweep."""
     silence_end = session.scalar(select(func.min(Silence.ends_at)).where(Silence.ends_at > now))
     candidates: Sequence[datetime | None] = (
         next_deadline(session, now),
@@ -165,17 +173,26 @@ class AlertEngine:
         """One tick; returns the seconds to sleep before the next."""
         with self._lock:
             changed, self._changed = self._changed, set()
+        now = self.clock()
         try:
             with self.sessions.begin() as session:
-                report = tick(session, self.settings, self.state, self.clock(), changed)
+                report = tick(session, self.settings, self.state, now, changed, plan_next=False)
         except Exception:  # the loop outlives a failing tick; the next one tries again
             log.exception("alerts.tick_failed")
             with self._lock:
                 self._changed |= changed
             return self.max_sleep_s
+        # The deliverer first: what to wake for next is not on the way to the receiver.
         if report.deliveries and self.on_outbox is not None:
             self.on_outbox()
-        if report.next_wake is None:
+        wake_at = report.next_wake
+        if wake_at is None:
+            try:
+                with self.sessions() as session:
+                    wake_at = next_wake(session, self.state, now)
+            except Exception:
+                log.exception("alerts.next_wake_failed")
+        if wake_at is None:
             return self.max_sleep_s
-        wait = (report.next_wake - self.clock()).total_seconds()
+        wait = (wake_at - self.clock()).total_seconds()
         return min(self.max_sleep_s, max(0.0, wait))

@@ -100,10 +100,15 @@ def stale_facts(alerts: Sequence[Alert], lang: str, now: datetime, zone: ZoneInf
 
 def failing_facts(alerts: Sequence[Alert], lang: str, now: datetime, zone: ZoneInfo) -> Facts:
     worst = alerts[0]
-    return {
-        "channel": worst.labels.get("channel", ""),
-        "error": str(worst.details.get("last_error") or worst.title),
-    }
+    error = str(worst.details.get("last_error") or worst.title)
+    failures = worst.details.get("consecutive_failures")
+    if isinstance(failures, int):
+        error = (
+            f"连续 {failures} 次失败：{error}"
+            if lang == "zh"
+            else (f"{failures} failed pulls in a row: {error}")
+        )
+    return {"channel": worst.labels.get("channel", ""), "error": error}
 
 
 def quarantine_facts(alerts: Sequence[Alert], lang: str, now: datetime, zone: ZoneInfo) -> Facts:
@@ -121,6 +126,36 @@ def finding_facts(alerts: Sequence[Alert], lang: str, now: datetime, zone: ZoneI
     return {"finding": messages[0], "details": more or str(alerts[0].details.get("cause", ""))}
 
 
+def after_sales_facts(alerts: Sequence[Alert], lang: str, now: datetime, zone: ZoneInfo) -> Facts:
+    """``3 个售后单超过 1 天 未处理 / 最久 2 天 4 小时：TK…``."""
+    tickets = [str(a.details.get("ticket_no", a.dedupe_key)) for a in alerts]
+    return {
+        "count": str(len(alerts)),
+        "threshold": _threshold(alerts[0], lang),
+        "longest": duration(max(now - _since(alert) for alert in alerts), lang),
+        "tickets": listing(tickets, len(tickets), lang),
+    }
+
+
+def backlog_facts(alerts: Sequence[Alert], lang: str, now: datetime, zone: ZoneInfo) -> Facts:
+    """``SH-01 待拣货 积压 180 单，高于平常 / 这个时段通常为 60–75 单``; other stages or
+    warehouses in the group are named after it."""
+    worst = max(alerts, key=lambda a: int(a.details.get("count", 0)))
+    low, high = worst.details.get("usual_low", ""), worst.details.get("usual_high", "")
+    usual = str(low) if low == high else f"{low}–{high}"
+    others = [a for a in alerts if a is not worst]
+    if others:
+        named = [f"{a.labels.get('warehouse', '—')} {stage_label(a.labels.get('stage'), lang)}"
+                 for a in others]  # fmt: skip
+        usual += ("；另有 " if lang == "zh" else "; also ") + listing(named, len(named), lang)
+    return {
+        "warehouse": worst.labels.get("warehouse") or "—",
+        "stage": stage_label(worst.labels.get("stage"), lang),
+        "count": str(worst.details.get("count", "")),
+        "usual": usual,
+    }
+
+
 FACTS: dict[str, FactsOf] = {
     "sla_breach": sla_facts,
     "stock_low": stock_facts,
@@ -128,6 +163,8 @@ FACTS: dict[str, FactsOf] = {
     "channel_failing": failing_facts,
     "orders_quarantined": quarantine_facts,
     "flow_health": finding_facts,
+    "after_sales_sla": after_sales_facts,
+    "backlog_growth": backlog_facts,
 }
 
 

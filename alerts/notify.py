@@ -24,8 +24,9 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import structlog
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from alerts.labels import worst_first
 from alerts.links import ack_url
@@ -183,10 +184,23 @@ def _notify(
         group.notified_count = len(active)
         group.first_notified_at = group.first_notified_at or now
         group.level_since = group.level_since or now
-    for alert in fresh:
-        alert.notified_at = now
+    _mark_notified(session, fresh, now)
     url = ack_url(settings.public_url, group.id, now + settings.ack_ttl, settings.secret_key)
     return _write(session, group, active, event, receivers, settings, now, url, due_at)
+
+
+def _mark_notified(session: Session, alerts: Sequence[Alert], now: datetime) -> None:
+    """``notified_at = now`` on ``alerts`` in one statement per thousand (through the unit of
+    work it was one UPDATE per alert: a burst of 1,000 spent more time there than deciding)."""
+    ids = [alert.id for alert in alerts]
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start : start + 1000]
+        session.execute(
+            update(Alert).where(Alert.id.in_(chunk)).values(notified_at=now),
+            execution_options={"synchronize_session": False},
+        )
+    for alert in alerts:  # what the statement wrote, without a second write at flush
+        set_committed_value(alert, "notified_at", now)
 
 
 def _write(

@@ -1,6 +1,8 @@
 """Sources the alerts engine checks itself: SLA breaches per order, stock below its safety
-threshold, orders in quarantine. (Channel staleness is raised by ``ingest.health`` and flow
-health findings by ``rules.audit``; the engine routes them like these.)
+threshold, orders in quarantine; after-sales tickets past their tier's SLA
+(``alerts.after_sales``) and a stage's backlog beyond its usual range (``alerts.backlog``).
+(Channel staleness and failing pulls are raised by ``ingest.health`` and flow health findings
+by ``rules.audit``; the engine routes them like these.)
 
 Each check raises the alerts that hold now and resolves the ones of its kind that no longer do,
 so a source never leaves an alert open for a problem that is gone.
@@ -115,7 +117,7 @@ def open_breach_orders(session: Session) -> set[int]:
     return {order_id for order_id in session.scalars(query) if order_id is not None}
 
 
-def _settle(session: Session, kind: str, specs: Sequence[AlertSpec], now: datetime) -> SourceReport:
+def settle(session: Session, kind: str, specs: Sequence[AlertSpec], now: datetime) -> SourceReport:
     """Raise (or refresh) ``specs`` and resolve every other open alert of ``kind``."""
     raise_alerts(session, specs, now)
     keys = {spec.key for spec in specs}
@@ -145,7 +147,7 @@ def check_stock(session: Session, loaded: LoadedRules, now: datetime) -> SourceR
         for breach in stock_breaches(session, loaded)
         if breach.alert
     ]
-    return _settle(session, "stock_low", specs, now)
+    return settle(session, "stock_low", specs, now)
 
 
 def check_quarantine(session: Session, now: datetime) -> SourceReport:
@@ -173,4 +175,4 @@ def check_quarantine(session: Session, now: datetime) -> SourceReport:
                 labels={"channel": channel},
             )
         )
-    return _settle(session, "orders_quarantined", specs, now)
+    return settle(session, "orders_quarantined", specs, now)

@@ -54,32 +54,45 @@ def scratch_database(base_url: str, prefix: str = "ow_bench") -> Iterator[Engine
 def server(database_url: str) -> Iterator[str]:
     """``orderwatch serve`` (its default worker processes) on a free loopback port, against
     ``database_url``, until the block ends; its log is printed if the block fails."""
-    port = _free_port()
-    env = os.environ | {
-        "ORDERWATCH_DATABASE_URL": database_url,
-        "ORDERWATCH_SECRET_KEY": uuid.uuid4().hex,
-        "ORDERWATCH_HOST": "127.0.0.1",
-        "ORDERWATCH_PORT": str(port),
-        "ORDERWATCH_LOG_FORMAT": "json",
-    }
-    command = [sys.executable, "-c", "from orderwatch.cli import main; main()", "serve"]
+    port = free_port()
+    env = {"ORDERWATCH_HOST": "127.0.0.1", "ORDERWATCH_PORT": str(port)}
     base = f"http://127.0.0.1:{port}"
-    with tempfile.NamedTemporaryFile(prefix="bench-server-") as log:
-        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    with orderwatch("serve", database_url, env) as process:
+        _wait_ready(base, process)
+        yield base
+
+
+@contextmanager
+def orderwatch(
+    command: str, database_url: str, env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """``orderwatch COMMAND`` in a process of its own against ``database_url`` (JSON logs, a
+    fresh secret key) until the block ends; the end of its log is printed if the block fails."""
+    full = (
+        os.environ
+        | {
+            "ORDERWATCH_DATABASE_URL": database_url,
+            "ORDERWATCH_SECRET_KEY": uuid.uuid4().hex,
+            "ORDERWATCH_LOG_FORMAT": "json",
+        }
+        | (env or {})
+    )
+    argv = [sys.executable, "-c", "from orderwatch.cli import main; main()", command]
+    with tempfile.NamedTemporaryFile(prefix=f"bench-{command}-") as log:
+        process = subprocess.Popen(argv, env=full, stdout=log, stderr=subprocess.STDOUT)
         try:
-            _wait_ready(base, process)
-            yield base
+            yield process
         except BaseException:
             log.flush()
             tail = Path(log.name).read_text(errors="replace")[-3000:]
-            print(f"server log (end):\n{tail}")
+            print(f"{command} log (end):\n{tail}")
             raise
         finally:
             process.terminate()
             process.wait(timeout=30)
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])

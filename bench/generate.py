@@ -5,7 +5,9 @@ orders. About 1,000 orders a day, so N orders are N / 1,000 days of history endi
 
     python bench/generate.py --orders 1000000 [--url postgresql+psycopg://…] [--end 2026-11-01]
 
-Importable: ``generate(engine, orders=…, end=…)`` (bench/board.py uses it).
+Importable: ``generate(engine, orders=…, end=…)`` (bench/board.py uses it), and
+``generate_open(engine, orders=…, now=…)``: a store of open orders only, as in a flash sale's
+backlog, each with the ``next_deadline_at`` the default rules give it (bench/alerts.py).
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, text
 
 from bench.common import bench_url
+from rules.catalog import LoadedRules
+from rules.defaults import DEFAULT_RULES
+from rules.sla import OrderClock, deadlines
 from store.channels import create_channel
 from store.db import make_engine, session_factory
 from store.migrate import upgrade
@@ -229,12 +234,7 @@ def _derived(first_id: int, last_id: int) -> list[str]:
              ("shipped", "delivered", "delivered_at", "channel"),
              ("paid", "cancelled", "cancelled_at", "channel"))  # fmt: skip
     statements = [
-        "INSERT INTO order_items (order_id, line_no, sku, quantity, unit_price, picked_quantity) "
-        f"SELECT id, 1, 'SKU-' || lpad((id % 500 + 1)::text, 4, '0'), 1, amount, 0 FROM orders "
-        f"WHERE {ids}",
-        "INSERT INTO order_items (order_id, line_no, sku, quantity, unit_price, picked_quantity) "
-        f"SELECT id, 2, 'SKU-' || lpad((id * 7 % 500 + 1)::text, 4, '0'), 1, 9.90, 0 FROM orders "
-        f"WHERE {ids} AND id % 3 = 0",
+        *_lines(ids),
         *(
             "INSERT INTO stage_events (order_id, from_stage, to_stage, at, source, recorded_at) "
             f"SELECT id, '{src}', '{dst}', {col}, '{who}', {col} FROM orders "
@@ -249,6 +249,87 @@ def _derived(first_id: int, last_id: int) -> list[str]:
         f"WHERE {ids} AND shipped_at IS NOT NULL AND id % 50 = 7",
     ]
     return statements
+
+
+def _lines(ids: str) -> list[str]:
+    """One or two lines per order of ``ids`` (an SQL condition), over 500 SKUs."""
+    return [
+        "INSERT INTO order_items (order_id, line_no, sku, quantity, unit_price, picked_quantity) "
+        f"SELECT id, 1, 'SKU-' || lpad((id % 500 + 1)::text, 4, '0'), 1, amount, 0 FROM orders "
+        f"WHERE {ids}",
+        "INSERT INTO order_items (order_id, line_no, sku, quantity, unit_price, picked_quantity) "
+        f"SELECT id, 2, 'SKU-' || lpad((id * 7 % 500 + 1)::text, 4, '0'), 1, 9.90, 0 FROM orders "
+        f"WHERE {ids} AND id % 3 = 0",
+    ]
+
+
+# Open stages of a backlog: share, and how long ago (hours, at most) orders entered them. Each
+# range keeps the stage's SLA (rules.defaults) at least an hour ahead of ``now``; picked and
+# held orders have no stage SLA and a ship-by promise a day or more ahead.
+OPEN_MIX = (("pending_review", 0.05, 3.0), ("awaiting_pick", 0.45, 1.0), ("picked", 0.2, 10.0),
+            ("packed", 0.2, 11.0), ("on_hold", 0.1, 10.0))  # fmt: skip
+OPEN_COLUMNS = (*ORDER_COLUMNS, "next_deadline_at")
+
+
+def _open_row(rng: random.Random, number: int, now: datetime, channels: dict[str, int],
+              loaded: LoadedRules) -> tuple[object, ...]:  # fmt: skip
+    stage = rng.choices([m[0] for m in OPEN_MIX], [m[1] for m in OPEN_MIX])[0]
+    within = next(m[2] for m in OPEN_MIX if m[0] == stage)
+    entered = now - timedelta(hours=rng.uniform(0, within))
+    paid = entered - timedelta(minutes=rng.uniform(1, 60 if stage == "pending_review" else 600))
+    paid = max(paid, now - timedelta(hours=20))
+    times = {"paid_at": paid}
+    if stage == "pending_review":
+        times["pending_review_at"] = entered
+    else:
+        times["awaiting_pick_at"] = min(paid + timedelta(minutes=3), entered)
+    if stage == "picked":
+        times["first_picked_at"] = times["picked_at"] = entered
+    if stage == "packed":
+        picked = entered - (entered - times["awaiting_pick_at"]) / 2
+        times["first_picked_at"] = times["picked_at"] = picked
+        times["packed_at"] = entered
+    if stage == "on_hold":
+        times["on_hold_at"] = entered
+    name = rng.choices(list(channels), [c[2] for c in CHANNELS])[0]
+    warehouse = _pick(rng, WAREHOUSES)
+    ship_by = paid + timedelta(hours=48)
+    clock = OrderClock(stage, entered, name, warehouse, paid, ship_by)
+    due = deadlines(clock, loaded, ZONE)[0].due_at
+    held = stage == "on_hold"
+    return (
+        number, f"OW{number:010d}", channels[name], f"{name[:3].upper()}{number:011d}", stage,
+        entered, _pick(rng, HOLDS) if held else None, "awaiting_pick" if held else None,
+        rng.choice(("alipay", "wechat", "先用后付")), f"{rng.randint(990, 59900) / 100:.2f}",
+        warehouse, ship_by, paid - timedelta(minutes=2), entered,
+        *(times.get(c) for c in ("pending_review_at", "paid_at", "awaiting_pick_at",
+                                 "first_picked_at", "picked_at", "packed_at")),
+        None, None, None, times.get("on_hold_at"), 1, now, due,
+    )  # fmt: skip
+
+
+def generate_open(engine: Engine, *, orders: int, now: datetime, seed: int = 1,
+                  first_id: int = 1) -> Generated:  # fmt: skip
+    """Add ``orders`` open orders (ids from ``first_id``) paid in the 20 hours before ``now``,
+    spread over the open stages (``OPEN_MIX``), channels and warehouses, with their lines and
+    ``next_deadline_at`` (the default rules' earliest deadline, at least an hour ahead)."""
+    began = time.perf_counter()
+    rng = random.Random(seed)
+    channels = _channels(engine)
+    loaded = LoadedRules(DEFAULT_RULES)
+    with engine.begin() as connection:
+        cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        with cursor.copy(f"COPY orders ({', '.join(OPEN_COLUMNS)}) FROM STDIN") as copy:
+            for number in range(first_id, first_id + orders):
+                copy.write_row(_open_row(rng, number, now, channels, loaded))
+    last_id = first_id + orders - 1
+    with engine.begin() as connection:
+        for statement in _lines(f"id BETWEEN {first_id} AND {last_id}"):
+            connection.execute(text(statement))
+        connection.execute(text(f"SELECT setval('order_no_seq', {last_id})"))
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM ANALYZE"))
+    return Generated(orders, now - timedelta(hours=20), now, time.perf_counter() - began)
 
 
 def _floor_facts(connection: object, rng: random.Random, first: datetime, end: datetime,

@@ -15,17 +15,19 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from alerts.after_sales import check_after_sales
+from alerts.backlog import check_backlog
 from alerts.engine import AlertEngine
 from alerts.notify import NotifySettings
 from alerts.outbox import Deliverer
 from alerts.sources import check_quarantine, check_stock
 from ingest import reconcile, stock_sync, writeback
-from ingest.health import check_channel_staleness
+from ingest.health import check_channel_failures, check_channel_staleness
 from ingest.release import ReleaseReport, release_paid_orders
 from metrics.rollups import refresh_rollups
 from rules.audit import run_flow_health_audit
 from rules.review import Reviewer, current_rules
-from rules.sla import refresh_deadlines
+from rules.sla import refresh_changed_deadlines
 from store.events import ChangeFeed
 from store.models import utcnow
 
@@ -35,8 +37,12 @@ ROLLUP_EVERY_S = 10
 DEADLINES_EVERY_S = 60
 AUDIT_EVERY_S = 15 * 60
 STALENESS_EVERY_S = 60
+FAILING_EVERY_S = 60
 STOCK_ALERTS_EVERY_S = 60
 QUARANTINE_ALERTS_EVERY_S = 60
+AFTER_SALES_ALERTS_EVERY_S = 60
+BACKLOG_ALERTS_EVERY_S = 300
+"""A backlog is judged against hourly figures and grows over many minutes."""
 DELIVERY_THREADS = 4
 """Sends in flight per deliverer: one slow receiver does not hold up the others."""
 
@@ -70,7 +76,7 @@ def periodic_jobs(zone: ZoneInfo) -> list[PeriodicJob]:
         *_metrics_jobs(),
         *_rules_jobs(zone),
         *_ingest_jobs(),
-        *_alert_jobs(),
+        *_alert_jobs(zone),
     ]
 
 
@@ -110,7 +116,7 @@ def _metrics_jobs() -> list[PeriodicJob]:
 def _rules_jobs(zone: ZoneInfo) -> list[PeriodicJob]:
     def deadlines(sessions: sessionmaker[Session]) -> None:
         with sessions.begin() as session:
-            refresh_deadlines(session, current_rules(session), zone=zone)
+            refresh_changed_deadlines(session, current_rules(session), zone=zone, now=utcnow())
 
     def audit(sessions: sessionmaker[Session]) -> None:
         with sessions.begin() as session:
@@ -127,15 +133,20 @@ def _ingest_jobs() -> list[PeriodicJob]:
         with sessions.begin() as session:
             check_channel_staleness(session, now=utcnow())
 
+    def failing(sessions: sessionmaker[Session]) -> None:
+        with sessions.begin() as session:
+            check_channel_failures(session, now=utcnow())
+
     return [
         PeriodicJob("ingest.staleness", staleness, every_s=STALENESS_EVERY_S),
+        PeriodicJob("ingest.failing", failing, every_s=FAILING_EVERY_S),
         PeriodicJob("ingest.reconcile", reconcile.reconcile_all, every_s=reconcile.EVERY_S),
         PeriodicJob("ingest.writeback", writeback.drain_writebacks, every_s=writeback.EVERY_S),
         PeriodicJob("ingest.stock", stock_sync.sync_stock, every_s=stock_sync.EVERY_S),
     ]
 
 
-def _alert_jobs() -> list[PeriodicJob]:
+def _alert_jobs(zone: ZoneInfo) -> list[PeriodicJob]:
     def stock(sessions: sessionmaker[Session]) -> None:
         with sessions.begin() as session:
             check_stock(session, current_rules(session), utcnow())
@@ -144,7 +155,17 @@ def _alert_jobs() -> list[PeriodicJob]:
         with sessions.begin() as session:
             check_quarantine(session, utcnow())
 
+    def after_sales(sessions: sessionmaker[Session]) -> None:
+        with sessions.begin() as session:
+            check_after_sales(session, current_rules(session), utcnow())
+
+    def backlog(sessions: sessionmaker[Session]) -> None:
+        with sessions.begin() as session:
+            check_backlog(session, utcnow(), zone)
+
     return [
         PeriodicJob("alerts.stock", stock, every_s=STOCK_ALERTS_EVERY_S),
         PeriodicJob("alerts.quarantine", quarantine, every_s=QUARANTINE_ALERTS_EVERY_S),
+        PeriodicJob("alerts.after_sales", after_sales, every_s=AFTER_SALES_ALERTS_EVERY_S),
+        PeriodicJob("alerts.backlog", backlog, every_s=BACKLOG_ALERTS_EVERY_S),
     ]

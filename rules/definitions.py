@@ -181,6 +181,9 @@ class RefundTier(_Strict):
     up_to: Amount | None = None
     """Inclusive upper amount; None for the last tier (everything above)."""
     role: Role
+    sla_hours: Annotated[float, Field(gt=0, le=24 * 90)] | None = None
+    """How long an open after-sales ticket of this tier may wait for its decision before the
+    alerts tell someone (``after_sales_sla``); None: no limit."""
 
 
 class RefundRoute(_Strict):

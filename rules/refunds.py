@@ -5,15 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from rules.definitions import RefundPolicy
+from rules.definitions import RefundPolicy, RefundTier
+
+
+def refund_tier(policy: RefundPolicy, amount: Decimal) -> RefundTier:
+    """The tier whose amount range holds ``amount`` (tiers are inclusive upper bounds)."""
+    for tier in policy.tiers:
+        if tier.up_to is None or amount <= tier.up_to:
+            return tier
+    raise AssertionError("unreachable: the last tier has no upper bound")
 
 
 def approver_role(policy: RefundPolicy, amount: Decimal) -> str:
-    """The role that must approve a refund of ``amount`` (tiers are inclusive upper bounds)."""
-    for tier in policy.tiers:
-        if tier.up_to is None or amount <= tier.up_to:
-            return tier.role
-    raise AssertionError("unreachable: the last tier has no upper bound")
+    """The role that must approve a refund of ``amount``."""
+    return refund_tier(policy, amount).role
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from rules.catalog import LoadedRules
 from rules.definitions import BusinessCalendar, RuleSet, ShipByPromise, SlaPolicy
-from store.models import Channel, Order
+from store.models import Channel, Counter, Order, Rule, StageEvent
 from store.stages import OPEN_STAGES
 
 _OPEN_CODES = [stage.value for stage in OPEN_STAGES]
@@ -192,6 +192,53 @@ def refresh_deadlines(
     if updates:
         session.execute(update(Order), updates)
     return int(changed) + len(updates)
+
+
+FULL_REFRESH_EVERY = timedelta(hours=24)
+"""Every open order's deadline is computed again this often even when nothing says it moved
+(a promise changed by a push the worker did not hear of)."""
+ID_OVERLAP = 2_000
+"""New orders and stage events are looked for this many ids below the highest seen: ids come
+from sequences, and a batch that commits late has lower ids than one committed before it.
+(Every id in the overlap is computed again each minute; the worker's own moves reach the
+engine as change events anyway, and the daily full pass catches what slips through.)"""
+_SEEN = ("rule_id", "order_id", "event_id", "full_at")
+
+
+def refresh_changed_deadlines(
+    session: Session, loaded: LoadedRules, *, zone: ZoneInfo, now: datetime
+) -> int:
+    """``refresh_deadlines`` for what may have changed since the last call (from any process):
+    new orders and orders with new stage events; every open order when a rule was saved since
+    (a new rule row), on the first call, and once a ``FULL_REFRESH_EVERY``. The cost follows
+    the changes, not the open orders (at 1M open orders a full pass is most of a minute). What
+    it has seen is kept in the store's counters, so a restarted worker goes on from there."""
+    seen = {name: _counter(session, f"sla_refresh.{name}") for name in _SEEN}
+    top_rule = int(session.scalar(select(func.max(Rule.id))) or 0)
+    top_order = int(session.scalar(select(func.max(Order.id))) or 0)
+    top_event = int(session.scalar(select(func.max(StageEvent.id))) or 0)
+    full_at = datetime.fromtimestamp(seen["full_at"].value, UTC) if seen["full_at"].value else None
+    if full_at is None or top_rule != seen["rule_id"].value or now >= full_at + FULL_REFRESH_EVERY:
+        changed = refresh_deadlines(session, loaded, zone=zone)
+        seen["full_at"].value = int(now.timestamp())
+    else:
+        new_orders = select(Order.id).where(Order.id > seen["order_id"].value - ID_OVERLAP)
+        moved = select(StageEvent.order_id).where(
+            StageEvent.id > seen["event_id"].value - ID_OVERLAP
+        )
+        ids = set(session.scalars(new_orders)) | set(session.scalars(moved))
+        changed = refresh_deadlines(session, loaded, zone=zone, order_ids=sorted(ids)) if ids else 0
+    seen["rule_id"].value, seen["order_id"].value = top_rule, top_order
+    seen["event_id"].value = top_event
+    return changed
+
+
+def _counter(session: Session, name: str) -> Counter:
+    row = session.get(Counter, name, with_for_update=True)
+    if row is None:
+        row = Counter(name=name, value=0)
+        session.add(row)
+    return row
 
 
 def _open_deadlines(

@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -50,6 +51,12 @@ class Ticket(Base):
         CheckConstraint("kind IN ('" + "', '".join(TICKET_KINDS) + "')", name="kind_known"),
         CheckConstraint("amount >= 0", name="amount_not_negative"),
         Index("ix_tickets_status_created", "status", "created_at"),
+        Index(
+            "ix_tickets_open_created",
+            "created_at",
+            postgresql_where=text("closed_at IS NULL"),
+            sqlite_where=text("closed_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -46,8 +46,11 @@ def test_every_area_has_its_routine_and_they_run(sessions: sessionmaker[Session]
         "rules.deadlines",
         "rules.audit",
         "ingest.staleness",
+        "ingest.failing",
         "alerts.stock",
         "alerts.quarantine",
+        "alerts.after_sales",
+        "alerts.backlog",
     )
     assert set(routines) <= set(jobs)
     for name in routines:
