@@ -297,13 +297,27 @@ def _put_receiver(session: Session, wanted: ReceiverConfig, author: str) -> str:
         _audit(session, author, "alert_receiver.created", wanted.name, masked(wanted))
         return f"receiver {wanted.name}: created ({wanted.kind})"
     before = {name: getattr(row, name) for name in fields}
-    if before == fields:
+    after = {**fields, "settings": _settings(wanted.kind, fields["settings"])}
+    before["settings"] = _settings(row.kind, before["settings"])
+    changed = [name for name in fields if before[name] != after[name]]
+    if not changed:
         return ""
     for name, value in fields.items():
         setattr(row, name, value)
     _audit(session, author, "alert_receiver.changed", wanted.name, masked(wanted))
-    changed = ", ".join(sorted(name for name in fields if before[name] != fields[name]))
-    return f"receiver {wanted.name}: changed {changed}"
+    return f"receiver {wanted.name}: changed {', '.join(sorted(changed))}"
+
+
+def _settings(kind: str, settings: Any) -> Any:
+    """Settings as their provider reads them: the same whether its defaults are written out
+    (as ``export-config`` writes them) or left out."""
+    model = PROVIDERS.get(kind)
+    if model is None or not isinstance(settings, dict):
+        return settings
+    try:
+        return model.model_validate(settings).model_dump()
+    except ValidationError:
+        return settings
 
 
 def _put_route(

@@ -5,20 +5,26 @@ routes. Every function only reads."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import ConfigDict
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from alerts.config import masked, stored_routes
-from alerts.labels import worst_first
+from alerts.labels import labels_of, matches_exactly, worst_first
+from alerts.messages import group_message
+from alerts.notifiers.templates import TemplateError
 from store.documents import Document, IsoTime
 from store.errors import NotFound
-from store.models import Alert, AlertDelivery, AlertGroup, AlertRoute, Receiver, Silence
+from store.models import Alert, AlertDelivery, AlertGroup, AlertRoute, Receiver, Silence, utcnow
 
 GroupState = Literal["open", "resolved", "all"]
+_UTC = ZoneInfo("UTC")
+"""Headlines name no clock time, so the zone they are composed in does not show."""
 
 
 class AlertView(Document):
@@ -82,10 +88,15 @@ class GroupView(Document):
     open_alerts: int
     severity: str | None
     """The worst severity among its open alerts."""
+    summary: dict[str, str]
+    """``zh`` and ``en``: the headline its message gives ("37 单在 SH-01 待拣货 超过 2 小时")."""
     created_at: IsoTime
     first_notified_at: IsoTime | None
     last_notified_at: IsoTime | None
     escalation_level: int
+    """0 for the route's first level."""
+    level_since: IsoTime | None
+    """When the current level was first told: escalation is due ``escalate_after`` later."""
     acknowledged_by: str | None
     acknowledged_at: IsoTime | None
     resolved_at: IsoTime | None
@@ -163,10 +174,12 @@ def _views(session: Session, rows: list[AlertGroup], items: int) -> list[GroupVi
                 state=row.state,
                 open_alerts=len(opened),
                 severity=opened[0].severity if opened else None,
+                summary=headline(shown),
                 created_at=row.created_at,
                 first_notified_at=row.first_notified_at,
                 last_notified_at=row.last_notified_at,
                 escalation_level=row.escalation_level,
+                level_since=row.level_since,
                 acknowledged_by=row.acknowledged_by,
                 acknowledged_at=row.acknowledged_at,
                 resolved_at=row.resolved_at,
@@ -174,6 +187,45 @@ def _views(session: Session, rows: list[AlertGroup], items: int) -> list[GroupVi
             )
         )
     return views
+
+
+def headline(alerts: list[Alert]) -> dict[str, str]:
+    """The title of the message about ``alerts`` (worst first) in each language; the worst
+    alert's own title for a kind without a message template."""
+    if not alerts:
+        return {"zh": "", "en": ""}
+    titles = {}
+    for lang in ("zh", "en"):
+        try:
+            message = group_message(
+                alerts, idempotency_key="view", lang=lang, now=utcnow(), zone=_UTC, url=None
+            )
+            titles[lang] = message.title
+        except TemplateError:
+            titles[lang] = alerts[0].title
+    return titles
+
+
+def unrouted(session: Session, *, limit: int = 200) -> list[AlertView]:
+    """Open alerts in no group: no route takes them (or the engine has not routed them yet),
+    so nobody is told. Worst first."""
+    query = select(Alert).where(Alert.group_id.is_(None), Alert.status != "resolved")
+    found = sorted(session.scalars(query), key=worst_first)
+    return [AlertView.model_validate(alert) for alert in found[:limit]]
+
+
+def open_matching(session: Session, matchers: Sequence[Mapping[str, str]]) -> list[list[AlertView]]:
+    """For each set of silence matchers, the open alerts whose labels equal them (worst
+    first): what a silence would mute, before it is made."""
+    query = select(Alert).where(Alert.status != "resolved")
+    alerts = sorted(session.scalars(query), key=worst_first)
+    labelled = [(alert, labels_of(alert)) for alert in alerts]
+    return [
+        [AlertView.model_validate(a) for a, labels in labelled if matches_exactly(m, labels)]
+        if m
+        else []
+        for m in matchers
+    ]
 
 
 def deliveries(
@@ -205,4 +257,10 @@ def routes(session: Session) -> list[dict[str, Any]]:
 
 def outbox_depth(session: Session) -> int:
     query = select(func.count()).where(AlertDelivery.status == "pending")
+    return int(session.scalar(query) or 0)
+
+
+def dead_letters(session: Session) -> int:
+    """How many deliveries are parked as dead, waiting for someone to re-send them."""
+    query = select(func.count()).where(AlertDelivery.status == "dead")
     return int(session.scalar(query) or 0)

@@ -30,14 +30,8 @@ def asking(
     dialog: ActionDialog, pending: Any, title: str, body: str, lang: str, *, note: str
 ) -> tuple[Any, ...]:
     """What ``dialog.open_outputs()`` get to ask for ``pending`` (kept for the confirm
-    callback) under ``title``, with the note field labelled ``note``: the dialog's own answer
-    for a note, its title, pending action and note label replaced by output id."""
-    shown = list(dialog.opened("note", body, lang))
-    where = {(o.component_id, o.component_property): n for n, o in enumerate(dialog.open_outputs())}
-    shown[where[(dialog.id("modal"), "title")]] = title
-    shown[where[(dialog.id("pending"), "data")]] = pending
-    shown[where[(dialog.id("dialog-note"), "label")]] = note
-    return tuple(shown)
+    callback) under ``title``, with the note field labelled ``note``."""
+    return dialog.asking(pending, title, body, lang, note=note)
 
 
 async def as_allowed(

@@ -27,6 +27,11 @@ SEE_RULES = frozenset({"supervisor", "cs_lead", "ops_supervisor", "admin"})
 """See the rules and their history, and dry-run a change."""
 EDIT_RULES = frozenset({"admin"})
 """Save a rule as a new version, restore an old one."""
+ACT_ON_ALERTS = frozenset({"supervisor", "ops_supervisor", "admin"})
+"""Acknowledge alert groups, silence alerts and end silences, re-send dead letters, send a
+receiver a test message."""
+CONFIGURE_ALERTS = frozenset({"ops_supervisor", "admin"})
+"""Change the alert receivers and routes (the ``[alerts]`` section ``orderwatch apply`` reads)."""
 
 REFUSED = Counter(
     "orderwatch_console_refused_actions", "Console actions refused by role", ["action"]

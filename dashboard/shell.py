@@ -25,8 +25,9 @@ TOASTS = "shell-toasts"
 """The notification container: callbacks send ``[{"action": "show", ...}]`` to
 ``sendNotifications`` (with ``allow_duplicate=True``)."""
 
-NAV = (("board", "/"), ("orders", "/orders"), ("health", "/health"), ("rules", "/rules"),
-       ("channels", "/channels"), ("trends", "/trends"), ("audit", "/audit"))  # fmt: skip
+NAV = (("board", "/"), ("orders", "/orders"), ("alerts", "/alerts"), ("health", "/health"),
+       ("rules", "/rules"), ("channels", "/channels"), ("trends", "/trends"),
+       ("audit", "/audit"))  # fmt: skip
 """The console's pages in the order the navigation lists them: (name, path); the link's text is
 the translation of ``nav.<name>``."""
 HEADER_HEIGHT = 56

@@ -40,6 +40,11 @@ NEUTRAL = "gray"
 STALE = "orange"
 HOLD = "red"
 ACCENT = "indigo"
+SEVERITY = {"critical": BAD, "warning": STALE, "info": NEUTRAL}
+"""An alert's severity, by the Mantine colour name (``HEX`` for the grids)."""
+ALERT_STATE = {"firing": BAD, "acknowledged": ACCENT, "resolved": GOOD}
+"""An alert group's state: told and waiting for someone, someone is on it, over."""
+DELIVERY = {"pending": STALE, "sent": GOOD, "dead": BAD}
 
 # Plotly needs hex values; these are Mantine's default shades 6 of the names above.
 HEX: dict[str, str] = {

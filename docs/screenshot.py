@@ -1,30 +1,43 @@
-"""Screenshots of the console for the README: the board, the stuck-order workbench, the rules
-editor with its dry run, the channels, one channel, the comparison and trends, and the audit log.
+"""Screenshots of the console for the README: the board, the stuck-order workbench, the alerts
+page, the rules editor with its dry run, the channels, one channel, the comparison and trends,
+and the audit log.
 
     .venv/bin/python docs/screenshot.py [--lang zh|en] [--out docs] [--pages board,orders,rules]
 
 Runs the real demo (platform simulator, sync, worker and floor, as ``orderwatch demo`` does) on a
 throwaway SQLite store, serves the console and photographs each page in headless Debian
-Chromium through Playwright (``docs/board.png``, ``docs/orders.png``, ``docs/rules.png``,
-``docs/channels.png``, ``docs/channel.png``, ``docs/trends.png``, ``docs/audit.png``).
+Chromium through Playwright (``docs/board.png``, ``docs/orders.png``, ``docs/alerts.png``,
+``docs/rules.png``, ``docs/channels.png``, ``docs/channel.png``, ``docs/trends.png``,
+``docs/audit.png``). The demo routes no alerts by itself; here its alerts go to two loopback
+webhooks, a floor robot that takes them and a manager's endpoint that refuses them (a dead
+letter to show).
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import secrets
 import socket
 import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import uvicorn
 from playwright.sync_api import Page, sync_playwright
+from sqlalchemy.orm import Session, sessionmaker
 
+from alerts import views
+from alerts.config import AlertsSection, ReceiverConfig, RouteConfig, apply_alerts
+from alerts.engine import TimerState, tick
+from alerts.notify import NotifySettings
 from dashboard.app import create_app
 from dashboard.config import WebConfig
 from orderwatch.processes import start_demo
@@ -39,6 +52,8 @@ BOARD_DRAWN = ("#board-rendered-now:not(:empty)", "#board-rendered-window:not(:e
 RULE_FIX = "/rules?kind=risk&name=bnpl-high-risk&suggest_channel=xhs-shop"
 PAGES = (("board", "/?range=7d", BOARD_DRAWN, "supervisor"),
          ("orders", "/orders", ("#orders-grid .ag-row",), "supervisor"),
+         ("alerts", "/alerts?group={group}", ("#alerts-groups-grid .ag-row",
+                                              "#alerts-items-grid .ag-row"), "supervisor"),
          ("rules", RULE_FIX, ("#rules-dry-report",), "admin"),
          ("channels", "/channels", ("#channels-table",), "supervisor"),
          ("channel", "/channels/xhs-shop", ("#channel-health-words",), "supervisor"),
@@ -46,27 +61,103 @@ PAGES = (("board", "/?range=7d", BOARD_DRAWN, "supervisor"),
          ("audit", "/audit", ("#audit-grid .ag-row",), "supervisor"))  # fmt: skip
 """(file name, path, the elements whose presence shows the page is drawn (the board's markers
 are hidden), who looks: the rules editor as the flow health page's link opens it for an admin,
-with the suggested whitelist for the demo's 先用后付 orders dry-run)."""
-WHOLE_PAGE = ("board", "rules", "channel", "trends")
+with the suggested whitelist for the demo's 先用后付 orders dry-run; the alerts page on its
+largest group)."""
+WHOLE_PAGE = ("board", "alerts", "rules", "channel", "trends")
 """Pictures of the whole page rather than the first screen."""
 ZONE = ZoneInfo("Asia/Shanghai")
 BACKLOG_ORDERS = 1200
 """Two days of a mid-sized shop's orders, so the board has work in every stage."""
 SETTLE_S = 20
 """Let the worker run its routines (deadlines, rollups) once before the photograph."""
+DELIVER_S = 3
+"""Let the deliverers send what the alerts catch-up decided (they look every second)."""
+
+
+class _Receivers(BaseHTTPRequestHandler):
+    """``/robot`` takes every message, ``/manager`` refuses every one (410 Gone)."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("content-length", 0)))
+        refused = self.path.startswith("/manager")
+        self.send_response(410 if refused else 204)
+        self.send_header("content-length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet."""
 
 
 @contextmanager
-def demo_console(work: Path) -> Iterator[tuple[str, dict[str, str]]]:
+def loopback_receivers() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Receivers)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def route_alerts(sessions: sessionmaker[Session], base_url: str) -> None:
+    """Pick SLA breaches to the floor robot and the manager (who refuses), escalating after
+    15 minutes; everything else to the robot."""
+    secret = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+
+    def hook(name: str, path: str) -> ReceiverConfig:
+        return ReceiverConfig(
+            name=name, kind="webhook", settings={"base_url": base_url + path, "secret": secret}
+        )
+
+    section = AlertsSection(
+        receivers=(hook("floor-robot", "/robot"), hook("manager-hook", "/manager")),
+        routes=(
+            RouteConfig(
+                name="pick-sla", match={"kind": ("sla_breach",), "stage": ("awaiting_pick",)},
+                group_wait=0, levels=(("floor-robot", "manager-hook"), ("floor-robot",)),
+                escalate_after=900,
+            ),
+            RouteConfig(name="everything-else", group_wait=0, levels=(("floor-robot",),)),
+        ),
+    )  # fmt: skip
+    with sessions.begin() as session:
+        apply_alerts(session, section, author="screenshot")
+
+
+def catch_up(sessions: sessionmaker[Session], settings: NotifySettings) -> int:
+    """One engine wake-up that looks at every due order, and the largest open group's id.
+
+    The demo's engine first looks before the deadline routine has computed the backlog's
+    deadlines (all past), and later looks only at deadlines after its last look, so it
+    catches the backlog up in its five-minute sweep; the screenshot does not wait for that.
+    """
+    with sessions.begin() as session:
+        tick(session, settings, TimerState(), datetime.now(UTC))
+    with sessions() as session:
+        largest = max(views.groups(session), key=lambda g: g.open_alerts, default=None)
+    return largest.id if largest else 0
+
+
+@contextmanager
+def demo_console(work: Path) -> Iterator[tuple[str, dict[str, str], int]]:
     """The running demo (simulator, worker, floor) and its console: (base URL, the demo
-    logins' passwords by user name)."""
+    logins' passwords by user name, the alert group to show)."""
     engine = make_engine(f"sqlite:///{work / 'orderwatch.db'}")
     upgrade(engine)
     sessions = session_factory(engine)
+    key = secrets.token_urlsafe(32)
+    receivers = ExitStack()
+    route_alerts(sessions, receivers.enter_context(loopback_receivers()))
+    notify = NotifySettings(zone=ZONE, secret_key=key, public_url="http://127.0.0.1")
     demo = start_demo(
-        sessions, zone=ZONE, backlog_orders=BACKLOG_ORDERS, logins=work / "logins.json"
+        sessions,
+        zone=ZONE,
+        backlog_orders=BACKLOG_ORDERS,
+        logins=work / "logins.json",
+        alerts=(notify, None),
     )
-    config = WebConfig(secret_key=secrets.token_urlsafe(32), zone=ZONE)
+    config = WebConfig(secret_key=key, zone=ZONE)
     app = create_app(config, sessions=sessions)
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
@@ -79,12 +170,15 @@ def demo_console(work: Path) -> Iterator[tuple[str, dict[str, str]]]:
                 raise RuntimeError("the console did not start")
             time.sleep(0.05)
         time.sleep(SETTLE_S)
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}", demo.passwords
+        group = catch_up(sessions, notify)
+        time.sleep(DELIVER_S)
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}", demo.passwords, group
     finally:
         server.should_exit = True
         thread.join(timeout=10)
         listener.close()
         demo.stop()
+        receivers.close()
         engine.dispose()
 
 
@@ -92,11 +186,11 @@ def take(out: Path, lang: str, names: set[str]) -> None:
     with tempfile.TemporaryDirectory() as scratch, sync_playwright() as playwright:
         work = Path(scratch)
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        with demo_console(work) as (base_url, passwords):
+        with demo_console(work) as (base_url, passwords, group):
             for name, path, drawn, user in (p for p in PAGES if p[0] in names):
                 page = browser.new_page(viewport={"width": 1440, "height": 1000})
                 sign_in(page, base_url, user, passwords[user], lang)
-                page.goto(f"{base_url}{path}")
+                page.goto(f"{base_url}{path.format(group=group)}")
                 for marker in drawn:
                     page.locator(marker).first.wait_for(state="attached", timeout=60_000)
                 # The board polls every 2 s, so the network is never idle: wait until no

@@ -3,7 +3,9 @@ order page (one): the confirmation dialog, the server-side role check, the call 
 ``rules.order_actions.act_on_orders`` (the function the REST API calls too) and the toast.
 
 Each page builds its dialog with ``ActionDialog(prefix)`` and wires it in its own callbacks,
-so both pages ask the same questions, check the same role and send the same action.
+so both pages ask the same questions, check the same role and send the same action. The
+pages that act on other things ask through the same dialog (``ActionDialog.asking``, see
+``dashboard.confirming``).
 """
 
 from __future__ import annotations
@@ -98,32 +100,57 @@ class ActionDialog:
             Output(self.id("dialog-category"), "label"),
             Output(self.id("dialog-note"), "value"),
             Output(self.id("dialog-error"), "children"),
+            Output(self.id("dialog-note"), "style"),
         ]
 
     @staticmethod
     def opened(action: str, body: str, lang: str) -> tuple[Any, ...]:
-        """The dialog asking to confirm ``action`` with the text ``body``, showing the
-        fields that action needs (a picker to assign, a category to hold)."""
-        shown: dict[str, str] = {}
-        hidden = {"display": "none"}
-        note_label = t("orders.field.reason" if action == "reject" else "orders.field.note", lang)
-        return (
-            True,
+        """The dialog asking to confirm the order action ``action`` with the text ``body``,
+        showing the fields that action needs (a picker to assign, a category to hold)."""
+        note = t("orders.field.reason" if action == "reject" else "orders.field.note", lang)
+        return ActionDialog.asking(
+            action,
             t(f"orders.action.{action}", lang),
             body,
-            action,
-            shown if action == "assign" else hidden,
-            shown if action == "hold" else hidden,
-            note_label,
+            lang,
+            picker=action == "assign",
+            category=action == "hold",
+            note=note,
+        )
+
+    @staticmethod
+    def asking(
+        pending: Any,
+        title: str,
+        body: str,
+        lang: str,
+        *,
+        picker: bool = False,
+        category: bool = False,
+        note: str | None = None,
+    ) -> tuple[Any, ...]:
+        """The dialog asking to confirm what ``pending`` names (kept for the confirm
+        callback), with the fields asked for: a picker, a hold category, a note labelled
+        ``note`` (None: no note)."""
+        hidden = {"display": "none"}
+        return (
+            True,
+            title,
+            body,
+            pending,
+            {} if picker else hidden,
+            {} if category else hidden,
+            note or "",
             t("orders.field.picker", lang),
             t("orders.field.category", lang),
             "",
             "",
+            {} if note is not None else hidden,
         )
 
     @staticmethod
     def closed() -> tuple[Any, ...]:
-        return (False, *(dash.no_update,) * 10)
+        return (False, *(dash.no_update,) * 11)
 
     def states(self) -> list[State]:
         """What ``take_action`` is given from the dialog: action, picker, category, note."""

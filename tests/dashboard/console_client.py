@@ -4,6 +4,8 @@ them, so a test can call a callback as any page would, or forge one no page offe
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -51,22 +53,110 @@ def outputs_of(spec: dict[str, Any]) -> list[dict[str, str]]:
     ]
 
 
+def callback_spec_by_input(client: TestClient, input_id: str) -> dict[str, Any]:
+    """The callback ``input_id`` (a plain id) is the first input of."""
+    (spec,) = [
+        c for c in client.get("/_dash-dependencies").json() if c["inputs"][0]["id"] == input_id
+    ]
+    found: dict[str, Any] = spec
+    return found
+
+
+def id_text(component: str | dict[str, Any]) -> str:
+    """A component id as Dash writes it: a pattern-matching id as its compact JSON."""
+    if isinstance(component, dict):
+        return json.dumps(component, sort_keys=True, separators=(",", ":"))
+    return component
+
+
+def prop_id(component: str | dict[str, Any], prop: str) -> str:
+    """``id.property`` as Dash writes it."""
+    return f"{id_text(component)}.{prop}"
+
+
+def _wildcard(raw_id: str) -> dict[str, Any] | None:
+    """The pattern of a pattern-matching id with a wildcard (``ALL``), else None."""
+    if not raw_id.startswith("{"):
+        return None
+    pattern: dict[str, Any] = json.loads(raw_id)
+    return pattern if any(isinstance(v, list) for v in pattern.values()) else None
+
+
+def _matching(pattern: dict[str, Any], present: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        found
+        for found in present
+        if found.keys() == pattern.keys()
+        and all(value == ["ALL"] or found[key] == value for key, value in pattern.items())
+    ]
+
+
+def _concrete(raw_id: str) -> str | dict[str, Any]:
+    """A plain id, or a pattern-matching id without wildcards as the dict it is."""
+    if raw_id.startswith("{"):
+        found: dict[str, Any] = json.loads(raw_id)
+        return found
+    return raw_id
+
+
 def callback_request(
-    spec: dict[str, Any], values: dict[str, Any], changed: str | None = None
+    spec: dict[str, Any],
+    values: dict[str, Any],
+    changed: str | None = None,
+    present: Sequence[dict[str, Any]] = (),
 ) -> dict[str, Any]:
-    """The request calling ``spec`` with ``values`` (``"id.property": value``) for its inputs
-    and states (``None`` for the others), as if ``changed`` (default: its first input) had."""
+    """The request calling ``spec`` with ``values`` (``prop_id(id, property)``: value) for
+    its inputs and states (``None`` for the others), as if ``changed`` (default: its first
+    input) had. A pattern-matching input or output with a wildcard (``ALL``) matches the
+    components of ``present`` (the pattern-matching ids the page has) that fit it."""
 
-    def filled(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return [{**i, "value": values.get(f"{i['id']}.{i['property']}")} for i in items]
+    def filled(items: list[dict[str, Any]]) -> list[Any]:
+        out: list[Any] = []
+        for i in items:
+            pattern = _wildcard(i["id"])
+            if pattern is None:
+                component = _concrete(i["id"])
+                value = values.get(prop_id(component, i["property"]))
+                out.append({"id": component, "property": i["property"], "value": value})
+                continue
+            out.append(
+                [
+                    {
+                        "id": m,
+                        "property": i["property"],
+                        "value": values.get(prop_id(m, i["property"])),
+                    }
+                    for m in _matching(pattern, present)
+                ]
+            )
+        return out
 
+    outputs: list[Any] = []
+    for o in outputs_of(spec):
+        pattern = _wildcard(o["id"])
+        if pattern is None:
+            outputs.append({"id": _concrete(o["id"]), "property": o["property"]})
+        else:
+            outputs.append(
+                [{"id": m, "property": o["property"]} for m in _matching(pattern, present)]
+            )
     first = spec["inputs"][0]
-    outputs = outputs_of(spec)
+    multi = spec["output"].startswith("..")
     return {
         "output": spec["output"],
-        # A callback of one output is sent that output alone, as Dash's renderer does.
-        "outputs": outputs if spec["output"].startswith("..") else outputs[0],
+        "outputs": outputs if multi else outputs[0],
         "inputs": filled(spec["inputs"]),
         "state": filled(spec["state"]),
         "changedPropIds": [changed or f"{first['id']}.{first['property']}"],
     }
+
+
+def component_ids(tree: Any) -> list[Any]:
+    """Every component id in a rendered tree, depth first."""
+    if isinstance(tree, list):
+        return [found for item in tree for found in component_ids(item)]
+    if not isinstance(tree, dict):
+        return []
+    props = tree.get("props", {})
+    own = [props["id"]] if "id" in props else []
+    return own + [found for value in props.values() for found in component_ids(value)]

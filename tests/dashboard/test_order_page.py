@@ -17,7 +17,13 @@ from store.models import AuditEntry
 from store.orders import get_order
 from store.stages import Source
 from store.transitions import move_order
-from tests.dashboard.console_client import callback_request, callback_spec, client_for, sign_in
+from tests.dashboard.console_client import (
+    callback_request,
+    callback_spec,
+    client_for,
+    component_ids,
+    sign_in,
+)
 from tests.factories import add_channel, add_order
 
 CLEAR = ("张三丰", "13812345678", "上海市浦东新区世纪大道100号")
@@ -80,17 +86,6 @@ def reveal(client: TestClient, order_no: str) -> Any:
     spec = callback_spec(client, "order-reveal")
     values = {"order-reveal.n_clicks": 1, "order-no.data": order_no, "shell-lang.data": "en"}
     return client.post("/_dash-update-component", json=callback_request(spec, values))
-
-
-def component_ids(tree: Any) -> list[Any]:
-    """Every component id in a rendered tree, depth first."""
-    if isinstance(tree, list):
-        return [found for item in tree for found in component_ids(item)]
-    if not isinstance(tree, dict):
-        return []
-    props = tree.get("props", {})
-    own = [props["id"]] if "id" in props else []
-    return own + [found for value in props.values() for found in component_ids(value)]
 
 
 def actions_drawn(drawn: dict[str, Any]) -> list[str]:
