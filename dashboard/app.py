@@ -30,6 +30,7 @@ from dashboard import permissions, shell
 from dashboard.api import create_api
 from dashboard.auth import login_router, protect
 from dashboard.config import WebConfig
+from dashboard.errors import ErrorBoundary
 from metrics.board import HeatmapCache
 
 HERE = Path(__file__).parent
@@ -48,10 +49,13 @@ def create_app(config: WebConfig, *, sessions: sessionmaker[Session]) -> FastAPI
     app.include_router(login_router(sessions))
     api = Mount("/api", app=create_api(sessions, zone=config.zone, secret_key=config.secret_key))
     app.router.routes.append(api)
+    # Inside Dash's middleware, which answers a failing callback 500 without logging it.
+    app.add_middleware(ErrorBoundary)
     mount_console(app)
     permissions.install(app)
     protect(app, secret=config.secret_key)
-    app.add_middleware(ApiFirst, api=api)  # outermost: added last
+    app.add_middleware(ApiFirst, api=api)
+    app.add_middleware(ErrorBoundary)  # outermost (added last): the middlewares' own errors
     return app
 
 

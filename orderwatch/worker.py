@@ -169,12 +169,13 @@ class Worker:
 
 def run_worker(settings: Settings) -> None:
     """The ``orderwatch worker`` process: runs until interrupted."""
-    configure_logging(settings)
+    notify = notify_settings(settings)
+    configure_logging(settings, secrets=[notify.secret_key])
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per platform call is noise
     jobs = periodic_jobs(settings.zone)
     feed = ChangeFeed(settings.redis_url)
     sessions = open_store(settings, feed=feed)
-    services = long_running_jobs(sessions, notify_settings(settings), feed)
+    services = long_running_jobs(sessions, notify, feed)
     scheduler = BlockingScheduler(timezone=UTC)
     worker = Worker(sessions, scheduler, jobs, services)
     worker.install()
