@@ -49,6 +49,8 @@ _PATTERNS: tuple[tuple[re.Pattern[str], Any], ...] = (
     (re.compile(r"\[parameters: .*?\](?=\n|$)", re.DOTALL), f"[parameters: {REDACTED}]"),
     # PostgreSQL's DETAIL quotes the failing row or key
     (re.compile(r"(?m)(DETAIL:\s+(?:Failing row contains|Key)).*$"), rf"\1 {REDACTED}"),
+    # ... and a failed COPY's CONTEXT quotes the line of data
+    (re.compile(r"(?m)(CONTEXT:\s+COPY \w+, line \d+)\b.*$"), rf"\1 {REDACTED}"),
     # pydantic's errors quote the input
     (re.compile(r"input_value=.*?(?=, input_type=)", re.DOTALL), f"input_value={REDACTED}"),
     # mainland mobile numbers (with or without +86) and any E.164 number
