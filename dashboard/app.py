@@ -31,6 +31,7 @@ from dashboard.api import create_api
 from dashboard.auth import login_router, protect
 from dashboard.config import WebConfig
 from dashboard.errors import ErrorBoundary
+from dashboard.sessions import ConsoleSessions
 from metrics.board import HeatmapCache
 
 HERE = Path(__file__).parent
@@ -45,15 +46,16 @@ def create_app(config: WebConfig, *, sessions: sessionmaker[Session]) -> FastAPI
     app.state.config = config
     app.state.sessions = sessions
     app.state.heatmaps = HeatmapCache()
+    console = app.state.console_sessions = ConsoleSessions(sessions, config.secret_key)
     app.include_router(probe_router(sessions))
-    app.include_router(login_router(sessions))
+    app.include_router(login_router(sessions, console, config))
     api = Mount("/api", app=create_api(sessions, zone=config.zone, secret_key=config.secret_key))
     app.router.routes.append(api)
     # Inside Dash's middleware, which answers a failing callback 500 without logging it.
     app.add_middleware(ErrorBoundary)
     mount_console(app)
     permissions.install(app)
-    protect(app, secret=config.secret_key)
+    protect(app, console, config)
     app.add_middleware(ApiFirst, api=api)
     app.add_middleware(ErrorBoundary)  # outermost (added last): the middlewares' own errors
     return app

@@ -13,3 +13,8 @@ class WebConfig:
     """Signs console session cookies."""
     zone: ZoneInfo
     """The business time zone: days, hours and weekdays in every view."""
+    production: bool = False
+    """Production mode: session cookies only over HTTPS, and HSTS."""
+    public_url: str | None = None
+    """Where people reach the console, when a proxy stands in front: a site whose pages may
+    send state-changing requests (besides the ``Host`` a request names)."""

@@ -246,7 +246,13 @@ def _web_app(settings: Settings, sessions: sessionmaker[Session], secret: str) -
     from dashboard.app import create_app
     from dashboard.config import WebConfig
 
-    app = create_app(WebConfig(secret_key=secret, zone=settings.zone), sessions=sessions)
+    config = WebConfig(
+        secret_key=secret,
+        zone=settings.zone,
+        production=settings.mode == "production",
+        public_url=settings.public_url,
+    )
+    app = create_app(config, sessions=sessions)
     # The web stack leaves a few hundred thousand long-lived objects behind; frozen, the
     # collector stops walking them on every full collection (measured: 80-110 ms pauses
     # under handheld load before, under 16 ms after).

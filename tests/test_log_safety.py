@@ -18,11 +18,9 @@ from pathlib import Path
 
 import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
-from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from dashboard.app import create_app
 from ingest.simulator.protocols.common import Credentials
 from ingest.simulator.push import douyin_push
 from ingest.simulator.world import Lifecycle
@@ -34,7 +32,7 @@ from store.channels import get_channel
 from store.db import session_factory
 from store.people import create_token, create_user
 from tests.conftest import Run
-from tests.dashboard.console_client import CONFIG, callback_request, callback_spec
+from tests.dashboard.console_client import CONFIG, callback_request, callback_spec, console_client
 from tests.factories import add_channel, add_order
 from tests.faults import refusing_writes
 from tests.ingest.simulation import SECRET as SIM_SECRET
@@ -100,7 +98,7 @@ def test_a_failing_api_call(engine: Engine, captured: Captured) -> None:
     order_no = add_order(sessions)
     headers = api_token(sessions, captured)
     with (
-        TestClient(create_app(CONFIG, sessions=sessions)) as client,
+        console_client(engine) as client,
         refusing_writes(engine, "audit_log"),
     ):
         answer = client.post(
@@ -118,7 +116,7 @@ def test_a_failing_console_callback(engine: Engine, captured: Captured) -> None:
     order_no = add_order(sessions)
     with sessions.begin() as session:
         create_user(session, username="ops", role="ops_supervisor", password=PASSWORD)
-    with TestClient(create_app(CONFIG, sessions=sessions)) as client:
+    with console_client(engine) as client:
         form = {"username": "ops", "password": PASSWORD, "next": "/"}
         signed_in = client.post("/login", data=form, follow_redirects=False)
         captured.secrets.update({PASSWORD, *signed_in.cookies.values()})
@@ -156,7 +154,7 @@ def test_a_failing_push(engine: Engine, sim: Platforms, captured: Captured) -> N
     order = next(o for o in shop.orders.values() if o.lifecycle is Lifecycle.PAID)
     push = douyin_push(order, Credentials())
     with (
-        TestClient(create_app(CONFIG, sessions=sessions)) as client,
+        console_client(engine) as client,
         refusing_writes(engine, "orders"),
     ):
         answer = client.post(f"/api/v1/channels/{channel}/push", content=push.body,

@@ -30,6 +30,9 @@ class User(Base):
     locale: Mapped[str] = mapped_column(String(2), default="zh")
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    """Console sessions signed for another generation are over: signing out adds one, and so
+    does the database when the role, the active flag or the password hash changes."""
 
 
 class ApiToken(Base):

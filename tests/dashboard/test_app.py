@@ -124,7 +124,7 @@ def test_sign_in_never_sends_people_to_another_site(client: TestClient) -> None:
 def test_logout_ends_the_session(client: TestClient) -> None:
     sign_in(client)
 
-    assert client.get("/logout", follow_redirects=False).headers["location"] == "/login"
+    assert client.post("/logout", follow_redirects=False).headers["location"] == "/login"
     assert client.get("/", follow_redirects=False).status_code == 303
 
 
