@@ -28,10 +28,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from alerts.metrics import AlertsCollector
 from dashboard import permissions, shell
 from dashboard.api import create_api
-from dashboard.auth import login_router, protect
+from dashboard.auth import protect
 from dashboard.config import WebConfig
 from dashboard.errors import ErrorBoundary
+from dashboard.login import SignIn, login_router
 from dashboard.sessions import ConsoleSessions
+from dashboard.throttle import SignInThrottle
 from metrics.board import HeatmapCache
 
 HERE = Path(__file__).parent
@@ -48,7 +50,8 @@ def create_app(config: WebConfig, *, sessions: sessionmaker[Session]) -> FastAPI
     app.state.heatmaps = HeatmapCache()
     console = app.state.console_sessions = ConsoleSessions(sessions, config.secret_key)
     app.include_router(probe_router(sessions))
-    app.include_router(login_router(sessions, console, config))
+    throttle = app.state.sign_in_throttle = SignInThrottle(sessions)
+    app.include_router(login_router(SignIn(sessions, console, throttle, config)))
     api = Mount("/api", app=create_api(sessions, zone=config.zone, secret_key=config.secret_key))
     app.router.routes.append(api)
     # Inside Dash's middleware, which answers a failing callback 500 without logging it.

@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from starlette.websockets import WebSocketDisconnect
 
 from dashboard.app import create_app
-from dashboard.auth import safe_next
+from dashboard.login import safe_next
 from store.audit import audit_trail
 from store.canonical import CanonicalOrder
 from store.channels import create_channel
