@@ -16,6 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import dash
+from dash.exceptions import PreventUpdate
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
@@ -31,6 +32,7 @@ from dashboard.api import create_api
 from dashboard.auth import protect
 from dashboard.config import WebConfig
 from dashboard.errors import ErrorBoundary
+from dashboard.headers import SecurityHeaders
 from dashboard.login import SignIn, login_router
 from dashboard.sessions import ConsoleSessions
 from dashboard.throttle import SignInThrottle
@@ -54,13 +56,18 @@ def create_app(config: WebConfig, *, sessions: sessionmaker[Session]) -> FastAPI
     app.include_router(login_router(SignIn(sessions, console, throttle, config)))
     api = Mount("/api", app=create_api(sessions, zone=config.zone, secret_key=config.secret_key))
     app.router.routes.append(api)
-    # Inside Dash's middleware, which answers a failing callback 500 without logging it.
-    app.add_middleware(ErrorBoundary)
-    mount_console(app)
+    # Inside Dash's middleware, which answers a failing callback 500 without logging it (and
+    # a callback with nothing to update, PreventUpdate, 204).
+    app.add_middleware(ErrorBoundary, passes=(PreventUpdate,))
+    pages = mount_console(app)
     permissions.install(app)
     protect(app, console, config)
     app.add_middleware(ApiFirst, api=api)
-    app.add_middleware(ErrorBoundary)  # outermost (added last): the middlewares' own errors
+    app.add_middleware(ErrorBoundary)  # the middlewares' own errors
+    # Outermost (added last): on every answer, the API's and the error pages' too.
+    app.add_middleware(
+        SecurityHeaders, script_hashes=pages.csp_hashes, production=config.production
+    )
     return app
 
 
@@ -110,6 +117,9 @@ def _forget_unclaimed_callbacks() -> None:
 
     _callback.GLOBAL_CALLBACK_LIST.clear()
     _callback.GLOBAL_CALLBACK_MAP.clear()
+    # The same for the clientside callbacks given as text, which the page (and its
+    # Content-Security-Policy, dashboard.headers) carries as inline scripts.
+    _callback.GLOBAL_INLINE_SCRIPTS.clear()
 
 
 def probe_router(sessions: sessionmaker[Session]) -> APIRouter:

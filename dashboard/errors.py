@@ -29,11 +29,18 @@ def internal_error(_scope: Scope) -> Response:
 
 class ErrorBoundary:
     """ASGI middleware: an exception from ``app`` is logged and answered with ``answer``
-    (when no answer has started; otherwise the connection just ends)."""
+    (when no answer has started; otherwise the connection just ends), but for ``passes``."""
 
-    def __init__(self, app: ASGIApp, answer: Answer = internal_error) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        answer: Answer = internal_error,
+        passes: tuple[type[Exception], ...] = (),
+    ) -> None:
         self.app = app
         self.answer = answer
+        self.passes = passes
+        """Exceptions that are not errors, left to the middleware outside to answer."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -48,6 +55,8 @@ class ErrorBoundary:
 
         try:
             await self.app(scope, receive, watched)
+        except self.passes:
+            raise
         except Exception as exc:
             log.error(
                 "http.unexpected_error",
