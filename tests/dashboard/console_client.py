@@ -27,6 +27,17 @@ def console_client(engine: Engine) -> TestClient:
     return TestClient(create_app(CONFIG, sessions=session_factory(engine)), headers=SAME_SITE)
 
 
+class SessionClock:
+    """A clock for the session check's cache (``app.state.console_sessions.clock``) that a
+    test moves on, to show what another process changed once the cached check is due."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 def client_for(engine: Engine, role: str = "supervisor") -> TestClient:
     """A client of a console on ``engine`` with one user ``lead`` in ``role`` (not signed in)."""
     with session_factory(engine).begin() as session:

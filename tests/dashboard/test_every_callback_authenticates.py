@@ -21,7 +21,7 @@ from sqlalchemy import Engine, update
 from dashboard.sessions import CHECK_TTL_S, COOKIE
 from store.db import session_factory
 from store.models import User
-from tests.dashboard.console_client import callback_request, client_for, sign_in
+from tests.dashboard.console_client import SessionClock, callback_request, client_for, sign_in
 
 
 @pytest.fixture
@@ -74,13 +74,12 @@ def test_a_cookie_from_before_signing_out_opens_no_callback(client: TestClient) 
 
 
 def test_a_deactivated_users_cookie_opens_no_callback(engine: Engine, client: TestClient) -> None:
-    now = [0.0]
-    client.app.state.console_sessions.clock = lambda: now[0]  # type: ignore[attr-defined]
+    clock = client.app.state.console_sessions.clock = SessionClock()  # type: ignore[attr-defined]
     specs = callbacks(client)
     sign_in(client)
     with session_factory(engine).begin() as session:
         session.execute(update(User).values(is_active=False))
-    now[0] += CHECK_TTL_S  # deactivated by another process: seen when the cached check is due
+    clock.now += CHECK_TTL_S  # deactivated by another process: seen when the cached check is due
 
     refused_everywhere(client, specs, 401)
 

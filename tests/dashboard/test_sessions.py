@@ -19,26 +19,22 @@ from dashboard.i18n import role_label
 from dashboard.sessions import CHECK_TTL_S, COOKIE
 from store.db import session_factory
 from store.models import User
-from tests.dashboard.console_client import PASSWORD, client_for, console_client, sign_in
-
-
-class Clock:
-    """The sessions cache's clock, moved by the test."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.dashboard.console_client import (
+    PASSWORD,
+    SessionClock,
+    client_for,
+    console_client,
+    sign_in,
+)
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> SessionClock:
+    return SessionClock()
 
 
 @pytest.fixture
-def client(engine: Engine, clock: Clock) -> Iterator[TestClient]:
+def client(engine: Engine, clock: SessionClock) -> Iterator[TestClient]:
     with client_for(engine) as made:
         made.app.state.console_sessions.clock = clock  # type: ignore[attr-defined]
         yield made
@@ -96,7 +92,7 @@ def test_signing_out_ends_the_session_on_every_device(engine: Engine, client: Te
     ids=["deactivated", "demoted", "new-password"],
 )
 def test_a_change_to_the_user_ends_their_sessions(
-    engine: Engine, client: TestClient, clock: Clock, change: dict[str, Any]
+    engine: Engine, client: TestClient, clock: SessionClock, change: dict[str, Any]
 ) -> None:
     saved = signed_in(client)
     assert admitted(client)
@@ -107,7 +103,9 @@ def test_a_change_to_the_user_ends_their_sessions(
     assert not admitted(client, cookie=saved)
 
 
-def test_a_name_change_keeps_the_session(engine: Engine, client: TestClient, clock: Clock) -> None:
+def test_a_name_change_keeps_the_session(
+    engine: Engine, client: TestClient, clock: SessionClock
+) -> None:
     signed_in(client)
 
     change_user(engine, display_name="王芳")
@@ -118,7 +116,7 @@ def test_a_name_change_keeps_the_session(engine: Engine, client: TestClient, clo
 
 
 def test_a_demoted_user_signs_in_again_with_the_new_role(
-    engine: Engine, client: TestClient, clock: Clock
+    engine: Engine, client: TestClient, clock: SessionClock
 ) -> None:
     signed_in(client)
     change_user(engine, role="viewer")

@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterator
-from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -23,21 +22,14 @@ from store.db import session_factory
 from store.people import create_user
 from tests.dashboard.console_client import CONFIG, PASSWORD, SAME_SITE
 from tests.factories import T0
+from tests.ingest.simulation import FakeClock
 
 WRONG = "not-the-password-9"
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> FakeClock:
+    return FakeClock(T0)
 
 
 @pytest.fixture
@@ -49,7 +41,7 @@ def log() -> Iterator[io.StringIO]:
 
 
 @pytest.fixture
-def console(engine: Engine, clock: Clock) -> Iterator[Any]:
+def console(engine: Engine, clock: FakeClock) -> Iterator[Any]:
     """A console with users ``lead`` and ``other``; ``console(address)`` is a client from
     that address."""
     sessions = session_factory(engine)
@@ -75,7 +67,9 @@ def attempt(client: TestClient, password: str, username: str = "lead") -> Any:
     return client.post("/login", data=form, follow_redirects=False)
 
 
-def test_wrong_passwords_make_the_user_wait_longer_each_time(console: Any, clock: Clock) -> None:
+def test_wrong_passwords_make_the_user_wait_longer_each_time(
+    console: Any, clock: FakeClock
+) -> None:
     client = console()
     for _ in range(FREE_PER_USER):
         assert attempt(client, WRONG).status_code == 401
@@ -85,13 +79,13 @@ def test_wrong_passwords_make_the_user_wait_longer_each_time(console: Any, clock
         refused = attempt(client, WRONG)
         assert refused.status_code == 429
         waits.append(int(refused.headers["retry-after"]))
-        clock.now += timedelta(seconds=waits[-1])  # the wait is over: the next try is checked
+        clock.advance(seconds=waits[-1])  # the wait is over: the next try is checked
 
     assert waits == [1, 2, 4, 8, 16, 32]
 
 
 def test_while_closed_even_the_right_password_waits_and_is_told_when(
-    console: Any, clock: Clock
+    console: Any, clock: FakeClock
 ) -> None:
     client = console()
     for _ in range(FREE_PER_USER + 1):
@@ -104,11 +98,11 @@ def test_while_closed_even_the_right_password_waits_and_is_told_when(
     wait = int(refused.headers["retry-after"])
     assert re.search(rf"请在 {wait} 秒后（\d\d:\d\d:\d\d）重试", refused.text)
     assert f"try again in {wait} s" in refused.text
-    clock.now += timedelta(seconds=wait)
+    clock.advance(seconds=wait)
     assert attempt(client, PASSWORD).status_code == 303
 
 
-def test_trying_during_the_wait_does_not_make_it_longer(console: Any, clock: Clock) -> None:
+def test_trying_during_the_wait_does_not_make_it_longer(console: Any, clock: FakeClock) -> None:
     client = console()
     for _ in range(FREE_PER_USER + 1):
         attempt(client, WRONG)
@@ -119,7 +113,7 @@ def test_trying_during_the_wait_does_not_make_it_longer(console: Any, clock: Clo
 
 
 def test_the_user_name_is_throttled_from_every_address_and_in_any_case(
-    console: Any, clock: Clock
+    console: Any, clock: FakeClock
 ) -> None:
     for n in range(FREE_PER_USER + 1):
         attempt(console(f"10.0.1.{n}"), WRONG, username="lead" if n % 2 else "LEAD")
@@ -137,7 +131,7 @@ def test_an_address_trying_many_names_is_throttled(console: Any) -> None:
     assert attempt(console("10.0.3.2"), PASSWORD, username="other").status_code == 303
 
 
-def test_the_right_password_clears_the_count(console: Any, clock: Clock) -> None:
+def test_the_right_password_clears_the_count(console: Any, clock: FakeClock) -> None:
     client = console()
     for _ in range(FREE_PER_USER - 1):
         attempt(client, WRONG)
@@ -147,13 +141,13 @@ def test_the_right_password_clears_the_count(console: Any, clock: Clock) -> None
         assert attempt(console(), WRONG).status_code == 401
 
 
-def test_the_wait_is_capped(console: Any, clock: Clock) -> None:
+def test_the_wait_is_capped(console: Any, clock: FakeClock) -> None:
     client = console()
     wait = 0
     for _ in range(FREE_PER_USER + 16):
         answer = attempt(client, WRONG)
         wait = int(answer.headers.get("retry-after", 0))
-        clock.now += timedelta(seconds=wait)
+        clock.advance(seconds=wait)
 
     assert wait == MAX_DELAY.total_seconds()
 
