@@ -16,6 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import dash
+from dash.exceptions import PreventUpdate
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
@@ -28,8 +29,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from alerts.metrics import AlertsCollector
 from dashboard import permissions, shell
 from dashboard.api import create_api
-from dashboard.auth import login_router, protect
+from dashboard.auth import protect
 from dashboard.config import WebConfig
+from dashboard.errors import ErrorBoundary
+from dashboard.headers import SecurityHeaders
+from dashboard.login import SignIn, login_router
+from dashboard.sessions import ConsoleSessions
+from dashboard.throttle import SignInThrottle
 from metrics.board import HeatmapCache
 
 HERE = Path(__file__).parent
@@ -44,14 +50,24 @@ def create_app(config: WebConfig, *, sessions: sessionmaker[Session]) -> FastAPI
     app.state.config = config
     app.state.sessions = sessions
     app.state.heatmaps = HeatmapCache()
+    console = app.state.console_sessions = ConsoleSessions(sessions, config.secret_key)
     app.include_router(probe_router(sessions))
-    app.include_router(login_router(sessions))
+    throttle = app.state.sign_in_throttle = SignInThrottle(sessions)
+    app.include_router(login_router(SignIn(sessions, console, throttle, config)))
     api = Mount("/api", app=create_api(sessions, zone=config.zone, secret_key=config.secret_key))
     app.router.routes.append(api)
-    mount_console(app)
+    # Inside Dash's middleware, which answers a failing callback 500 without logging it (and
+    # a callback with nothing to update, PreventUpdate, 204).
+    app.add_middleware(ErrorBoundary, passes=(PreventUpdate,))
+    pages = mount_console(app)
     permissions.install(app)
-    protect(app, secret=config.secret_key)
-    app.add_middleware(ApiFirst, api=api)  # outermost: added last
+    protect(app, console, config)
+    app.add_middleware(ApiFirst, api=api)
+    app.add_middleware(ErrorBoundary)  # the middlewares' own errors
+    # Outermost (added last): on every answer, the API's and the error pages' too.
+    app.add_middleware(
+        SecurityHeaders, script_hashes=pages.csp_hashes, production=config.production
+    )
     return app
 
 
@@ -101,6 +117,9 @@ def _forget_unclaimed_callbacks() -> None:
 
     _callback.GLOBAL_CALLBACK_LIST.clear()
     _callback.GLOBAL_CALLBACK_MAP.clear()
+    # The same for the clientside callbacks given as text, which the page (and its
+    # Content-Security-Policy, dashboard.headers) carries as inline scripts.
+    _callback.GLOBAL_INLINE_SCRIPTS.clear()
 
 
 def probe_router(sessions: sessionmaker[Session]) -> APIRouter:

@@ -24,6 +24,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "login.submit": ("登录", "Sign in"),
     "login.failed": ("用户名或密码错误", "Wrong user name or password"),
     "login.missing": ("请填写用户名和密码", "Enter a user name and a password"),
+    "login.throttled": (
+        "登录失败次数过多，请在 {seconds} 秒后（{at}）重试",
+        "Too many failed attempts: try again in {seconds} s (at {at})",
+    ),
     "nav.board": ("看板", "Board"),
     "nav.orders": ("异常/超时订单", "Stuck orders"),
     "shell.to_dark": ("深色", "Dark"),

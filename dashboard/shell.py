@@ -25,6 +25,7 @@ TOASTS = "shell-toasts"
 """The notification container: callbacks send ``[{"action": "show", ...}]`` to
 ``sendNotifications`` (with ``allow_duplicate=True``)."""
 
+LOGOUT_FORM = "shell-logout-form"
 NAV = (("board", "/"), ("orders", "/orders"), ("alerts", "/alerts"), ("health", "/health"),
        ("rules", "/rules"), ("channels", "/channels"), ("trends", "/trends"),
        ("audit", "/audit"))  # fmt: skip
@@ -59,6 +60,9 @@ def create_layout() -> dmc.MantineProvider:
             dcc.Store(id=LANG_STORE, storage_type="local", data=lang),
             dcc.Store(id=SCHEME_STORE, storage_type="local", data="light"),
             dmc.NotificationContainer(id=TOASTS, position="top-right", autoClose=6000),
+            # Signing out is a POST (see dashboard.auth): the user menu's item submits this
+            # form, which lives outside the menu because a closed menu is not in the page.
+            html.Form(id=LOGOUT_FORM, method="post", action="/logout", style={"display": "none"}),
             shell,
         ],
         id="shell-provider",
@@ -107,8 +111,7 @@ def create_user_menu(user: ConsoleUser | None, lang: Lang) -> dmc.Menu:
                 )
             ),
             dmc.MenuDropdown(
-                [dmc.MenuItem(t("shell.logout", lang), id="shell-logout", href="/logout",
-                              refresh=True)]
+                [dmc.MenuItem(t("shell.logout", lang), id="shell-logout", n_clicks=0)]
             ),
         ],
         position="bottom-end",
@@ -164,6 +167,12 @@ def register_callbacks(app: Dash) -> None:
         Input(SCHEME_STORE, "data"),
         Input(LANG_STORE, "data"),
     )(scheme_label)
+    app.clientside_callback(  # type: ignore[no-untyped-call]
+        ClientsideFunction(namespace="orderwatch", function_name="signOut"),
+        Output(LOGOUT_FORM, "title"),
+        Input("shell-logout", "n_clicks"),
+        prevent_initial_call=True,
+    )
     paths = json.dumps([path for _name, path in NAV])
     app.clientside_callback(  # type: ignore[no-untyped-call]
         f"(pathname) => window.orderwatch.activeLinks({paths}, pathname)",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from typing import NoReturn
 
+import structlog
 import typer
 from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError
@@ -25,9 +26,11 @@ from orderwatch.commands import (
     store,
     warehouse,
 )
-from orderwatch.settings import MissingSecretError
+from orderwatch.logs import configure_logging, flush_logs, logging_configured
+from orderwatch.settings import MissingSecretError, Settings, get_settings
 from store.errors import DomainError
 
+log = structlog.get_logger(__name__)
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 for area in (
     store, people, orders, channels, ingest, warehouse, metrics, history, rules, alerts
@@ -51,7 +54,23 @@ def main() -> NoReturn:
         _fail(f"invalid settings: {_first_error(exc)}", 2)
     except OperationalError as exc:
         _fail(f"cannot use the database: {str(exc.orig).strip().splitlines()[0]}", 1)
+    except Exception as exc:  # a bug: its traceback goes to the (redacted) log, one line here
+        _crashed(exc)
+    finally:
+        flush_logs()
     sys.exit(result if isinstance(result, int) else 0)
+
+
+def _crashed(exc: Exception) -> NoReturn:
+    if not logging_configured():
+        try:
+            settings = get_settings()
+        except ValidationError:
+            settings = Settings.model_construct()
+        configure_logging(settings)
+    log.error("cli.crashed", command=sys.argv[1:2], error=type(exc).__name__, exc_info=exc)
+    flush_logs()  # the traceback before the line that points at it
+    _fail(f"orderwatch failed unexpectedly ({type(exc).__name__}); see the logged traceback", 1)
 
 
 def _first_error(exc: ValidationError) -> str:

@@ -57,7 +57,7 @@ FLOOR_EVERY_S = 3.0
 
 def run_serve(settings: Settings) -> None:
     secret = settings.require_secret()
-    configure_logging(settings)
+    configure_logging(settings, secrets=[secret])
     if settings.web_workers == 1:
         _serve(settings, open_store(settings, feed=ChangeFeed(settings.redis_url)), secret)
         return
@@ -90,7 +90,7 @@ def run_demo(settings: Settings, *, orders_count: int) -> None:
     # In any mode: the demo's store and logins are throwaway too.
     key = settings.secret_key
     secret = key.get_secret_value() if key is not None else secrets.token_urlsafe(32)
-    configure_logging(settings)
+    configure_logging(settings, secrets=[secret])
     for noisy in ("httpx", "apscheduler"):  # a line per platform call and per job run
         logging.getLogger(noisy).setLevel(logging.WARNING)
     upgrade(make_engine(settings.database_url))
@@ -246,7 +246,13 @@ def _web_app(settings: Settings, sessions: sessionmaker[Session], secret: str) -
     from dashboard.app import create_app
     from dashboard.config import WebConfig
 
-    app = create_app(WebConfig(secret_key=secret, zone=settings.zone), sessions=sessions)
+    config = WebConfig(
+        secret_key=secret,
+        zone=settings.zone,
+        production=settings.mode == "production",
+        public_url=settings.public_url,
+    )
+    app = create_app(config, sessions=sessions)
     # The web stack leaves a few hundred thousand long-lived objects behind; frozen, the
     # collector stops walking them on every full collection (measured: 80-110 ms pauses
     # under handheld load before, under 16 ms after).

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
+import string
+import zlib
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -69,18 +72,58 @@ class Settings(BaseSettings):
 
     def require_secret(self) -> str:
         """The secret key; in development, when none is set, a throwaway one made up on each
-        call (a process asks once and hands it on: the settings stay as they were read)."""
-        if self.secret_key is not None:
-            return self.secret_key.get_secret_value()
-        if self.mode == "production":
+        call (a process asks once and hands it on: the settings stay as they were read).
+
+        Production refuses a missing key and a weak one: whoever can guess it can sign a
+        console session for any user.
+        """
+        key = self.secret_key.get_secret_value() if self.secret_key is not None else ""
+        if self.mode != "production":
+            return key if key.strip() else secrets.token_urlsafe(32)
+        if not key.strip():
             raise MissingSecretError(
-                "ORDERWATCH_SECRET_KEY is not set: production mode refuses to start without it"
+                f"ORDERWATCH_SECRET_KEY is not set: production mode refuses to start without "
+                f"it; {GENERATE_KEY}"
             )
-        return secrets.token_urlsafe(32)
+        bits = entropy_bits(key)
+        if bits < MIN_SECRET_BITS:
+            raise MissingSecretError(
+                f"ORDERWATCH_SECRET_KEY is too weak (about {bits} bits of entropy; production "
+                f"needs {MIN_SECRET_BITS}, 32 random bytes); {GENERATE_KEY}"
+            )
+        return key
+
+
+MIN_SECRET_BITS = 256
+GENERATE_KEY = (
+    "generate one with: python3 -c 'import secrets; print(secrets.token_urlsafe(32))' "
+    "(or: openssl rand -base64 32)"
+)
+_ALPHABETS = (
+    (frozenset(string.digits), 10),
+    (frozenset(string.hexdigits), 16),
+    (frozenset(string.ascii_letters + string.digits + "+/=_-"), 64),
+    (frozenset(string.printable), 95),
+)
+
+
+def entropy_bits(key: str) -> int:
+    """An upper estimate of the entropy of ``key``: its length times the bits of the smallest
+    usual alphabet it is written in (digits, hex, base64, printable ASCII, else UTF-8 bytes),
+    and nothing like it when it repeats itself (``aaaa…``, ``abcabc…``), which a random key
+    does not. ``secrets.token_urlsafe(32)`` and ``token_hex(32)`` make 256."""
+    used = frozenset(key)
+    per_char = next((math.log2(size) for chars, size in _ALPHABETS if used <= chars), None)
+    raw = key.encode()
+    bits = len(key) * per_char if per_char is not None else len(raw) * 8.0
+    # Random text hardly compresses; a repetitive one shrinks to a few bytes.
+    if len(zlib.compress(raw, 9)) < len(raw) / 2:
+        bits = min(bits, (len(zlib.compress(raw, 9)) - 8) * 8.0)
+    return max(int(bits), 0)
 
 
 class MissingSecretError(RuntimeError):
-    """Raised when a production process starts without a secret key."""
+    """Raised when a production process starts without a usable secret key."""
 
 
 @lru_cache(maxsize=1)

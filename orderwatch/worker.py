@@ -175,7 +175,8 @@ class Worker:
 
 def run_worker(settings: Settings) -> None:
     """The ``orderwatch worker`` process: runs until interrupted."""
-    configure_logging(settings)
+    notify = notify_settings(settings)
+    configure_logging(settings, secrets=[notify.secret_key])
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per platform call is noise
     # The alerts engine's thread takes the GIL back after each database round trip; behind
     # CPU-bound jobs it waits a switch interval each time (5 ms by default, tens of round
@@ -184,7 +185,7 @@ def run_worker(settings: Settings) -> None:
     jobs = periodic_jobs(settings.zone)
     feed = ChangeFeed(settings.redis_url)
     sessions = open_store(settings, feed=feed)
-    services = long_running_jobs(sessions, notify_settings(settings), feed)
+    services = long_running_jobs(sessions, notify, feed)
     scheduler = BlockingScheduler(timezone=UTC)
     worker = Worker(sessions, scheduler, jobs, services)
     worker.install()

@@ -263,7 +263,7 @@ def test_environment_parses_as_production_settings(
     environment = dict(compose["x-orderwatch"]["environment"])
     # The secret is never in the file: compose refuses to start until it is set.
     assert re.fullmatch(r"\$\{ORDERWATCH_SECRET_KEY:\?[^}]+\}", environment[SECRET_ENV])
-    environment[SECRET_ENV] = "test-secret"
+    environment[SECRET_ENV] = "eAnaGhNUoQKNT0Abrtd-NR4Zp3aTtHAaBoYGfVDeq98"
     for name in list(Settings.model_fields):
         monkeypatch.delenv(f"ORDERWATCH_{name}".upper(), raising=False)
     for name, value in environment.items():
@@ -272,7 +272,7 @@ def test_environment_parses_as_production_settings(
     assert settings.mode == "production"
     assert ip_address(settings.host).is_unspecified  # reachable from outside the container
     assert settings.port == PORT
-    assert settings.require_secret() == "test-secret"
+    assert settings.require_secret() == environment[SECRET_ENV]
 
 
 def test_urls_point_at_the_backing_services(

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
+from starlette.types import Scope
 
+from dashboard.errors import ErrorBoundary
 from store.errors import Conflict, DomainError, InvalidInput, NotFound, TransitionRefused
 
-log = structlog.get_logger(__name__)
 MEDIA_TYPE = "application/problem+json"
 STATUS_OF: dict[type[DomainError], int] = {
     NotFound: 404,
@@ -61,7 +61,9 @@ def install(api: FastAPI) -> None:
     api.add_exception_handler(DomainError, _domain)  # type: ignore[arg-type]
     api.add_exception_handler(RequestValidationError, _validation)  # type: ignore[arg-type]
     api.add_exception_handler(HTTPException, _http)  # type: ignore[arg-type]
-    api.add_exception_handler(Exception, _unexpected)
+    # Not an exception handler: Starlette re-raises after calling one, and the error would be
+    # logged twice (see dashboard.errors).
+    api.add_middleware(ErrorBoundary, answer=_unexpected)
 
 
 async def _domain(_request: Request, exc: DomainError) -> JSONResponse:
@@ -94,8 +96,7 @@ async def _http(_request: Request, exc: HTTPException) -> JSONResponse:
     return response
 
 
-async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("api.unexpected_error", path=request.url.path, error=type(exc).__name__)
+def _unexpected(_scope: Scope) -> JSONResponse:
     return problem_response(500, "internal_error", "the server failed; the error was logged")
 
 

@@ -24,6 +24,11 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
             document.documentElement.setAttribute("data-ag-theme-mode", mode);
             return mode;
         },
+        signOut: function (clicks) {
+            // A form POST, so the browser sends the Origin header the server checks.
+            if (clicks) { document.getElementById("shell-logout-form").submit(); }
+            return window.dash_clientside.no_update;
+        },
         staleMarker: function (_tick, heartbeat, interval) {
             // Runs in the browser: it still runs when the server cannot be reached, which is
             // exactly when the last answer (the heartbeat) grows old.

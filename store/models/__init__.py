@@ -24,7 +24,7 @@ from store.models.operations import (
     Ticket,
 )
 from store.models.orders import HoldCategory, Order, OrderItem, StageEvent
-from store.models.people import ROLES, ApiToken, User
+from store.models.people import ROLES, ApiToken, SignInFailure, User
 from store.models.rules import FlowHealthFinding, FlowHealthRun, RiskDecision
 from store.models.warehouse import SCAN_KINDS, Reservation, Scan, StockReceipt
 
@@ -63,6 +63,7 @@ __all__ = [
     "RouteReceiver",
     "Rule",
     "Scan",
+    "SignInFailure",
     "Silence",
     "Sku",
     "StageEvent",

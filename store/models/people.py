@@ -30,6 +30,9 @@ class User(Base):
     locale: Mapped[str] = mapped_column(String(2), default="zh")
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    """Console sessions signed for another generation are over: signing out adds one, and so
+    does the database when the role, the active flag or the password hash changes."""
 
 
 class ApiToken(Base):
@@ -47,3 +50,17 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+
+
+class SignInFailure(Base):
+    """Failed console sign-ins of one user name or one client address, for throttling."""
+
+    __tablename__ = "sign_in_failures"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    """``user:<name>`` or ``addr:<client address>``."""
+    failures: Mapped[int] = mapped_column(default=0)
+    """Failures in a row, counted again from one after a quiet hour."""
+    last_failure_at: Mapped[datetime]
+    locked_until: Mapped[datetime | None]
+    """No password is checked for this key before then."""

@@ -53,12 +53,24 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser, tmp_path: Path) -> Iterator[Page]:
+    """A page in a fresh context; a test whose page broke the console's Content-Security-Policy
+    (a script, style or connection the policy blocked) fails, so the policy cannot quietly
+    break a page."""
     context = browser.new_context(viewport=VIEWPORT)
     context.set_default_timeout(WAIT_S * 1000)
+    opened = context.new_page()
+    blocked: list[str] = []
+    opened.on(
+        "console",
+        lambda message: (
+            blocked.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     try:
-        yield context.new_page()
+        yield opened
     finally:
         context.close()
+    assert blocked == [], f"the Content-Security-Policy blocked: {blocked}"
 
 
 @pytest.hookimpl(wrapper=True)

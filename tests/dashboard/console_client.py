@@ -19,14 +19,32 @@ from store.people import create_user
 
 PASSWORD = "correct-horse-9"
 CONFIG = WebConfig(secret_key="test-secret-key", zone=ZoneInfo("Asia/Shanghai"))
+SAME_SITE = {"origin": "http://testserver"}
+"""What a browser sends with every POST from the console's own pages (the test client's
+host is ``testserver``): the console refuses state-changing requests without it."""
+
+
+def console_client(engine: Engine) -> TestClient:
+    """A client of a console on ``engine`` that sends what the console's pages send."""
+    return TestClient(create_app(CONFIG, sessions=session_factory(engine)), headers=SAME_SITE)
+
+
+class SessionClock:
+    """A clock for the session check's cache (``app.state.console_sessions.clock``) that a
+    test moves on, to show what another process changed once the cached check is due."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
 
 
 def client_for(engine: Engine, role: str = "supervisor") -> TestClient:
     """A client of a console on ``engine`` with one user ``lead`` in ``role`` (not signed in)."""
-    sessions = session_factory(engine)
-    with sessions.begin() as session:
+    with session_factory(engine).begin() as session:
         create_user(session, username="lead", role=role, password=PASSWORD)
-    return TestClient(create_app(CONFIG, sessions=sessions))
+    return console_client(engine)
 
 
 def sign_in(client: TestClient, password: str = PASSWORD, next_path: str = "/") -> Any:

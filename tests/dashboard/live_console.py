@@ -217,7 +217,7 @@ def forge_callback(
     """Post the callback that ``trigger`` (``{"id": …, "property": …}``) fires by hand, as a
     page drawn for another role would: its states take ``values`` by ``"id.property"`` (None
     otherwise; an empty match for pattern-matching ones)."""
-    with httpx.Client(base_url=base_url, cookies=cookies) as client:
+    with httpx.Client(base_url=base_url, cookies=cookies, headers={"origin": base_url}) as client:
         dependencies = client.get("/_dash-dependencies").json()
         callback = next(d for d in dependencies if trigger in d["inputs"])
         state = [

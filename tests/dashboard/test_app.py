@@ -14,13 +14,20 @@ from sqlalchemy import Engine
 from starlette.websockets import WebSocketDisconnect
 
 from dashboard.app import create_app
-from dashboard.auth import safe_next
+from dashboard.login import safe_next
 from store.audit import audit_trail
 from store.canonical import CanonicalOrder
 from store.channels import create_channel
 from store.db import make_engine, session_factory
 from store.upsert import upsert_orders
-from tests.dashboard.console_client import CONFIG, callback_spec, client_for, outputs_of, sign_in
+from tests.dashboard.console_client import (
+    CONFIG,
+    callback_request,
+    callback_spec,
+    client_for,
+    outputs_of,
+    sign_in,
+)
 
 
 @pytest.fixture
@@ -124,7 +131,7 @@ def test_sign_in_never_sends_people_to_another_site(client: TestClient) -> None:
 def test_logout_ends_the_session(client: TestClient) -> None:
     sign_in(client)
 
-    assert client.get("/logout", follow_redirects=False).headers["location"] == "/login"
+    assert client.post("/logout", follow_redirects=False).headers["location"] == "/login"
     assert client.get("/", follow_redirects=False).status_code == 303
 
 
@@ -266,3 +273,14 @@ def _request(client: TestClient, output_id: str, values: dict[str, Any]) -> dict
     changed = next(iter(values))
     return {"output": spec["output"], "outputs": outputs_of(spec), "inputs": inputs,
             "changedPropIds": [changed], "state": []}  # fmt: skip
+
+
+def test_a_callback_with_nothing_to_update_is_204_and_no_error(engine: Engine) -> None:
+    with client_for(engine, role="ops_supervisor") as client:
+        sign_in(client)
+        spec = callback_spec(client, "order-reveal")
+        values = {"order-reveal.n_clicks": None, "order-no.data": "OW0000000001"}
+
+        answer = client.post("/_dash-update-component", json=callback_request(spec, values))
+
+    assert answer.status_code == 204

@@ -189,3 +189,13 @@ def test_every_role_signs_in_to_the_board(console: str, page: Page, role: str) -
     sign_in(page, console, role)
 
     expect(kpi(page, "paid")).to_have_text("6")
+
+
+def test_signing_out_from_the_user_menu_ends_the_session(console: str, page: Page) -> None:
+    sign_in(page, console, "supervisor")
+
+    sign_out_link(page).click()
+
+    expect(page).to_have_url(re.compile(r"/login$"))
+    page.goto(f"{console}/")
+    expect(page).to_have_url(re.compile(r"/login\?next="))

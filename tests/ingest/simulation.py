@@ -86,15 +86,17 @@ def platforms(
     faults: FaultPlan | None = None,
     seed: int = 7,
     settings: StreamSettings | None = None,
+    start: datetime = START,
 ) -> Iterator[Platforms]:
-    """A simulator whose world already holds ``history`` of orders, at a fake clock."""
-    clock = FakeClock(START + history)
+    """A simulator whose world already holds ``history`` of orders from ``start``, at a fake
+    clock."""
+    clock = FakeClock(start + history)
     world = World(
         platforms=served,
         settings=settings or StreamSettings(orders_per_minute=orders_per_minute),
         seed=seed,
         clock=clock,
-        start=START,
+        start=start,
     )
     world.advance()
     simulator = Simulator(world, faults=faults)
