@@ -22,11 +22,12 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from alerts.metrics import AlertsCollector
-from dashboard import permissions, shell
+from dashboard import limits, permissions, shell
 from dashboard.api import create_api
 from dashboard.auth import login_router, protect
 from dashboard.config import WebConfig
@@ -45,7 +46,7 @@ def create_app(config: WebConfig, *, sessions: sessionmaker[Session]) -> FastAPI
     app.state.sessions = sessions
     app.state.heatmaps = HeatmapCache()
     app.include_router(probe_router(sessions))
-    app.include_router(login_router(sessions))
+    app.include_router(login_router(sessions), max_body_size=limits.LOGIN)
     api = Mount("/api", app=create_api(sessions, zone=config.zone, secret_key=config.secret_key))
     app.router.routes.append(api)
     mount_console(app)
@@ -61,16 +62,26 @@ class ApiFirst:
     needs (it authenticates with its bearer token); everything else takes the normal path."""
 
     def __init__(self, app: ASGIApp, api: Mount) -> None:
-        self.app = app
+        # The console's requests are bounded here, around Dash's middleware, which reads a
+        # callback's body before any route does; the API bounds its own, route by route.
+        self.app = RequestBodyLimitMiddleware(app, max_body_size=limits.CONSOLE)
         self.api = api
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
+        if scope["type"] == "http" and (scope["path"] + "/").startswith("/api/"):
             match, child_scope = self.api.matches(scope)
-            if match is Match.FULL:
-                scope.update(child_scope)  # what the router does for a matching mount
-                await self.api.handle(scope, receive, send)
-                return
+            if match is not Match.FULL:
+                # The mount's pattern stops at a line break ("/api/v1/orders/OW%0A1"); such a
+                # path is still the API's to refuse, with a problem, not the console's page.
+                child_scope = {
+                    "path_params": {},
+                    "app_root_path": scope.get("app_root_path", scope.get("root_path", "")),
+                    "root_path": scope.get("root_path", "") + "/api",
+                    "endpoint": self.api.app,
+                }
+            scope.update(child_scope)  # what the router does for a matching mount
+            await self.api.handle(scope, receive, send)
+            return
         await self.app(scope, receive, send)
 
 

@@ -92,7 +92,7 @@ def dismiss(session: Session, entry_id: int, *, actor: str, at: datetime) -> Qua
     """A person decides the order will never be read; audited."""
     entry = session.get(QuarantinedOrder, entry_id)
     if entry is None:
-        raise NotFound(f"no quarantined order #{entry_id}")
+        raise NotFound("quarantine_entry", f"no quarantined order #{entry_id}")
     if entry.resolved_at is not None or entry.dismissed_at is not None:
         raise Conflict(f"quarantined order #{entry_id} is closed already")
     entry.dismissed_at, entry.dismissed_by = at, actor

@@ -58,7 +58,7 @@ def reveal_buyer(session: Session, *, order_no: str, actor: str, source: str) ->
     caller's transaction: who, when, which order and from where, never the values."""
     order = session.scalar(select(Order).where(Order.order_no == order_no))
     if order is None:
-        raise NotFound(f"unknown order {order_no!r}")
+        raise NotFound("order", f"unknown order {order_no!r}")
     write_audit(
         session,
         actor=actor,
