@@ -16,7 +16,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import dash
-from fastapi import APIRouter, FastAPI
+from dash.exceptions import DependencyException
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from sqlalchemy import text
@@ -30,6 +31,7 @@ from alerts.metrics import AlertsCollector
 from dashboard import limits, permissions, shell
 from dashboard.api import create_api
 from dashboard.auth import login_router, protect
+from dashboard.callback_guard import CallbackGuard
 from dashboard.config import WebConfig
 from metrics.board import HeatmapCache
 
@@ -49,7 +51,11 @@ def create_app(config: WebConfig, *, sessions: sessionmaker[Session]) -> FastAPI
     app.include_router(login_router(sessions), max_body_size=limits.LOGIN)
     api = Mount("/api", app=create_api(sessions, zone=config.zone, secret_key=config.secret_key))
     app.router.routes.append(api)
-    mount_console(app)
+    console = mount_console(app)
+    # Inside the sign-in check (added after it, outermost): a stranger gets 401 before any
+    # of the body is read; outside Dash's own middleware, which reads it first.
+    app.add_middleware(CallbackGuard, console=console)
+    app.add_exception_handler(DependencyException, _unknown_resource)
     permissions.install(app)
     protect(app, secret=config.secret_key)
     app.add_middleware(ApiFirst, api=api)  # outermost: added last
@@ -101,6 +107,12 @@ def mount_console(app: FastAPI) -> dash.Dash:
     console.layout = shell.create_layout
     shell.register_callbacks(console)
     return console
+
+
+async def _unknown_resource(request: Request, exc: Exception) -> JSONResponse:
+    # Dash raises this for a component suite or file it does not serve: a wrong URL, a 404.
+    message = f"no such component resource: {request.url.path[:200]!r}"
+    return JSONResponse({"error": "not_found", "message": message}, 404)
 
 
 def _forget_unclaimed_callbacks() -> None:

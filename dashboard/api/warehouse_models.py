@@ -10,11 +10,10 @@ from fastapi import Path, Query
 from pydantic import AfterValidator, AwareDatetime, Field, Strict
 
 from store.identifiers import IDENTIFIER_PATTERN
+from store.timebounds import EARLIEST, LATEST, SPAN
 
 # No control or bidirectional formatting characters (``store.identifiers`` says why).
 _PRINTABLE = IDENTIFIER_PATTERN
-_EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
-_LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 
 
 def Code(max_length: int, description: str) -> Any:  # noqa: N802 - reads like a type
@@ -33,8 +32,8 @@ Note = Annotated[str, Field(min_length=1, max_length=500, pattern=r"^[^\x00]+$")
 
 
 def _plausible(value: datetime) -> datetime:
-    if not _EARLIEST <= value < _LATEST:
-        raise ValueError("must be between 2000-01-01 and 2100-01-01")
+    if not EARLIEST <= value < LATEST:
+        raise ValueError(f"must be {SPAN}")
     return value.astimezone(UTC)
 
 

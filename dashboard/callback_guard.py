@@ -1,0 +1,125 @@
+"""Dash's callback requests checked before Dash reads them: a malformed one is a 400.
+
+Dash trusts the body of ``POST /_dash-update-component``: one that is not JSON, names a
+callback the app does not have, or lists other inputs than the callback declares fails inside
+Dash as a ``TypeError`` or ``KeyError``, answered 500. This ASGI middleware reads the body
+(bounded by the console's size limit around it), checks it against Dash's wire format and the
+app's own callback map, and hands the same bytes on; anything else is answered 400 and never
+reaches Dash.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import dash
+from dash import _callback
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, ValidationError
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+CALLBACK_PATH = "/_dash-update-component"
+
+
+class _Prop(BaseModel):
+    """One component property in a callback request: ``{"id", "property", "value"}``."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str | dict[str, Any]
+    property: str
+
+
+_Entry = _Prop | list[_Prop]
+"""A pattern-matching (``ALL``) input arrives as the list of the components it matched."""
+
+
+class CallbackCall(BaseModel):
+    """The body Dash's renderer posts to call one callback."""
+
+    model_config = ConfigDict(extra="allow")
+
+    output: str
+    outputs: _Entry | list[_Entry]
+    inputs: list[_Entry]
+    state: list[_Entry] = []
+    changedPropIds: list[str]  # noqa: N815 - Dash's name on the wire
+
+
+class CallbackGuard:
+    """ASGI middleware in front of Dash's callback route (see the module's docstring)."""
+
+    def __init__(self, app: ASGIApp, console: dash.Dash) -> None:
+        self.app = app
+        self.console = console
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] != CALLBACK_PATH:
+            await self.app(scope, receive, send)
+            return
+        body = await _read(receive)
+        problem = self.problem(body)
+        if problem is not None:
+            response = JSONResponse({"error": "bad_request", "message": problem}, 400)
+            await response(scope, receive, send)
+            return
+        await self.app(scope, _replay(body, receive), send)
+
+    def problem(self, body: bytes) -> str | None:
+        """Why ``body`` is not a call of one of the app's callbacks, or ``None``."""
+        try:
+            call = CallbackCall.model_validate(json.loads(body))
+        except (ValueError, ValidationError):  # JSONDecodeError and UnicodeDecodeError too
+            return "the body is not a Dash callback request"
+        spec = self._callbacks().get(call.output)
+        if spec is None:
+            return f"no callback writes {call.output[:200]!r}"
+        if isinstance(call.outputs, list) != call.output.startswith(".."):
+            # Dash names a callback of several outputs "..a.b...c.d.." and expects their list
+            return f"the outputs sent are not those of the callback writing {call.output!r}"
+        for part, sent in (("inputs", call.inputs), ("state", call.state)):
+            if not _matches(spec.get(part, []), sent):
+                return f"the {part} sent are not those of the callback writing {call.output!r}"
+        return None
+
+    def _callbacks(self) -> dict[str, Any]:
+        # Dash moves the process-wide registrations into the app's map on its first request;
+        # until then (this request may be the first) they are still in the global map.
+        return {**_callback.GLOBAL_CALLBACK_MAP, **self.console.callback_map}
+
+
+def _matches(declared: list[dict[str, Any]], sent: list[_Prop | list[_Prop]]) -> bool:
+    if len(declared) != len(sent):
+        return False
+    for expected, entry in zip(declared, sent, strict=True):
+        props = entry if isinstance(entry, list) else [entry]
+        if any(prop.property != expected["property"] for prop in props):
+            return False
+        if isinstance(expected["id"], str) and (
+            isinstance(entry, list) or entry.id != expected["id"]
+        ):
+            return False
+    return True
+
+
+async def _read(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()  # a disconnect, once the answer is sent
+
+    return replay
