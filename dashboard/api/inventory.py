@@ -103,7 +103,10 @@ class CountOut(BaseModel):
     "/receipts",
     max_body_size=limits.BATCH,
     summary="Receive stock; orders waiting for it are released at once",
-    responses=documented(400),
+    description="The same `receipt_id` again with the same lines changes nothing "
+    "(`duplicate`); with other lines or another warehouse it is refused (409, "
+    "`idempotency_key_reused`).",
+    responses=documented(400, 409),
 )
 def post_receipt(
     body: ReceiptIn,

@@ -121,7 +121,7 @@ _WHEN = {
     404: "The order, channel or other thing named does not exist (`unknown_order`, …)",
     413: "The body is over the endpoint's size limit; nothing of it was read",
     415: "The body is not sent as application/json",
-    409: "The order's stage does not allow this",
+    409: "The order's stage does not allow this, or an idempotency key was reused",
     422: "The request is invalid; `detail` and `errors` say which field and why",
 }
 

@@ -76,7 +76,8 @@ ScanBody = Annotated[
 class ScanOutcome(BaseModel):
     scan_id: str
     status: Literal["accepted", "duplicate", "refused"]
-    """``duplicate``: this scan id was applied before and nothing changed now. A repeated
+    """``duplicate``: this scan id was applied before and nothing changed now (the same id
+    sent for another scan is ``refused`` with ``idempotency_key_reused``). A repeated
     refused scan is answered ``refused`` again (and recorded once)."""
     order_no: str
     stage: str | None
@@ -94,7 +95,7 @@ class BatchOutcome(BaseModel):
     """One per scan sent, in the order sent."""
 
 
-# A single refused scan is answered with a problem; these say which HTTP status.
+# A single refused scan is answered with a problem; these say which HTTP status (else 409).
 _STATUS = {"unknown_order": 404, "sku_not_on_order": 422, "quantity_over_ordered": 422}
 
 
