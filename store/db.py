@@ -17,14 +17,23 @@ from sqlalchemy.pool import QueuePool
 
 from store.errors import InvalidInput
 from store.events import ChangeFeed, feed_info
+from store.sealing import Keyring, attach
 
 SUPPORTED = "sqlite:///PATH or postgresql+psycopg://USER@HOST/DATABASE"
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, *, keyring: Keyring | None = None, **kwargs: Any) -> Engine:
     """An engine for ``url``; SQLite gets foreign keys, WAL and a busy timeout, and a new
     database file that only its owner can read. A URL orderwatch cannot use is refused with
-    ``InvalidInput``, its password hidden."""
+    ``InvalidInput``, its password hidden. ``keyring`` seals and opens the secrets stored
+    (``store.sealing``; default: the development key)."""
+    engine = _engine(url, **kwargs)
+    if keyring is not None:
+        attach(engine.dialect, keyring)
+    return engine
+
+
+def _engine(url: str, **kwargs: Any) -> Engine:
     try:
         parsed = make_url(url)
         parsed.get_dialect()  # loads the driver: an unknown scheme fails here
