@@ -2,21 +2,26 @@
 
 Dash trusts the body of ``POST /_dash-update-component``: one that is not JSON, names a
 callback the app does not have, or lists other inputs than the callback declares fails inside
-Dash as a ``TypeError`` or ``KeyError``, answered 500. This ASGI middleware reads the body
-(bounded by the console's size limit around it), checks it against Dash's wire format and the
-app's own callback map, and hands the same bytes on; anything else is answered 400 and never
-reaches Dash.
+Dash as a ``TypeError`` or ``KeyError``, answered 500; and a callback handed a value of another
+type than its parameter declares (a number where its store keeps a dict) fails inside the
+callback. This ASGI middleware reads the body (bounded by the console's size limit around it),
+checks it against Dash's wire format, the app's own callback map and the type annotations of
+the callback's parameters, and hands the same bytes on; anything else is answered 400 and
+never reaches Dash.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
+import typing
 from typing import Any
 
 import dash
 from dash import _callback
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CALLBACK_PATH = "/_dash-update-component"
@@ -73,20 +78,40 @@ class CallbackGuard:
         except (ValueError, ValidationError):  # JSONDecodeError and UnicodeDecodeError too
             return "the body is not a Dash callback request"
         spec = self._callbacks().get(call.output)
-        if spec is None:
-            return f"no callback writes {call.output[:200]!r}"
-        if isinstance(call.outputs, list) != call.output.startswith(".."):
-            # Dash names a callback of several outputs "..a.b...c.d.." and expects their list
+        if spec is None or spec.get("callback") is None:  # none, or one the browser runs
+            return f"no server callback writes {call.output[:200]!r}"
+        if not _outputs_match(call):
             return f"the outputs sent are not those of the callback writing {call.output!r}"
         for part, sent in (("inputs", call.inputs), ("state", call.state)):
             if not _matches(spec.get(part, []), sent):
                 return f"the {part} sent are not those of the callback writing {call.output!r}"
-        return None
+        return _mistyped(spec["callback"], [*call.inputs, *call.state])
 
     def _callbacks(self) -> dict[str, Any]:
         # Dash moves the process-wide registrations into the app's map on its first request;
         # until then (this request may be the first) they are still in the global map.
         return {**_callback.GLOBAL_CALLBACK_MAP, **self.console.callback_map}
+
+
+def _outputs_match(call: CallbackCall) -> bool:
+    """``outputs`` lists what ``output`` names: Dash names a callback of several outputs
+    "..a.b...c.d.." and expects their list, and a pattern (``ALL``) output as the list of the
+    components it matched."""
+    several = call.output.startswith("..")
+    if isinstance(call.outputs, list) != several:
+        return False
+    parts = call.output.strip(".").split("...") if several else [call.output]
+    sent = call.outputs if isinstance(call.outputs, list) else [call.outputs]
+    if len(parts) != len(sent):
+        return False
+    for part, entry in zip(parts, sent, strict=True):
+        name, _, prop = part.rpartition(".")
+        if name.startswith("{"):  # a pattern: the components it matched
+            if not isinstance(entry, list):
+                return False
+        elif isinstance(entry, list) or (entry.id, entry.property) != (name, prop.split("@")[0]):
+            return False
+    return True
 
 
 def _matches(declared: list[dict[str, Any]], sent: list[_Prop | list[_Prop]]) -> bool:
@@ -101,6 +126,42 @@ def _matches(declared: list[dict[str, Any]], sent: list[_Prop | list[_Prop]]) ->
         ):
             return False
     return True
+
+
+LOCATION_PROPERTIES = frozenset({"pathname", "search", "hash", "href"})
+"""A ``dcc.Location``'s properties, which the browser always fills with text: Dash's own page
+router (``_pages_location``), whose parameters declare nothing, takes them."""
+
+
+def _mistyped(callback: Any, sent: list[_Prop | list[_Prop]]) -> str | None:
+    """Why a value sent does not fit the type its callback parameter declares, or ``None``."""
+    locations = [e for e in sent if isinstance(e, _Prop) and e.id == "_pages_location"]
+    if any(e.property in LOCATION_PROPERTIES and not isinstance(_value(e), str) for e in locations):
+        return "the page location's parts must be text"
+    for (name, adapter), entry in zip(_parameters(inspect.unwrap(callback)), sent, strict=False):
+        value = [_value(p) for p in entry] if isinstance(entry, list) else _value(entry)
+        try:
+            adapter.validate_python(value)
+        except ValidationError:
+            return f"the value sent for {name!r} is not of the type the callback takes"
+    return None
+
+
+def _value(prop: _Prop) -> Any:
+    return (prop.model_extra or {}).get("value")
+
+
+@functools.cache
+def _parameters(function: Any) -> list[tuple[str, TypeAdapter[Any]]]:
+    """A callback's positional parameters (Dash passes inputs, then state, in order) with a
+    validator of each one's annotation (unannotated: anything)."""
+    hints = typing.get_type_hints(function)
+    parameters = inspect.signature(function).parameters.values()
+    return [
+        (p.name, TypeAdapter(hints.get(p.name, Any)))
+        for p in parameters
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
 
 
 async def _read(receive: Receive) -> bytes:
