@@ -14,6 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 
+from store.db import make_engine
+from store.migrate import upgrade
 from tests.dashboard.console_client import client_for, outputs_of, sign_in
 
 EXAMPLES = int(os.environ.get("ORDERWATCH_FUZZ_EXAMPLES", "10"))
@@ -35,9 +37,6 @@ JSON_VALUES = st.recursive(
 
 @pytest.fixture(scope="module")
 def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    from store.db import make_engine
-    from store.migrate import upgrade
-
     path = tmp_path_factory.mktemp("fuzz") / "orderwatch.db"
     engine: Engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)
@@ -63,6 +62,10 @@ def test_arbitrary_bodies_are_never_a_server_error(console: TestClient) -> None:
     call()
 
 
+def _id_text(component_id: str | dict[str, Any]) -> str:
+    return component_id if isinstance(component_id, str) else json.dumps(component_id)
+
+
 def _entry(declared: dict[str, Any], value: Any) -> Any:
     if isinstance(declared["id"], dict):
         return []  # a pattern-matching input that matched no component
@@ -84,9 +87,7 @@ def test_every_callback_with_arbitrary_values_is_never_a_server_error(console: T
             "outputs": outputs if spec["output"].startswith("..") else outputs[0],
             "inputs": filled[: len(spec["inputs"])],
             "state": filled[len(spec["inputs"]) :],
-            "changedPropIds": [
-                f"{json.dumps(first['id']) if isinstance(first['id'], dict) else first['id']}.{first['property']}"
-            ],
+            "changedPropIds": [f"{_id_text(first['id'])}.{first['property']}"],
         }
         status = _post(console, json.dumps(body).encode())
         assert status < 500, (spec["output"], body)
