@@ -106,12 +106,16 @@ def _outputs_match(call: CallbackCall) -> bool:
         return False
     for part, entry in zip(parts, sent, strict=True):
         name, _, prop = part.rpartition(".")
-        if name.startswith("{"):  # a pattern: the components it matched
+        if _is_pattern(name):  # the components it matched
             if not isinstance(entry, list):
                 return False
-        elif isinstance(entry, list) or (entry.id, entry.property) != (name, prop.split("@")[0]):
+        elif isinstance(entry, list) or (entry.id, _plain(entry.property)) != (name, _plain(prop)):
             return False
     return True
+
+
+def _plain(prop: str) -> str:
+    return prop.split("@")[0]  # "@<hash>": Dash's mark of an output another callback shares
 
 
 def _matches(declared: list[dict[str, Any]], sent: list[_Prop | list[_Prop]]) -> bool:
@@ -121,11 +125,17 @@ def _matches(declared: list[dict[str, Any]], sent: list[_Prop | list[_Prop]]) ->
         props = entry if isinstance(entry, list) else [entry]
         if any(prop.property != expected["property"] for prop in props):
             return False
-        if isinstance(expected["id"], str) and (
-            isinstance(entry, list) or entry.id != expected["id"]
-        ):
+        if _is_pattern(expected["id"]):  # the components it matched, with their own ids
+            if any(isinstance(prop.id, str) for prop in props):
+                return False
+        elif isinstance(entry, list) or entry.id != expected["id"]:
             return False
     return True
+
+
+def _is_pattern(component_id: object) -> bool:
+    """A pattern-matching id (``{"action": ALL, ...}``), which Dash's map keeps as JSON text."""
+    return isinstance(component_id, dict) or str(component_id).startswith("{")
 
 
 LOCATION_PROPERTIES = frozenset({"pathname", "search", "hash", "href"})

@@ -6,28 +6,20 @@ quarantined."""
 from __future__ import annotations
 
 import json
-import os
 from typing import Any
 
 import httpx
 import respx
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy.orm import Session, sessionmaker
 
 from dashboard.api import create_api
 from tests.api.test_channel_push import BASE, SHANGHAI, detail, douyin_channel, signed, url
-from tests.dashboard.test_callback_fuzz import JSON_VALUES
+from tests.dashboard.test_callback_fuzz import JSON_VALUES, bounded
 
-EXAMPLES = int(os.environ.get("ORDERWATCH_FUZZ_EXAMPLES", "10"))
-BOUNDED = settings(
-    max_examples=EXAMPLES * 5,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=list(HealthCheck),
-)
+BOUNDED = bounded(5)
 TIMES = st.one_of(
     st.integers(min_value=-(10**20), max_value=10**20),
     st.sampled_from(["99999999999999999999", "253402300800", "0", "-1", "1795000000"]),

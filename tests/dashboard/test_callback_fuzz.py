@@ -19,13 +19,20 @@ from store.migrate import upgrade
 from tests.dashboard.console_client import client_for, outputs_of, sign_in
 
 EXAMPLES = int(os.environ.get("ORDERWATCH_FUZZ_EXAMPLES", "10"))
-BOUNDED = settings(
-    max_examples=EXAMPLES * 8,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=list(HealthCheck),
-)
+
+
+def bounded(factor: int) -> settings:
+    """A fixed, repeatable run of ``factor`` × ``ORDERWATCH_FUZZ_EXAMPLES`` examples."""
+    return settings(
+        max_examples=EXAMPLES * factor,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+
+
+BOUNDED = bounded(8)
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
     lambda inner: (
@@ -67,7 +74,7 @@ def _id_text(component_id: str | dict[str, Any]) -> str:
 
 
 def _entry(declared: dict[str, Any], value: Any) -> Any:
-    if isinstance(declared["id"], dict):
+    if isinstance(declared["id"], dict) or declared["id"].startswith("{"):
         return []  # a pattern-matching input that matched no component
     return {**declared, "value": value}
 
