@@ -21,7 +21,7 @@ def acknowledge_group(
     nothing."""
     group = session.get(AlertGroup, group_id, with_for_update=True)
     if group is None:
-        raise NotFound(f"no alert group #{group_id}")
+        raise NotFound("alert_group", f"no alert group #{group_id}")
     if group.acknowledged_at is not None:
         return group
     if group.state == "resolved":

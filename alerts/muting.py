@@ -149,7 +149,7 @@ def expire_silence(session: Session, silence_id: int, *, author: str, now: datet
     which is brought forward to now."""
     silence = session.get(Silence, silence_id)
     if silence is None:
-        raise NotFound(f"no silence #{silence_id}")
+        raise NotFound("silence", f"no silence #{silence_id}")
     if silence.ends_at <= now:
         raise Conflict(f"silence #{silence_id} has ended already")
     silence.ends_at = max(now, silence.starts_at + timedelta(microseconds=1))

@@ -268,7 +268,7 @@ def resend(session: Session, delivery_id: int, *, actor: str, now: datetime) -> 
     """Put a dead row back in the queue with a fresh retry budget (audited)."""
     row = session.get(AlertDelivery, delivery_id, with_for_update=True)
     if row is None:
-        raise NotFound(f"no delivery #{delivery_id}")
+        raise NotFound("delivery", f"no delivery #{delivery_id}")
     if row.status != "dead":
         raise Conflict(f"delivery #{delivery_id} is {row.status}, not dead: nothing to re-send")
     row.status, row.attempts, row.next_attempt_at = "pending", 0, now
@@ -295,7 +295,7 @@ def send_test(
     with sessions.begin() as session:
         receiver = session.scalar(select(Receiver).where(Receiver.name == receiver_name))
         if receiver is None:
-            raise NotFound(f"no receiver {receiver_name!r}")
+            raise NotFound("receiver", f"no receiver {receiver_name!r}")
         message = compose(
             idempotency_key=f"ow-test-{receiver.id}-{uuid.uuid4().hex[:12]}",
             kind="test",

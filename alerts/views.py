@@ -143,7 +143,7 @@ def group(session: Session, group_id: int, *, items: int = 200) -> GroupView:
     """One group with its alerts and its delivery log."""
     row = session.get(AlertGroup, group_id)
     if row is None:
-        raise NotFound(f"no alert group #{group_id}")
+        raise NotFound("alert_group", f"no alert group #{group_id}")
     (view,) = _views(session, [row], items)
     log = session.scalars(
         select(AlertDelivery)

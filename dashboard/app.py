@@ -16,20 +16,22 @@ from __future__ import annotations
 from pathlib import Path
 
 import dash
-from dash.exceptions import PreventUpdate
-from fastapi import APIRouter, FastAPI
+from dash.exceptions import DependencyException, PreventUpdate
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from alerts.metrics import AlertsCollector
-from dashboard import permissions, shell
+from dashboard import limits, permissions, shell
 from dashboard.api import create_api
 from dashboard.auth import protect
+from dashboard.callback_guard import CallbackGuard
 from dashboard.config import WebConfig
 from dashboard.errors import ErrorBoundary
 from dashboard.headers import SecurityHeaders
@@ -53,13 +55,19 @@ def create_app(config: WebConfig, *, sessions: sessionmaker[Session]) -> FastAPI
     console = app.state.console_sessions = ConsoleSessions(sessions, config.secret_key)
     app.include_router(probe_router(sessions))
     throttle = app.state.sign_in_throttle = SignInThrottle(sessions)
-    app.include_router(login_router(SignIn(sessions, console, throttle, config)))
+    app.include_router(
+        login_router(SignIn(sessions, console, throttle, config)), max_body_size=limits.LOGIN
+    )
     api = Mount("/api", app=create_api(sessions, zone=config.zone, secret_key=config.secret_key))
     app.router.routes.append(api)
     # Inside Dash's middleware, which answers a failing callback 500 without logging it (and
     # a callback with nothing to update, PreventUpdate, 204).
     app.add_middleware(ErrorBoundary, passes=(PreventUpdate,))
     pages = mount_console(app)
+    # Inside the sign-in check (added after it, outermost): a stranger gets 401 before any
+    # of the body is read; outside Dash's own middleware, which reads it first.
+    app.add_middleware(CallbackGuard, console=pages)
+    app.add_exception_handler(DependencyException, _unknown_resource)
     permissions.install(app)
     protect(app, console, config)
     app.add_middleware(ApiFirst, api=api)
@@ -77,16 +85,26 @@ class ApiFirst:
     needs (it authenticates with its bearer token); everything else takes the normal path."""
 
     def __init__(self, app: ASGIApp, api: Mount) -> None:
-        self.app = app
+        # The console's requests are bounded here, around Dash's middleware, which reads a
+        # callback's body before any route does; the API bounds its own, route by route.
+        self.app = RequestBodyLimitMiddleware(app, max_body_size=limits.CONSOLE)
         self.api = api
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
+        if scope["type"] == "http" and (scope["path"] + "/").startswith("/api/"):
             match, child_scope = self.api.matches(scope)
-            if match is Match.FULL:
-                scope.update(child_scope)  # what the router does for a matching mount
-                await self.api.handle(scope, receive, send)
-                return
+            if match is not Match.FULL:
+                # The mount's pattern stops at a line break ("/api/v1/orders/OW%0A1"); such a
+                # path is still the API's to refuse, with a problem, not the console's page.
+                child_scope = {
+                    "path_params": {},
+                    "app_root_path": scope.get("app_root_path", scope.get("root_path", "")),
+                    "root_path": scope.get("root_path", "") + "/api",
+                    "endpoint": self.api.app,
+                }
+            scope.update(child_scope)  # what the router does for a matching mount
+            await self.api.handle(scope, receive, send)
+            return
         await self.app(scope, receive, send)
 
 
@@ -106,6 +124,12 @@ def mount_console(app: FastAPI) -> dash.Dash:
     console.layout = shell.create_layout
     shell.register_callbacks(console)
     return console
+
+
+async def _unknown_resource(request: Request, exc: Exception) -> JSONResponse:
+    # Dash raises this for a component suite or file it does not serve: a wrong URL, a 404.
+    message = f"no such component resource: {request.url.path[:200]!r}"
+    return JSONResponse({"error": "not_found", "message": message}, 404)
 
 
 def _forget_unclaimed_callbacks() -> None:

@@ -485,7 +485,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "{order} is {stage} now (it changed meanwhile)",
     ),
     "orders.refused.reassigned": ("{order} 已改派给 {who}", "{order} was reassigned to {who}"),
-    "orders.refused.not_found": ("{order} 不存在", "{order} does not exist"),
+    "orders.refused.unknown_order": ("{order} 不存在", "{order} does not exist"),
     "orders.failed": (
         "操作未执行：{reason}。请修改后重试。",
         "Nothing was changed: {reason}. Correct it and try again.",

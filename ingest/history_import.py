@@ -13,8 +13,10 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import re
 import tomllib
-from collections.abc import Callable, Iterator
+import zlib
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -32,6 +34,7 @@ from store.errors import DomainError, InvalidInput
 from store.history import set_stage_times
 from store.models import Channel
 from store.stages import FLOW, Stage, parse_stage
+from store.timebounds import check_moment
 from store.upsert import upsert_orders
 
 TIME_FIELDS = (
@@ -122,6 +125,8 @@ def load_mapping(path: Path) -> Mapping:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise InvalidInput(f"mapping file {path} does not exist") from None
+    except OSError as exc:  # a folder, no permission
+        raise InvalidInput(f"mapping file {path} cannot be read: {exc.strerror or exc}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InvalidInput(f"mapping file {path} is not valid TOML: {exc}") from None
     try:
@@ -164,9 +169,13 @@ class RowReader:
         if text is None:
             return None
         parsed = _read_time(text)
+        column = self.mapping.columns[name]
         if parsed is None:
-            column = self.mapping.columns[name]
-            raise RowError(f"{column} ({name}): cannot read {text!r} as a date")
+            raise RowError(f"{column} ({name}): cannot read {text[:40]!r} as a date")
+        try:
+            check_moment(parsed, f"{column} ({name})")
+        except InvalidInput as exc:
+            raise RowError(exc.message) from None
         return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=self.zone)
 
     def stage(self, record: dict[str, str | None], times: dict[str, datetime | None]) -> Stage:
@@ -306,18 +315,82 @@ def open_export(path: Path, encoding: str) -> tuple[IO[str], IO[bytes]]:
     magic = raw.read(2)
     raw.seek(0)
     binary = cast(IO[bytes], gzip.GzipFile(fileobj=raw) if magic == b"\x1f\x8b" else raw)
-    text = io.TextIOWrapper(binary, encoding=ENCODINGS[encoding], newline="")
+    # Bytes the encoding has no character for are kept as lone surrogates and refused record
+    # by record (``records``): a strict decoder fails a block ahead of the record it is in.
+    text = io.TextIOWrapper(
+        binary, encoding=ENCODINGS[encoding], errors="surrogateescape", newline=""
+    )
     return text, raw
 
 
-def records(text: IO[str]) -> Iterator[tuple[int, dict[str, str | None]]]:
+class Undecodable(ValueError):
+    """A record holds bytes that are not text in the file's encoding."""
+
+
+_ESCAPED = re.compile("[\udc80-\udcff]")
+
+
+def _check_text(values: Iterable[object]) -> None:
+    """Refuse undecodable bytes in ``values`` (a long row's extra fields come as a list)."""
+    texts = (v for value in values for v in (value if isinstance(value, list) else [value]))
+    if any(isinstance(text, str) and _ESCAPED.search(text) for text in texts):
+        raise Undecodable("a byte that is no character")
+
+
+@dataclass
+class Position:
+    """Where reading is: the line the next record starts on."""
+
+    line: int = 1
+
+
+def records(
+    text: IO[str], position: Position | None = None
+) -> Iterator[tuple[int, dict[str, str | None]]]:
     """``(line number where the record starts, record)``; the header is line 1."""
+    position = position or Position()
     reader = csv.DictReader(text)
     _ = reader.fieldnames  # reads the header, so that line numbers start after it
-    line = reader.line_num + 1
+    _check_text(reader.fieldnames or ())
+    position.line = reader.line_num + 1
     for record in reader:
-        yield line, record
-        line = reader.line_num + 1
+        _check_text(record.values())
+        yield position.line, record
+        position.line = reader.line_num + 1
+
+
+_UNREADABLE = (Undecodable, UnicodeDecodeError, csv.Error, EOFError, zlib.error, OSError)
+"""What reading a file can fail with part way: a byte its encoding has no character for, a
+field over the csv module's limit, a gzip stream that ends early or is not gzip at all."""
+
+
+class ImportStopped(InvalidInput):
+    """The file could not be read on from some line; the rows before it were imported."""
+
+    def __init__(self, path: Path, summary: ImportSummary, line: int, reason: str) -> None:
+        landed = summary.inserted + summary.updated + summary.unchanged
+        super().__init__(
+            f"{path}: stopped at line {line}: {reason}; the {landed} row(s) before it were "
+            f"imported ({summary.inserted} new, {summary.updated} updated, {summary.unchanged} "
+            f"unchanged, {summary.failed} failed); fix the file and import it again: rows "
+            "already imported change nothing",
+            code="import_stopped",
+        )
+        self.summary = summary
+        self.line = line
+
+
+def unreadable(exc: BaseException, path: Path, encoding: str) -> str:
+    """Why ``path`` cannot be read, in words, for an error of ``_UNREADABLE``."""
+    if isinstance(exc, Undecodable | UnicodeDecodeError):
+        return f"it is not {encoding} text; set [source] encoding in the mapping"
+    if isinstance(exc, csv.Error):
+        return f"the CSV cannot be read ({exc}; a quote left open makes one huge field)"
+    if isinstance(exc, EOFError | zlib.error):
+        return "the gzip file is truncated or damaged"
+    if isinstance(exc, gzip.BadGzipFile):
+        return "it starts like a gzip file but is not one"
+    return f"it cannot be read ({exc.strerror or exc})" if isinstance(exc, OSError) else str(exc)
 
 
 _SEEN = Table(
@@ -342,41 +415,55 @@ def import_history(
     summary = ImportSummary(errors_path=errors_path)
     report = ErrorReport(errors_path)
     text, raw = open_export(path, mapping.source.encoding)
+    position = Position()
     try:
         with engine.connect() as connection:
             _prepare(connection, mapping.source.channel)
             _check_header(text, path, mapping)
             reader = RowReader(mapping)
             batch: list[ParsedRow] = []
-            for line, record in records(text):
-                summary.rows += 1
-                try:
-                    parsed = reader.parse(line, record)
-                    _flag(parsed, summary, report)
-                    batch.append(parsed)
-                except RowError as exc:
-                    summary.failed += 1
-                    order_id = reader.value(record, "channel_order_id")
-                    report.add(line, order_id, "error", str(exc))
-                if len(batch) >= batch_size:
-                    _commit(connection, mapping.source.channel, batch, summary, report)
-                    batch = []
-                    if progress is not None:
-                        progress(raw.tell())
+            try:
+                for line, record in records(text, position):
+                    summary.rows += 1
+                    _read_row(reader, line, record, batch, summary, report)
+                    if len(batch) >= batch_size:
+                        _commit(connection, mapping.source.channel, batch, summary, report)
+                        batch = []
+                        if progress is not None:
+                            progress(raw.tell())
+            except _UNREADABLE as exc:
+                # What was read before the line that cannot be lands, like every batch before.
+                _commit(connection, mapping.source.channel, batch, summary, report)
+                reason = unreadable(exc, path, mapping.source.encoding)
+                report.add(position.line, None, "error", f"import stopped: {reason}")
+                raise ImportStopped(path, summary, position.line, reason) from None
             _commit(connection, mapping.source.channel, batch, summary, report)
             if progress is not None:
                 progress(raw.tell())
-    except UnicodeDecodeError as exc:
-        raise InvalidInput(
-            f"{path} is not {mapping.source.encoding} text ({exc.reason} at byte {exc.start}); "
-            "set [source] encoding in the mapping"
-        ) from None
     finally:
         text.close()
         report.close()
     if report.writer is None:
         summary.errors_path = None
     return summary
+
+
+def _read_row(
+    reader: RowReader,
+    line: int,
+    record: dict[str, str | None],
+    batch: list[ParsedRow],
+    summary: ImportSummary,
+    report: ErrorReport,
+) -> None:
+    try:
+        parsed = reader.parse(line, record)
+    except RowError as exc:
+        summary.failed += 1
+        report.add(line, reader.value(record, "channel_order_id"), "error", str(exc))
+        return
+    _flag(parsed, summary, report)
+    batch.append(parsed)
 
 
 def _prepare(connection: Any, channel: str) -> None:
@@ -389,25 +476,40 @@ def _prepare(connection: Any, channel: str) -> None:
         session.commit()
 
 
-def check_export(path: Path, mapping: Mapping) -> None:
-    """Refuse a file that cannot be read with ``mapping`` before anything is imported."""
-    if not path.is_file():
+def check_export(path: Path, mapping: Mapping, *, errors_path: Path | None = None) -> None:
+    """Refuse a file that cannot be read with ``mapping``, or an error report that cannot be
+    written, before anything is imported."""
+    if path.is_dir():
+        raise InvalidInput(f"{path} is a folder, not a CSV file")
+    if not path.exists():
         raise InvalidInput(f"{path} does not exist")
-    text, _raw = open_export(path, mapping.source.encoding)
+    if errors_path is not None:
+        _check_report(errors_path)
+    try:
+        text, _raw = open_export(path, mapping.source.encoding)
+    except OSError as exc:
+        raise InvalidInput(f"{path} cannot be read: {exc.strerror or exc}") from None
     try:
         _check_header(text, path, mapping)
-    except UnicodeDecodeError as exc:
-        raise InvalidInput(
-            f"{path} is not {mapping.source.encoding} text ({exc.reason} at byte {exc.start}); "
-            "set [source] encoding in the mapping"
-        ) from None
     finally:
         text.close()
 
 
+def _check_report(errors_path: Path) -> None:
+    if errors_path.is_dir():
+        raise InvalidInput(f"the error report {errors_path} is a folder; name a file in it")
+    if not errors_path.parent.is_dir():
+        raise InvalidInput(f"the error report's folder {errors_path.parent} does not exist")
+
+
 def _check_header(text: IO[str], path: Path, mapping: Mapping) -> None:
     position = text.tell()
-    header = next(csv.reader(text), None)
+    try:
+        header = next(csv.reader(text), None)
+        _check_text(header or ())
+    except _UNREADABLE as exc:
+        reason = unreadable(exc, path, mapping.source.encoding)
+        raise InvalidInput(f"{path} cannot be imported: {reason}") from None
     text.seek(position)
     if header is None:
         raise InvalidInput(f"{path} is empty: no header row")

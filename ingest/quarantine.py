@@ -94,7 +94,7 @@ def dismiss(
     """A person decides the order will never be read, saying why; audited."""
     entry = session.get(QuarantinedOrder, entry_id)
     if entry is None:
-        raise NotFound(f"no quarantined order #{entry_id}")
+        raise NotFound("quarantine_entry", f"no quarantined order #{entry_id}")
     if entry.resolved_at is not None or entry.dismissed_at is not None:
         raise Conflict(f"quarantined order #{entry_id} is closed already")
     entry.dismissed_at, entry.dismissed_by = at, actor

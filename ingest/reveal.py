@@ -41,7 +41,7 @@ def reveal_buyer_data(
     with sessions.begin() as session:
         order = session.scalar(select(Order).where(Order.order_no == order_no))
         if order is None:
-            raise NotFound(f"unknown order {order_no!r}")
+            raise NotFound("order", f"unknown order {order_no!r}")
         encrypted = ciphertext_of(order)
         if not encrypted:
             return reveal_buyer(session, order_no=order_no, actor=actor, source=source)

@@ -15,6 +15,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from store.channels import list_channels
 from store.errors import InvalidInput
 from store.models import Channel, Inventory, Order
+from store.timebounds import check_day, check_moment
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,13 +60,13 @@ def parse_moment(value: str, zone: ZoneInfo, *, end: bool) -> datetime:
     text = value.strip()
     try:
         if len(text) == 10:
-            day = date.fromisoformat(text)
+            day = check_day(date.fromisoformat(text), "date")
             moment = datetime.combine(day + timedelta(days=1 if end else 0), time(0), zone)
             return moment
-        parsed = datetime.fromisoformat(text)
+        parsed = check_moment(datetime.fromisoformat(text), "time")
     except ValueError:
         raise InvalidInput(
-            f"cannot read {value!r} as a date (YYYY-MM-DD) or date and time (YYYY-MM-DD HH:MM)"
+            f"cannot read {value[:40]!r} as a date (YYYY-MM-DD) or date and time (YYYY-MM-DD HH:MM)"
         ) from None
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=zone)
 

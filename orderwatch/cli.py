@@ -19,6 +19,7 @@ from orderwatch.commands import (
     channels,
     history,
     ingest,
+    keys,
     metrics,
     orders,
     people,
@@ -33,7 +34,7 @@ from store.errors import DomainError
 log = structlog.get_logger(__name__)
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 for area in (
-    store, people, orders, channels, ingest, warehouse, metrics, history, rules, alerts
+    store, people, orders, channels, keys, ingest, warehouse, metrics, history, rules, alerts
 ):  # fmt: skip
     area.register(app)
 

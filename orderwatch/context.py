@@ -18,7 +18,7 @@ class StoreNotReady(DomainError):
 
 def open_store(settings: Settings, *, feed: ChangeFeed | None = None) -> sessionmaker[Session]:
     """Sessions on the configured database, which must already be at the latest schema."""
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, keyring=settings.keyring())
     require_current_schema(engine)
     return session_factory(engine, feed)
 

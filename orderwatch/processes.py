@@ -93,7 +93,7 @@ def run_demo(settings: Settings, *, orders_count: int) -> None:
     configure_logging(settings, secrets=[secret])
     for noisy in ("httpx", "apscheduler"):  # a line per platform call and per job run
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    upgrade(make_engine(settings.database_url))
+    upgrade(make_engine(settings.database_url, keyring=settings.keyring()))
     feed = ChangeFeed(settings.redis_url)
     sessions = open_store(settings, feed=feed)
     demo = start_demo(

@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from store.sealing import Keyring
+
 
 def default_database_url() -> str:
     """The zero-setup store: a SQLite file in the working directory."""
@@ -92,6 +94,12 @@ class Settings(BaseSettings):
                 f"needs {MIN_SECRET_BITS}, 32 random bytes); {GENERATE_KEY}"
             )
         return key
+
+    def keyring(self, *old_keys: str) -> Keyring:
+        """What seals the secrets kept in the store: derived from the secret key (in
+        development without one, the fixed development key: sealed, not secret)."""
+        key = self.secret_key.get_secret_value() if self.secret_key is not None else None
+        return Keyring.of(key, *old_keys)
 
 
 MIN_SECRET_BITS = 256

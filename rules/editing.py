@@ -156,7 +156,7 @@ def _entry(kind: str, name: str, item: BaseModel, row: Rule | None) -> RuleEntry
 
 def _known_kind(kind: str) -> None:
     if kind not in KINDS:
-        raise NotFound(f"no rule kind {kind!r}; kinds: {', '.join(KINDS)}")
+        raise NotFound("rule_kind", f"no rule kind {kind!r}; kinds: {', '.join(KINDS)}")
 
 
 def check_edit(
@@ -175,7 +175,7 @@ def check_edit(
     if many and (problem := _name_problem(kind, name, item, existing, new)):
         raise RuleRejected([problem])
     if not many and name != SINGLE:
-        raise NotFound(f"the {kind} rules are one rule named {SINGLE!r}")
+        raise NotFound("rule", f"the {kind} rules are one rule named {SINGLE!r}")
     proposed, prefix = _replace(current.rules, kind, name, item)
     known = {str(n) for n in session.scalars(select(Channel.name))}
     before = {p.message for p in check_rule_set(current.rules, known)}
@@ -205,7 +205,7 @@ def _name_problem(
             f"规则名称不能修改（此处为 {name!r}）；如需改名，请新增一条规则",
         )
     if not new and name not in existing:
-        raise NotFound(f"no {kind} rule named {name!r} in force")
+        raise NotFound("rule", f"no {kind} rule named {name!r} in force")
     return None
 
 
@@ -350,7 +350,7 @@ def restore_edit(
     why = _reason(reason)
     old = next((e for e in rule_versions(session, kind, name) if e.version == version), None)
     if old is None:
-        raise NotFound(f"{kind} rule {name!r} has no version {version}")
+        raise NotFound("rule_version", f"{kind} rule {name!r} has no version {version}")
     check_edit(session, kind, name, old.body, new=rule_in_force(session, kind, name) is None)
     row = restore_version(session, kind=kind, name=name, version=version, author=author, reason=why)
     return Saved(kind, name, row.version, apply_effects(session, {kind}, zone))
@@ -387,7 +387,7 @@ def compare_versions(
     bodies = {e.version: e.body for e in rule_versions(session, kind, name)}
     for wanted in (older, newer):
         if wanted not in bodies:
-            raise NotFound(f"{kind} rule {name!r} has no version {wanted}")
+            raise NotFound("rule_version", f"{kind} rule {name!r} has no version {wanted}")
     return body_changes(bodies[older], bodies[newer])
 
 

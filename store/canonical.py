@@ -13,6 +13,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 
 from store.errors import InvalidInput
 from store.stages import Stage, parse_stage
+from store.timebounds import EARLIEST, LATEST, SPAN
 
 Money = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
 Text64 = Annotated[str, Field(min_length=1, max_length=64)]
@@ -51,6 +52,13 @@ class CanonicalOrder(BaseModel):
     buyer_ciphertext: str | None = None
     """The buyer fields the platform sent encrypted, as JSON text (``Order.buyer_ciphertext``)."""
     items: tuple[CanonicalItem, ...] = ()
+
+    @field_validator("created_at", "modified_at", "paid_at", "ship_by")
+    @classmethod
+    def _in_span(cls, value: datetime | None) -> datetime | None:
+        if value is not None and not EARLIEST <= value < LATEST:
+            raise ValueError(f"{value.isoformat()} is not {SPAN}")
+        return value
 
     @field_validator("stage", mode="before")
     @classmethod

@@ -29,7 +29,7 @@ def get_channel(session: Session, name: str) -> Channel:
     channel = session.scalar(select(Channel).where(Channel.name == name))
     if channel is None:
         known = ", ".join(session.scalars(select(Channel.name).order_by(Channel.name))) or "none"
-        raise NotFound(f"unknown channel {name!r}; known channels: {known}")
+        raise NotFound("channel", f"unknown channel {name!r}; known channels: {known}")
     return channel
 
 

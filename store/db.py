@@ -2,22 +2,51 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
+from store.errors import InvalidInput
 from store.events import ChangeFeed, feed_info
+from store.sealing import Keyring, attach
+
+SUPPORTED = "sqlite:///PATH or postgresql+psycopg://USER@HOST/DATABASE"
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for ``url``; SQLite gets foreign keys, WAL and a busy timeout."""
-    parsed = make_url(url)
+def make_engine(url: str, *, keyring: Keyring | None = None, **kwargs: Any) -> Engine:
+    """An engine for ``url``; SQLite gets foreign keys, WAL and a busy timeout, and a new
+    database file that only its owner can read. A URL orderwatch cannot use is refused with
+    ``InvalidInput``, its password hidden. ``keyring`` seals and opens the secrets stored
+    (``store.sealing``; default: the development key)."""
+    engine = _engine(url, **kwargs)
+    if keyring is not None:
+        attach(engine.dialect, keyring)
+    return engine
+
+
+def _engine(url: str, **kwargs: Any) -> Engine:
+    try:
+        parsed = make_url(url)
+        parsed.get_dialect()  # loads the driver: an unknown scheme fails here
+    except (ArgumentError, NoSuchModuleError, ImportError):
+        shown = _shown(url)
+        raise InvalidInput(f"cannot use the database URL {shown}: write {SUPPORTED}") from None
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise InvalidInput(
+            f"orderwatch stores its data in SQLite or PostgreSQL, not {parsed.get_backend_name()}"
+            f" ({_shown(url)}): write {SUPPORTED}"
+        )
     if parsed.get_backend_name() == "sqlite":
+        _create_private(parsed.database)
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
@@ -31,6 +60,25 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     connect_args = kwargs.setdefault("connect_args", {})
     connect_args.setdefault("options", "-c plan_cache_mode=force_custom_plan")
     return create_engine(url, **kwargs)
+
+
+def _shown(url: str) -> str:
+    try:
+        return repr(make_url(url).render_as_string(hide_password=True))
+    except ArgumentError:
+        return "given" if "@" in url else repr(url)  # unparsable: it may hold a password
+
+
+def _create_private(database: str | None) -> None:
+    """Create a missing SQLite file readable by its owner only (0600): it holds buyers'
+    names, phones and addresses. SQLite gives its -wal and -shm files the same mode."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if path.exists() or not path.parent.is_dir():
+        return  # an existing file keeps its mode; a missing folder is SQLite's error to name
+    with contextlib.suppress(FileExistsError):  # another process made it meanwhile
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -25,9 +25,15 @@ class InvalidInput(DomainError):
 
 
 class NotFound(DomainError):
-    """The order, channel or user named does not exist."""
+    """The order, channel or other thing named does not exist.
 
-    code = "not_found"
+    Its code is ``unknown_<thing>`` (``unknown_order``, ``unknown_channel``, ...): the one
+    vocabulary of every not-found answer, the same as a refused scan's ``unknown_order``."""
+
+    code = "unknown"
+
+    def __init__(self, thing: str, message: str) -> None:
+        super().__init__(message, code=f"unknown_{thing}")
 
 
 class TransitionRefused(DomainError):

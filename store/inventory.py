@@ -21,6 +21,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from store.errors import InvalidInput
+from store.idempotency import check_repeat
 from store.models import (
     Base,
     Inventory,
@@ -216,6 +217,12 @@ def receive_stock(
     skus = sorted(lines)
     seen = session.scalar(select(StockReceipt).where(StockReceipt.receipt_id == receipt_id))
     if seen is not None:
+        check_repeat(
+            "receipt_id",
+            receipt_id,
+            {"warehouse": seen.warehouse, "lines": dict(sorted(seen.lines.items()))},
+            {"warehouse": warehouse, "lines": {sku: lines[sku] for sku in skus}},
+        )
         levels = stock_levels(session, seen.warehouse, skus)
         return Receipt(receipt_id, seen.warehouse, levels, duplicate=True)
     _ensure_stock_rows(session, warehouse, skus)

@@ -30,7 +30,7 @@ def get_order(session: Session, order_no: str, *, for_update: bool = False) -> O
         query = query.with_for_update()
     order = session.scalar(query)
     if order is None:
-        raise NotFound(f"unknown order {order_no!r}")
+        raise NotFound("order", f"unknown order {order_no!r}")
     if for_update:
         session.info.setdefault(_LOCKED, {})[order_no] = order
     return order
@@ -65,7 +65,7 @@ def find_order(session: Session, channel: str, channel_order_id: str) -> Order:
         .where(Order.channel_id == channel_row.id, Order.channel_order_id == channel_order_id)
     )
     if order is None:
-        raise NotFound(f"channel {channel!r} has no order {channel_order_id!r}")
+        raise NotFound("order", f"channel {channel!r} has no order {channel_order_id!r}")
     return order
 
 

@@ -14,7 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from store.audit import write_audit
-from store.errors import Conflict, InvalidInput
+from store.errors import Conflict, InvalidInput, NotFound
+from store.identifiers import check_identifier
 from store.models import ROLES, ApiToken, User, utcnow
 
 SCOPES = (
@@ -46,10 +47,10 @@ def create_user(
     """Add a console user; the password is kept only as an Argon2id hash."""
     if not username or len(username) > 64 or any(c.isspace() for c in username):
         raise InvalidInput(f"user name {username!r} must be 1–64 characters without spaces")
+    check_identifier(username, "user name")
     if role not in ROLES:
         raise InvalidInput(f"unknown role {role!r}; known roles: {', '.join(ROLES)}")
-    if len(password) < 8:
-        raise InvalidInput("password must be at least 8 characters")
+    _check_password(password)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(f"user {username!r} exists already")
     user = User(
@@ -68,6 +69,42 @@ def create_user(
         entity_id=username,
         after={"role": role},
     )
+    return user
+
+
+def _check_password(password: str) -> None:
+    if len(password) < 8:
+        raise InvalidInput("password must be at least 8 characters")
+
+
+def get_user(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound("user", f"unknown user {username!r}")
+    return user
+
+
+def set_password(session: Session, username: str, password: str, *, actor: str = "cli") -> User:
+    """Replace a user's password (only its Argon2id hash is kept); audited, never the value."""
+    _check_password(password)
+    user = get_user(session, username)
+    user.password_hash = _hasher.hash(password)
+    write_audit(
+        session, actor=actor, action="user.password_changed", entity_type="user",
+        entity_id=username,
+    )  # fmt: skip
+    return user
+
+
+def deactivate_user(session: Session, username: str, *, actor: str = "cli") -> User:
+    """Stop a user from signing in; the account and its audit trail stay."""
+    user = get_user(session, username)
+    if user.is_active:
+        user.is_active = False
+        write_audit(
+            session, actor=actor, action="user.deactivated", entity_type="user",
+            entity_id=username, before={"active": True}, after={"active": False},
+        )  # fmt: skip
     return user
 
 
@@ -100,6 +137,7 @@ def create_token(
         raise InvalidInput(f"unknown scope {', '.join(unknown)}; known scopes: {', '.join(SCOPES)}")
     if not scopes:
         raise InvalidInput(f"a token needs at least one scope; known scopes: {', '.join(SCOPES)}")
+    check_identifier(name, "token name")
     if session.scalar(select(ApiToken.id).where(ApiToken.name == name)) is not None:
         raise Conflict(f"token {name!r} exists already")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -121,6 +159,25 @@ def create_token(
         after={"scopes": record.scopes},
     )
     return IssuedToken(secret=secret, record=record)
+
+
+def list_tokens(session: Session) -> list[ApiToken]:
+    """Every token, live and revoked, by name (their secrets are not kept: only prefixes)."""
+    return list(session.scalars(select(ApiToken).order_by(ApiToken.name)))
+
+
+def revoke_token(session: Session, name: str, *, actor: str = "cli") -> ApiToken:
+    """Revoke a token: every request with it is refused from the commit on."""
+    token = session.scalar(select(ApiToken).where(ApiToken.name == name))
+    if token is None:
+        raise NotFound("token", f"unknown token {name!r}")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        write_audit(
+            session, actor=actor, action="token.revoked", entity_type="api_token",
+            entity_id=name,
+        )  # fmt: skip
+    return token
 
 
 def verify_token(session: Session, secret: str) -> ApiToken | None:

@@ -84,7 +84,7 @@ def reveal_buyer(
     call that reveals the encrypted fields), never the values."""
     order = session.scalar(select(Order).where(Order.order_no == order_no))
     if order is None:
-        raise NotFound(f"unknown order {order_no!r}")
+        raise NotFound("order", f"unknown order {order_no!r}")
     after: dict[str, object] = {"fields": list(BUYER_FIELDS), "source": source}
     if via is not None:
         after |= {"decrypted": sorted(ciphertext_of(order)), "via": via}

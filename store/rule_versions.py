@@ -46,7 +46,7 @@ def history(session: Session, kind: str, name: str) -> list[Rule]:
     query = select(Rule).where(Rule.kind == kind, Rule.name == name).order_by(Rule.version)
     rows = list(session.scalars(query))
     if not rows:
-        raise NotFound(f"no {kind} rule named {name!r}")
+        raise NotFound("rule", f"no {kind} rule named {name!r}")
     return rows
 
 
@@ -113,7 +113,7 @@ def restore_version(
             select(func.max(Rule.version)).where(Rule.kind == kind, Rule.name == name)
         )
         known = f"versions 1–{newest}" if newest else "no versions"
-        raise NotFound(f"{kind} rule {name!r} has no version {version} ({known})")
+        raise NotFound("rule_version", f"{kind} rule {name!r} has no version {version} ({known})")
     why = reason or f"restore version {version}"
     row = save_version(
         session,

@@ -15,7 +15,8 @@ and a batch of hundreds costs a handful of statements:
    events, the scans themselves, and a warehouse exception for each refusal.
 
 Every scan is kept with its answer, so a repeated ``scan_id`` changes nothing and gets the
-first answer again.
+first answer again; the same ``scan_id`` sent for another scan (another order, kind, SKU or
+quantity) is refused with ``idempotency_key_reused``, and kept nowhere.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ from sqlalchemy.orm import Session
 
 from store.errors import Conflict, TransitionRefused
 from store.events import record_change
+from store.idempotency import CODE as IDEMPOTENCY_CODE
+from store.idempotency import differences, reuse_message
 from store.inventory import free_reservations
 from store.models import Order, OrderItem, Scan, StageEvent, WarehouseException, utcnow
 from store.moves import Keep, Write, folded, move_writes, stage_event
@@ -61,6 +64,7 @@ REFUSALS: dict[str, tuple[str, str]] = {
     "pickup_before_pack": ("未打包先揽收", "Carrier pickup before pack"),
     "order_already_shipped": ("订单已出库", "Order already shipped"),
     "transition_refused": ("状态流转不允许", "Stage move not allowed"),
+    IDEMPOTENCY_CODE: ("扫描编号已用于另一次扫描", "Scan id already used for another scan"),
 }
 """Every reason a scan can be refused: stable code → (Chinese, English) label."""
 
@@ -158,7 +162,7 @@ def apply_scans(
             continue
         order = orders.get(scan.order_no)
         refusal = _judge(scan, order)
-        answered[scan.scan_id] = (None, None) if refusal is None else _answer_of(refusal)
+        answered[scan.scan_id] = _Answer(_content(scan), refusal)
         kept.append((scan, order, refusal))
         results[index] = _fresh(scan, refusal)
     _write(session, kept, orders.values())
@@ -202,27 +206,48 @@ def _lock_orders(session: Session, order_nos: list[str]) -> dict[str, _Order]:
     return orders
 
 
-_ANSWERED = select(Scan.scan_id, Scan.refused_code, Scan.refused_message).where(
-    Scan.scan_id.in_(bindparam("scan_ids", expanding=True))
-)
+_CONTENT = ("kind", "order_no", "sku", "quantity", "weight_kg", "carrier", "waybill")
+"""What makes a scan the scan it is; its time and device do not (a handheld's retry of one
+scan may stamp it anew)."""
+_ANSWERED = select(
+    Scan.scan_id, Scan.refused_code, Scan.refused_message, *(Scan.__table__.c[c] for c in _CONTENT)
+).where(Scan.scan_id.in_(bindparam("scan_ids", expanding=True)))
 
 
-def _answered(session: Session, scan_ids: list[str]) -> dict[str, tuple[str | None, str | None]]:
+class _Answer(NamedTuple):
+    content: dict[str, object]
+    refusal: _Refused | None
+
+
+def _content(scan: ScanInput) -> dict[str, object]:
+    return {name: getattr(scan, name) for name in _CONTENT} | {"kind": scan.kind.value}
+
+
+def _answered(session: Session, scan_ids: list[str]) -> dict[str, _Answer]:
     """Scan ids received before (read after the orders are locked, so a concurrent request
-    with the same scan of the same order has committed by now): id → (refusal code, message)."""
+    with the same scan of the same order has committed by now): id → content and answer."""
     rows = session.execute(_ANSWERED, {"scan_ids": scan_ids}).all()
-    return {row.scan_id: (row.refused_code, row.refused_message) for row in rows}
+    return {
+        row.scan_id: _Answer(
+            {name: getattr(row, name) for name in _CONTENT},
+            None if row.refused_code is None else _Refused(row.refused_code, row.refused_message),
+        )
+        for row in rows
+    }
 
 
-def _answer_of(refusal: _Refused) -> tuple[str | None, str | None]:
-    return refusal.code, refusal.message
-
-
-def _repeat(scan: ScanInput, answer: tuple[str | None, str | None]) -> ScanResult:
-    code, message = answer
-    if code is None:
+def _repeat(scan: ScanInput, answer: _Answer) -> ScanResult:
+    changed = differences(answer.content, _content(scan))
+    if changed:
+        message = reuse_message("scan_id", scan.scan_id, changed)
+        return ScanResult(scan.scan_id, "refused", scan.order_no, code=IDEMPOTENCY_CODE,
+                          message=message)  # fmt: skip
+    if answer.refusal is None:
         return ScanResult(scan.scan_id, "duplicate", scan.order_no)
-    return ScanResult(scan.scan_id, "refused", scan.order_no, code=code, message=message)
+    refusal = answer.refusal
+    return ScanResult(
+        scan.scan_id, "refused", scan.order_no, code=refusal.code, message=refusal.message
+    )
 
 
 def _fresh(scan: ScanInput, refusal: _Refused | None) -> ScanResult:

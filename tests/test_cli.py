@@ -154,9 +154,12 @@ def test_errors_are_one_line(
 
 def test_channels_add_and_duplicate(run: Run, engine: Engine) -> None:
     database = _url(engine)
-    args = ("channels", "add", "xhs-main", "--platform", "xiaohongshu", "--app-key", "k1")
-    assert run(*args, database=database) == (0, "channel xhs-main (xiaohongshu) added\n", "")
-    assert run(*args, database=database) == (1, "", "error: channel 'xhs-main' exists already\n")
+    args = ("channels", "add", "xhs-main", "--platform", "xiaohongshu", "--app-key", "k1",
+            "--secrets-stdin")  # fmt: skip
+    added = run(*args, database=database, stdin="s1\n")
+    assert added == (0, "channel xhs-main (xiaohongshu) added\n", "")
+    again = run(*args, database=database, stdin="s1\n")
+    assert again == (1, "", "error: channel 'xhs-main' exists already\n")
     unknown = run("channels", "add", "x", "--platform", "ebay", database=database)
     assert unknown[0] == 1
     assert unknown[2].startswith("error: unknown platform 'ebay'; known: taobao, tmall, jd")

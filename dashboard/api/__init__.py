@@ -8,8 +8,10 @@ from zoneinfo import ZoneInfo
 from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
+from dashboard import limits
 from dashboard.api import problems
 from dashboard.api.deps import store_gate
+from dashboard.api.guard import BodyGuard
 from dashboard.api.routers import ROUTERS
 from dashboard.api.scan_desk import ScanDesk
 from metrics.board import HeatmapCache
@@ -35,5 +37,8 @@ def create_api(
     api.state.store_gate = store_gate(sessions)
     problems.install(api)
     for router in ROUTERS:
-        api.include_router(router)
+        # The default limit per router, not on the app: an app-wide limiter would answer an
+        # over-long Content-Length in plain text, where the guard answers with a problem.
+        api.include_router(router, max_body_size=limits.API)
+    api.add_middleware(BodyGuard, api=api, default_limit=limits.API)
     return api

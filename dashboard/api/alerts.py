@@ -25,6 +25,7 @@ from alerts.muting import create_silence, expire_silence
 from alerts.outbox import resend
 from dashboard.api.deps import Caller, Store, require_scope
 from dashboard.api.problems import documented
+from dashboard.api.warehouse_models import Count
 from store.errors import Conflict, NotFound
 from store.models import utcnow
 
@@ -48,7 +49,7 @@ class SilenceIn(BaseModel):
 
     matchers: dict[LabelValue, LabelValue] = Field(min_length=1, max_length=8)
     """Label -> the value it must have: kind, severity, channel, warehouse, stage, sku..."""
-    minutes: int = Field(ge=1, le=30 * 24 * 60)
+    minutes: Annotated[Count, Field(ge=1, le=30 * 24 * 60)]
     """How long from now it lasts."""
     reason: Note
 

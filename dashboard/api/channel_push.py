@@ -11,13 +11,15 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import httpx
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
+from dashboard import limits
 from dashboard.api.deps import ApiRefusal, store_sessions
 from dashboard.api.problems import MEDIA_TYPE, Problem, documented
+from dashboard.api.warehouse_models import NamePath
 from ingest.push import (
     MalformedPush,
     PushFailed,
@@ -87,6 +89,7 @@ router = APIRouter(prefix="/v1/channels", tags=["channels"])
 
 @router.post(
     "/{name}/push",
+    max_body_size=limits.PUSH,
     responses=_RESPONSES,
     openapi_extra={"requestBody": _BODY, "security": []},
     response_class=JSONResponse,
@@ -94,7 +97,7 @@ router = APIRouter(prefix="/v1/channels", tags=["channels"])
 async def receive_channel_push(
     request: Request,
     sessions: Annotated[sessionmaker[Session], Depends(store_sessions)],
-    name: Annotated[str, Path(description="The channel the push is for")],
+    name: NamePath,
 ) -> JSONResponse:
     """A platform's message push for channel ``name``: verified with the platform's signature,
     each named order fetched from the platform and applied idempotently."""

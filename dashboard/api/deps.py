@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -111,46 +111,72 @@ got an answer can rely on it being stored."""
 async def bearer_secret(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> str:
-    """Dependency: the token the request presents, not yet verified (401 when there is none,
-    before the body is even read)."""
+    """Dependency: the token the request presents, not yet verified (401 when there is none)."""
     if credentials is None:
-        raise ApiRefusal(
-            401,
-            "missing_token",
-            "this endpoint needs an API token: Authorization: Bearer <token>",
-            {"WWW-Authenticate": "Bearer"},
-        )
+        raise missing_token()
     return credentials.credentials
+
+
+def missing_token() -> ApiRefusal:
+    return ApiRefusal(
+        401,
+        "missing_token",
+        "this endpoint needs an API token: Authorization: Bearer <token>",
+        {"WWW-Authenticate": "Bearer"},
+    )
+
+
+def invalid_token() -> ApiRefusal:
+    return ApiRefusal(
+        401,
+        "invalid_token",
+        "the API token is unknown or revoked",
+        {"WWW-Authenticate": 'Bearer error="invalid_token"'},
+    )
 
 
 Secret = Annotated[str, Depends(bearer_secret)]
 """The request's bearer token, present but not yet verified."""
 
 
-def require_scope(scope: str) -> Callable[..., Coroutine[None, None, Caller]]:
+class RequireScope:
     """Dependency: the request carries a live token that has ``scope``.
 
-    The token is checked in the request's own transaction (the same ``Store`` the
-    endpoint gets), so a request costs one connection and one commit.
+    The token is checked in the request's own transaction (the same ``Store`` the endpoint
+    gets), so a request costs one connection and one commit. Before that, and before the body
+    is read, ``dashboard.api.guard`` refuses a request whose token is missing, unknown or
+    lacks ``scope``: it finds this dependency on the route and reads ``scope`` from it.
     """
 
-    async def check(session: Store, secret: Secret) -> Caller:
-        token = await run_in_threadpool(verify_token, session, secret)
-        return caller_of(token, scope)
+    def __init__(self, scope: str) -> None:
+        self.scope = scope
 
-    return check
+    async def __call__(self, session: Store, secret: Secret) -> Caller:
+        token = await run_in_threadpool(verify_token, session, secret)
+        return caller_of(token, self.scope)
+
+
+class DeferredScope:
+    """Dependency: the request's token, for an endpoint that verifies it together with its
+    work (the scan desk checks a whole group's tokens in the group's transaction). The guard
+    still refuses a missing, unknown or under-scoped token before the body is read."""
+
+    def __init__(self, scope: str) -> None:
+        self.scope = scope
+
+    async def __call__(self, secret: Secret) -> str:
+        return secret
+
+
+def require_scope(scope: str) -> RequireScope:
+    return RequireScope(scope)
 
 
 def caller_of(token: ApiToken | None, scope: str) -> Caller:
     """The caller a verified token (``None``: unknown or revoked) stands for, when it may use
     ``scope``; the 401/403 refusal otherwise."""
     if token is None:
-        raise ApiRefusal(
-            401,
-            "invalid_token",
-            "the API token is unknown or revoked",
-            {"WWW-Authenticate": 'Bearer error="invalid_token"'},
-        )
+        raise invalid_token()
     if scope not in token.scopes:
         raise ApiRefusal(403, "missing_scope", f"token {token.name!r} lacks the scope {scope!r}")
     return Caller(token.name, frozenset(token.scopes))

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends
 
 from dashboard.api.deps import Caller, Store, business_zone, require_scope
 from dashboard.api.problems import documented
+from dashboard.api.warehouse_models import OrderNoPath
 from rules.explain import Explanation, explain_order
 
 router = APIRouter(prefix="/v1/orders", tags=["orders"], responses=documented(404))
@@ -16,7 +17,7 @@ router = APIRouter(prefix="/v1/orders", tags=["orders"], responses=documented(40
 
 @router.get("/{order_no}/explain")
 def get_explanation(
-    order_no: str,
+    order_no: OrderNoPath,
     zone: Annotated[ZoneInfo, Depends(business_zone)],
     session: Store,
     _caller: Annotated[Caller, Depends(require_scope("orders:read"))],

@@ -8,10 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
+from dashboard import limits
 from dashboard.api.deps import Caller, Store, require_scope
 from dashboard.api.problems import documented
 from dashboard.api.warehouse_models import (
     Code,
+    Count,
     ScanId,
     ScanTime,
     SkuCode,
@@ -30,7 +32,7 @@ class ReceiptLineIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     sku: SkuCode
-    quantity: Annotated[int, Field(gt=0, le=1_000_000)]
+    quantity: Annotated[Count, Field(gt=0, le=1_000_000)]
 
 
 class ReceiptIn(BaseModel):
@@ -75,7 +77,7 @@ class CountLineIn(BaseModel):
 
     sku: SkuCode
     location: Annotated[str, Code(32, "Shelf location, e.g. A-03-2")] | None = None
-    counted: Annotated[int, Field(ge=0, le=1_000_000)]
+    counted: Annotated[Count, Field(ge=0, le=1_000_000)]
 
 
 class CountsIn(BaseModel):
@@ -99,8 +101,12 @@ class CountOut(BaseModel):
 
 @router.post(
     "/receipts",
+    max_body_size=limits.BATCH,
     summary="Receive stock; orders waiting for it are released at once",
-    responses=documented(400),
+    description="The same `receipt_id` again with the same lines changes nothing "
+    "(`duplicate`); with other lines or another warehouse it is refused (409, "
+    "`idempotency_key_reused`).",
+    responses=documented(400, 409),
 )
 def post_receipt(
     body: ReceiptIn,
@@ -132,6 +138,7 @@ def post_receipt(
 
 @router.post(
     "/counts",
+    max_body_size=limits.BATCH,
     summary="Record cycle counts per SKU and location beside the system's stock",
     responses=documented(400),
 )

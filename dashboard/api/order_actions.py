@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
+from dashboard import limits
 from dashboard.api.deps import Caller, Store, business_zone, require_scope
 from dashboard.api.floor_orders import OrderStageOut
 from dashboard.api.problems import documented
@@ -139,7 +140,7 @@ class OutcomeOut(BaseModel):
     order_no: str
     applied: bool
     code: str
-    """``applied``; else why not: ``stage_changed``, ``reassigned``, ``not_found``,
+    """``applied``; else why not: ``stage_changed``, ``reassigned``, ``unknown_order``,
     ``transition_refused``, ``not_assignable`` …"""
     message: str
     stage: str | None
@@ -160,6 +161,7 @@ class BatchOut(BaseModel):
 
 @router.post(
     "/actions",
+    max_body_size=limits.BATCH,
     summary="Act on many orders at once; each is applied or refused on its own (audited)",
     responses=documented(),
 )

@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
+from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
 from starlette.types import Scope
 
 from dashboard.errors import ErrorBoundary
@@ -88,12 +89,25 @@ def _field_error(error: Any) -> dict[str, Any]:
     }
 
 
-async def _http(_request: Request, exc: HTTPException) -> JSONResponse:
-    code = str(getattr(exc, "code", None) or f"http_{exc.status_code}")
-    response = problem_response(exc.status_code, code, str(exc.detail))
+async def _http(request: Request, exc: HTTPException) -> JSONResponse:
+    code, detail = getattr(exc, "code", None), str(exc.detail)
+    if code is None:  # raised by the framework, not by orderwatch: say what it means here
+        code, detail = _framework_refusal(request, exc)
+    response = problem_response(exc.status_code, code, detail)
     for name, value in (exc.headers or {}).items():
         response.headers[name] = value
     return response
+
+
+def _framework_refusal(request: Request, exc: HTTPException) -> tuple[str, str]:
+    if exc.status_code == 404:
+        return "unknown_path", f"no endpoint at {request.url.path!r}; see /api/openapi.json"
+    if exc.status_code == 405:
+        return "method_not_allowed", f"{request.method} is not allowed on {request.url.path!r}"
+    if exc.status_code == 413:
+        limit = request.scope.get(MAX_BODY_SIZE_SCOPE_KEY)
+        return "body_too_large", f"the request body is over this endpoint's limit of {limit} bytes"
+    return f"http_{exc.status_code}", str(exc.detail)
 
 
 def _unexpected(_scope: Scope) -> JSONResponse:
@@ -105,8 +119,10 @@ _WHEN = {
     400: "The body is not valid JSON",
     401: "No API token, or an unknown or revoked one",
     403: "The token lacks the scope this endpoint needs",
-    404: "The order, channel or other thing named does not exist",
-    409: "The order's stage does not allow this",
+    404: "The order, channel or other thing named does not exist (`unknown_order`, …)",
+    413: "The body is over the endpoint's size limit; nothing of it was read",
+    415: "The body is not sent as application/json",
+    409: "The order's stage does not allow this, or an idempotency key was reused",
     422: "The request is invalid; `detail` and `errors` say which field and why",
 }
 

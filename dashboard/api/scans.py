@@ -6,11 +6,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Request
+from fastapi import APIRouter, Body, Depends, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 
-from dashboard.api.deps import Secret
+from dashboard import limits
+from dashboard.api.deps import DeferredScope
 from dashboard.api.problems import documented, problem_response
 from dashboard.api.scan_desk import ScanDesk
 from dashboard.api.warehouse_models import Code, OrderNo, Quantity, ScanId, ScanTime, SkuCode
@@ -75,7 +76,8 @@ ScanBody = Annotated[
 class ScanOutcome(BaseModel):
     scan_id: str
     status: Literal["accepted", "duplicate", "refused"]
-    """``duplicate``: this scan id was applied before and nothing changed now. A repeated
+    """``duplicate``: this scan id was applied before and nothing changed now (the same id
+    sent for another scan is ``refused`` with ``idempotency_key_reused``). A repeated
     refused scan is answered ``refused`` again (and recorded once)."""
     order_no: str
     stage: str | None
@@ -93,24 +95,29 @@ class BatchOutcome(BaseModel):
     """One per scan sent, in the order sent."""
 
 
-# A single refused scan is answered with a problem; these say which HTTP status.
+# A single refused scan is answered with a problem; these say which HTTP status (else 409).
 _STATUS = {"unknown_order": 404, "sku_not_on_order": 422, "quantity_over_ordered": 422}
 
 
 @router.post(
     "",
+    max_body_size=limits.BATCH,
     summary="Record one scan or a batch of scans",
     description=(
         "A single scan answers 200 with its outcome, or a problem (404/409/422) naming the "
         "refusal `code`. A batch always answers 200 with one outcome per scan: refused scans "
         "change nothing, the rest of the batch is applied. Every refusal is kept as a "
-        "warehouse exception. Needs the `scans` scope; the token is verified together with "
-        "the scans, so a malformed body is answered 422 before an unknown token is noticed."
+        "warehouse exception. Needs the `scans` scope: a missing, unknown or under-scoped "
+        "token is refused before the body is read."
     ),
     response_model=ScanOutcome | BatchOutcome,
     responses=documented(400, 404, 409),
 )
-async def post_scans(body: ScanBody, secret: Secret, request: Request) -> Response:
+async def post_scans(
+    body: ScanBody,
+    secret: Annotated[str, Depends(DeferredScope("scans"))],
+    request: Request,
+) -> Response:
     scans = body.scans if isinstance(body, ScanBatch) else [body]
     now = utcnow()
     desk: ScanDesk = request.app.state.scan_desk

@@ -7,12 +7,13 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Path, Query
-from pydantic import AfterValidator, AwareDatetime, Field
+from pydantic import AfterValidator, AwareDatetime, Field, Strict
 
-# No control characters (PostgreSQL refuses NUL in text; none belongs in a code or a name).
-_PRINTABLE = r"^[^\x00-\x1f\x7f]+$"
-_EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
-_LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+from store.identifiers import IDENTIFIER_PATTERN
+from store.timebounds import EARLIEST, LATEST, SPAN
+
+# No control or bidirectional formatting characters (``store.identifiers`` says why).
+_PRINTABLE = IDENTIFIER_PATTERN
 
 
 def Code(max_length: int, description: str) -> Any:  # noqa: N802 - reads like a type
@@ -24,13 +25,15 @@ OrderNo = Annotated[str, Code(16, "Internal order number, e.g. OW0000000042")]
 SkuCode = Annotated[str, Code(64, "SKU code")]
 Warehouse = Annotated[str, Code(32, "Warehouse code, e.g. SH-01")]
 Picker = Annotated[str, Code(64, "The picker's name")]
-Quantity = Annotated[int, Field(gt=0, le=100_000)]
+Count = Annotated[int, Strict()]
+"""An integer in a request body: JSON ``true`` or ``"3"`` is refused, not read as 1 or 3."""
+Quantity = Annotated[Count, Field(gt=0, le=100_000)]
 Note = Annotated[str, Field(min_length=1, max_length=500, pattern=r"^[^\x00]+$")]
 
 
 def _plausible(value: datetime) -> datetime:
-    if not _EARLIEST <= value < _LATEST:
-        raise ValueError("must be between 2000-01-01 and 2100-01-01")
+    if not EARLIEST <= value < LATEST:
+        raise ValueError(f"must be {SPAN}")
     return value.astimezone(UTC)
 
 
@@ -41,5 +44,7 @@ ScanTime = Annotated[
 ]
 
 OrderNoPath = Annotated[str, Path(min_length=1, max_length=16, pattern=_PRINTABLE)]
+NamePath = Annotated[str, Path(min_length=1, max_length=64, pattern=_PRINTABLE)]
+"""A channel's (or other named thing's) name in a path."""
 PickerQuery = Annotated[str | None, Query(min_length=1, max_length=64, pattern=_PRINTABLE)]
 WarehouseQuery = Annotated[str | None, Query(min_length=1, max_length=32, pattern=_PRINTABLE)]

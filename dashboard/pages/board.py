@@ -22,8 +22,10 @@ from dash import (
     html,
     no_update,
 )
+from dash.exceptions import PreventUpdate
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
+from typing_extensions import TypedDict
 
 from dashboard import board_charts as charts
 from dashboard.board_filters import CUSTOM, RANGES, BoardFilters, from_query
@@ -193,7 +195,7 @@ def translate(lang: Any) -> tuple[Any, ...]:
     Input(LANG_STORE, "data"),
     State("board-url", "search"),
 )
-async def filter_choices(_lang: Any, search: Any) -> tuple[list[str], list[str]]:
+async def filter_choices(_lang: Any, search: str | None) -> tuple[list[str], list[str]]:
     """The known channels and warehouses, plus any the URL names: a select drops a value it
     does not offer, which would silently widen a shared link instead of saying it is wrong."""
     channels, warehouses = await run_in_threadpool(_choices, store_sessions())
@@ -211,10 +213,16 @@ def _with(known: list[str], asked: tuple[str, ...]) -> list[str]:
 
 
 def chosen_filters(channels: Any, warehouses: Any, chosen: Any, dates: Any) -> BoardFilters:
-    """The filters as the widgets hold them."""
-    start, end = (dates or [None, None]) if chosen == CUSTOM else (None, None)
-    return BoardFilters(tuple(channels or ()), tuple(warehouses or ()), str(chosen),
+    """The filters as the widgets hold them (what is not a list of names, or a pair of
+    dates, holds none: a forged request cannot make the board fail)."""
+    pair = dates if isinstance(dates, list) and len(dates) == 2 else [None, None]
+    start, end = pair if chosen == CUSTOM else (None, None)
+    return BoardFilters(_strings(channels), _strings(warehouses), str(chosen),
                         start and str(start)[:10], end and str(end)[:10])  # fmt: skip
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
 
 
 FILTERS = (
@@ -373,13 +381,27 @@ clientside_callback(
 )
 
 
+class _Point(TypedDict):
+    customdata: str
+
+
+class StageClick(TypedDict):
+    """Plotly's ``clickData`` of a bar of the work-in-progress chart (its stage code); the
+    callback guard checks a request's value against it (pydantic needs typing_extensions'
+    TypedDict before Python 3.12)."""
+
+    points: list[_Point]
+
+
 @callback(
     Output("board-go", "href"),
     Input("board-wip", "clickData"),
     State("board-url", "search"),
     prevent_initial_call=True,
 )
-def open_stage(click: Any, search: Any) -> str:
+def open_stage(click: StageClick | None, search: str | None) -> str:
     """A click on a stage's bar opens the workbench on that stage, in the board's scope."""
+    if not click or not click["points"]:
+        raise PreventUpdate
     stage = click["points"][0]["customdata"]
     return "/orders?" + urlencode([("stage", stage), *from_query(search).scoped()])

@@ -236,9 +236,10 @@ def viewer_hint(lang: Any) -> str:
 def collect_filters(*values: Any) -> query.Filters:
     keys = (*MULTI, *TAGS, *NUMBERS, "order_no")
     filters = dict(zip(keys, values, strict=True))
-    for key in NUMBERS:
-        filters[key] = float(filters[key]) if filters[key] not in (None, "") else None
-    filters["order_no"] = (filters["order_no"] or "").strip() or None
+    for key in NUMBERS:  # a value that is no number stays as sent: the grid names it
+        filters[key] = query.number(filters[key])
+    order_no = filters["order_no"]
+    filters["order_no"] = (order_no.strip() or None) if isinstance(order_no, str) else None
     return filters
 
 

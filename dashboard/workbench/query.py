@@ -28,13 +28,14 @@ def from_query(query: Mapping[str, Any]) -> Filters:
     for key in LISTS:
         filters[key] = [v.strip() for v in str(query.get(key) or "").split(",") if v.strip()]
     for key in NUMBERS:
-        filters[key] = _number(query.get(key))
+        filters[key] = number(query.get(key))
     for key in TEXTS:
         filters[key] = str(query.get(key) or "").strip() or None
     return filters
 
 
-def _number(value: Any) -> float | str | None:
+def number(value: Any) -> float | str | None:
+    """A number of hours as a filter holds it: ``None`` when empty, the text when not one."""
     if value in (None, ""):
         return None
     try:

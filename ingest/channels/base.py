@@ -509,7 +509,12 @@ def unix_seconds(value: Any, key: str, *, scale: int = 1) -> datetime:
     """UNIX time in seconds (``scale=1000``: milliseconds)."""
     if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
         raise MalformedPayload(f"{key}: {value!r} is not a UNIX time")
-    return datetime.fromtimestamp(int(value) / scale, UTC)
+    try:
+        return datetime.fromtimestamp(int(value) / scale, UTC)
+    except (OverflowError, OSError, ValueError):  # past year 9999, or beyond the C library
+        raise MalformedPayload(
+            f"{key}: {str(value)[:40]!r} is not a time orderwatch can read"
+        ) from None
 
 
 def optional(raw: Mapping[str, Any], key: str, parse: Callable[[Any, str], Any]) -> Any:

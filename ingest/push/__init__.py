@@ -156,7 +156,7 @@ def _channel(sessions: sessionmaker[Session], name: str) -> _Channel:
             row = get_channel(session, name)
         except NotFound:
             # the endpoint is open to the internet: do not list the other channels
-            raise NotFound(f"unknown channel {name!r}") from None
+            raise NotFound("channel", f"unknown channel {name!r}") from None
         protocol = PROTOCOLS.get(row.platform)
         if protocol is None:
             how = LONG_CONNECTION.get(row.platform, f"{row.platform} channels have no pushes")

@@ -8,10 +8,14 @@ import typer
 
 from ingest.channels.base import ChannelSettings
 from orderwatch.context import open_store
+from orderwatch.secret_input import read_secret, refuse_on_command_line
 from orderwatch.settings import get_settings
 from store.channels import create_channel
 
 channels = typer.Typer(no_args_is_help=True, help="Sales channels.")
+
+APP_SECRET_ENV = "ORDERWATCH_CHANNEL_APP_SECRET"  # noqa: S105 - a variable's name
+ACCESS_TOKEN_ENV = "ORDERWATCH_CHANNEL_ACCESS_TOKEN"  # noqa: S105 - a variable's name
 
 
 def register(app: typer.Typer) -> None:
@@ -24,8 +28,15 @@ def channels_add(
     platform: Annotated[str, typer.Option(help="taobao|tmall|jd|pdd|douyin|xiaohongshu")],
     base_url: Annotated[str | None, typer.Option()] = None,
     app_key: Annotated[str | None, typer.Option()] = None,
-    app_secret: Annotated[str | None, typer.Option()] = None,
-    access_token: Annotated[str | None, typer.Option()] = None,
+    secrets_stdin: Annotated[
+        bool,
+        typer.Option(
+            help="Read the app secret (first line) and the access token (second line, "
+            "optional) from standard input"
+        ),
+    ] = False,
+    app_secret: Annotated[str | None, typer.Option(hidden=True)] = None,
+    access_token: Annotated[str | None, typer.Option(hidden=True)] = None,
     shop_id: Annotated[str | None, typer.Option()] = None,
     warehouse: Annotated[
         str | None, typer.Option(help="Where its orders ship from when they name no warehouse")
@@ -47,7 +58,10 @@ def channels_add(
         typer.Option(help="Xiaohongshu: an orderTagList value to read as 先用后付 (repeatable)"),
     ] = None,
 ) -> None:
-    """Register a sales channel."""
+    """Register a sales channel. With --app-key, its app secret comes from
+    ORDERWATCH_CHANNEL_APP_SECRET, standard input (--secrets-stdin) or a prompt, and the
+    access token from ORDERWATCH_CHANNEL_ACCESS_TOKEN or stdin's second line; both are kept
+    sealed."""
     settings: dict[str, object] = {
         key: value
         for key, value in {
@@ -59,15 +73,18 @@ def channels_add(
         if value is not None and value != []
     }
     ChannelSettings.from_row(name, settings)  # refused here, not at the first sync
-    credentials = {
-        key: value
-        for key, value in {
-            "app_key": app_key,
-            "app_secret": app_secret,
-            "access_token": access_token,
-        }.items()
-        if value is not None
-    }
+    for given, option, env in ((app_secret, "--app-secret", APP_SECRET_ENV),
+                               (access_token, "--access-token", ACCESS_TOKEN_ENV)):  # fmt: skip
+        if given is not None:
+            raise refuse_on_command_line(option, env=env, stdin_flag="--secrets-stdin")
+    credentials: dict[str, str] = {}
+    if app_key is not None:
+        credentials["app_key"] = app_key
+        secret = read_secret("app secret", env=APP_SECRET_ENV, stdin=secrets_stdin)
+        token = read_secret(
+            "access token", env=ACCESS_TOKEN_ENV, stdin=secrets_stdin, required=False
+        )
+        credentials |= {"app_secret": secret or ""} | ({"access_token": token} if token else {})
     sessions = open_store(get_settings())
     with sessions.begin() as session:
         create_channel(

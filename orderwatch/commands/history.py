@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
@@ -12,7 +13,13 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from ingest.history_import import ImportSummary, check_export, import_history, load_mapping
+from ingest.history_import import (
+    ImportStopped,
+    ImportSummary,
+    check_export,
+    import_history,
+    load_mapping,
+)
 from metrics.rollups import rebuild
 from orderwatch.context import open_store
 from orderwatch.settings import get_settings
@@ -32,10 +39,10 @@ def import_csv(
 ) -> None:
     """Import order history; bad rows go to the error report, the rest is imported."""
     parsed = load_mapping(mapping)
-    check_export(file, parsed)
+    report = errors or file.with_name(file.name + ".errors.csv")
+    check_export(file, parsed, errors_path=report)
     sessions = open_store(get_settings())
     engine: Engine = sessions.kw["bind"]
-    report = errors or file.with_name(file.name + ".errors.csv")
     with Progress(
         TextColumn("[bold]importing[/bold] {task.description}"),
         BarColumn(),
@@ -43,16 +50,21 @@ def import_csv(
         TimeRemainingColumn(),
         console=Console(stderr=True),
         transient=True,
+        disable=not sys.stderr.isatty(),  # a bar is for people: scripts and logs get lines
     ) as bar:
         task = bar.add_task(file.name, total=file.stat().st_size)
-        summary = import_history(
-            engine,
-            file,
-            parsed,
-            errors_path=report,
-            batch_size=batch,
-            progress=lambda done: bar.update(task, completed=done),
-        )
+        try:
+            summary = import_history(
+                engine,
+                file,
+                parsed,
+                errors_path=report,
+                batch_size=batch,
+                progress=lambda done: bar.update(task, completed=done),
+            )
+        except ImportStopped as stopped:
+            _refresh_rollups(sessions, stopped.summary)  # what landed counts like any import
+            raise
     _refresh_rollups(sessions, summary)
     _print_summary(summary)
     if summary.failed:

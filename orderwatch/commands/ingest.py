@@ -24,6 +24,7 @@ from orderwatch.logs import configure_logging
 from orderwatch.settings import get_settings
 from store.channels import get_channel
 from store.errors import Conflict, InvalidInput
+from store.timebounds import SPAN, check_moment
 
 
 def register(app: typer.Typer) -> None:
@@ -126,9 +127,12 @@ def parse_since(text: str, *, now: datetime, zone: tzinfo) -> datetime:
     match = re.fullmatch(r"(\d+)([mhd])", text.strip())
     if match:
         unit = {"m": "minutes", "h": "hours", "d": "days"}[match.group(2)]
-        return now - timedelta(**{unit: int(match.group(1))})
+        try:
+            return check_moment(now - timedelta(**{unit: int(match.group(1))}), "--since")
+        except OverflowError:
+            raise InvalidInput(f"--since {text[:40]!r} reaches before {SPAN}") from None
     try:
-        moment = datetime.fromisoformat(text.strip())
+        moment = check_moment(datetime.fromisoformat(text.strip()), "--since")
     except ValueError:
         raise InvalidInput(
             f"--since {text!r} is neither a time (2026-11-24T08:00) nor an age (90m, 6h, 2d)"

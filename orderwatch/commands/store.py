@@ -19,7 +19,8 @@ def register(app: typer.Typer) -> None:
 
 def migrate() -> None:
     """Bring the database to the latest schema (Alembic upgrade)."""
-    engine = make_engine(get_settings().database_url)
+    settings = get_settings()
+    engine = make_engine(settings.database_url, keyring=settings.keyring())
     before = current_revisions(engine)
     upgrade(engine)
     heads = head_revisions()

@@ -9,6 +9,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstrai
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.models.base import Base, utcnow
+from store.sealing import SealedJSON
 
 PLATFORMS = ("taobao", "tmall", "jd", "pdd", "douyin", "xiaohongshu", "import")
 
@@ -28,8 +29,10 @@ class Channel(Base):
     platform: Mapped[str] = mapped_column(String(16))
     shop_id: Mapped[str | None] = mapped_column(String(64))
     base_url: Mapped[str | None] = mapped_column(String(255))
-    credentials: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    """App key, secret and session token as the platform names them."""
+    credentials: Mapped[dict[str, Any]] = mapped_column(SealedJSON, default=dict, deferred=True)
+    """App key, secret and session token as the platform names them; sealed at rest
+    (``store.sealing``), read and written as a plain dict. Loaded only when read: a query
+    for channels (the board's, a sync's health) never opens their secrets."""
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
     """How orderwatch talks to this shop beyond the defaults of its platform (read by
     ``ingest.channels.base.ChannelSettings``): the rate limit, extra rate-limit codes, the

@@ -32,7 +32,7 @@ def _client(sessions: sessionmaker[Session]) -> TestClient:
         thing: Thing, caller: Annotated[Caller, Depends(require_scope("scans"))]
     ) -> dict[str, object]:
         if thing.quantity == 404:
-            raise NotFound("unknown order 'OW404'")
+            raise NotFound("order", "unknown order 'OW404'")
         if thing.quantity == 409:
             raise TransitionRefused("cannot move OW1 from paid to packed: it has not been picked")
         if thing.quantity == 500:
@@ -89,7 +89,7 @@ def test_token_without_scope_is_forbidden(sessions: sessionmaker[Session]) -> No
         ('{"quantity": ', 400, "malformed_json", "the request body is not valid JSON"),
         ('{"quantity": "many"}', 422, "invalid_request", "quantity: Input should be a valid"),
         ("{}", 422, "invalid_request", "quantity: Field required"),
-        ('{"quantity": 404}', 404, "not_found", "unknown order 'OW404'"),
+        ('{"quantity": 404}', 404, "unknown_order", "unknown order 'OW404'"),
         ('{"quantity": 409}', 409, "transition_refused", "it has not been picked"),
         ('{"quantity": 500}', 500, "internal_error", "the server failed; the error was logged"),
     ],

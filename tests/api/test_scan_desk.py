@@ -132,9 +132,11 @@ def test_a_failed_shared_transaction_is_retried_request_by_request(
 
     reused, fresh = asyncio.run(both())
 
-    # Together the two failed on the unique scan id; alone, X is a repeat and the other
-    # request is applied instead of sharing the failure.
-    assert not isinstance(reused, Conflict) and [r.status for r in reused] == ["duplicate"]
+    # Together the two failed on the unique scan id; alone, X is found used for another
+    # order (refused, applied nowhere) and the other request is applied instead of sharing
+    # the failure.
+    assert not isinstance(reused, Conflict)
+    assert [(r.status, r.code) for r in reused] == [("refused", "idempotency_key_reused")]
     assert [r.status for r in fresh] == ["accepted"]
     with sessions() as session:
         assert [get_order(session, no).stage for no in (first, second, third)] == [

@@ -34,7 +34,7 @@ def test_sync_command_pulls_a_channel_from_the_simulator(run: Run, sqlite_engine
         sim.clock.now = now
         base = sim.server.base_url("pdd")
         added = run("channels", "add", "pdd-shop", "--platform", "pdd", "--base-url", base,
-                    "--app-key", "sim", "--app-secret", "sim-secret", "--access-token", "t",
+                    "--app-key", "sim", "--secrets-stdin", stdin="sim-secret\nt\n",
                     database=url)  # fmt: skip
         assert added[0] == 0
         code, out, err = run("sync", "--channel", "pdd-shop", "--since", "3h", database=url)

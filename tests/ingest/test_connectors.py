@@ -20,6 +20,7 @@ from ingest.channels.base import (
     MalformedPayload,
     SystemBusy,
     direct,
+    unix_seconds,
 )
 from tests.ingest import test_douyin, test_jd, test_pdd, test_taobao, test_xiaohongshu
 
@@ -81,3 +82,11 @@ def test_a_failure_below_the_envelope_is_a_channel_error_and_goes_through_the_gu
     with pytest.raises(error):
         connector(platform, guard).fetch_order("1")
     assert guarded == ["call"]
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999", 10**18, "253402300800"])
+def test_a_unix_time_past_year_9999_is_a_malformed_payload(value: object) -> None:
+    with pytest.raises(
+        MalformedPayload, match=r"create_time: .* is not a time orderwatch can read"
+    ):
+        unix_seconds(value, "create_time")

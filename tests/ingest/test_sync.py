@@ -3,7 +3,7 @@ rules, quarantine, channel health."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -194,3 +194,22 @@ def test_a_misconfigured_channel_is_marked_unhealthy(
         row = get_channel(session, channel)
         assert row.consecutive_failures == 1 and message in (row.last_error or "")
         assert row.last_attempt_at == sim.clock() and row.sync_watermark is None
+
+
+@pytest.mark.parametrize("platform", ["taobao", "douyin"])
+def test_an_order_with_an_absurd_time_is_quarantined_and_the_sync_goes_on(
+    sessions: sessionmaker[Session], platform: str
+) -> None:
+    with platforms(served=(platform,), orders_per_minute=4) as sim:
+        channel = add_sim_channel(sessions, sim, platform)
+        sim.world.freeze()
+        order = next(o for o in sim.world.shops[platform].orders.values() if o.paid is not None)
+        order.created = datetime(9999, 12, 31, tzinfo=UTC)
+        report = _sync(sessions, sim, channel, since=START)
+
+    assert report.ok and report.quarantined >= 1 and report.inserted > 0  # once per page seen
+    with sessions.begin() as session:
+        (held,) = session.scalars(select(QuarantinedOrder)).all()
+        assert held.channel_order_id == order.order_id
+        assert "is not between 2000-01-01 and 2100-01-01" in held.reason
+        assert "in quarantine" in (get_channel(session, channel).last_error or "")

@@ -78,4 +78,4 @@ def test_explain_endpoint(sessions: sessionmaker[Session]) -> None:
     )
     assert refused.status_code == 403
     missing = client.get("/v1/orders/OW404/explain", headers={"Authorization": f"Bearer {reader}"})
-    assert (missing.status_code, missing.json()["code"]) == (404, "not_found")
+    assert (missing.status_code, missing.json()["code"]) == (404, "unknown_order")

@@ -69,7 +69,7 @@ def test_a_refused_order_never_spoils_the_batch(
     assert [(o.order_no, o.applied, o.code) for o in result.outcomes] == [
         (floor["C"], True, "applied"),
         (floor["B"], False, "stage_changed"),
-        ("OW9999999999", False, "not_found"),
+        ("OW9999999999", False, "unknown_order"),
     ]
     assert result.refused[0].message == (
         f"{floor['B']} is awaiting pick now, not on hold as shown: it changed meanwhile"
