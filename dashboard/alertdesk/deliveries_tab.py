@@ -100,16 +100,26 @@ def register() -> None:
         key = "alerts.deliveries.no_dead" if chosen == "dead" else "alerts.deliveries.none"
         return data, fit(0), empty_state(key, lang, color="green" if chosen == "dead" else "gray")
 
-    # Re-send is offered while dead letters are selected, here and in a group's log.
-    for grid_id, place in ((GRID, "deliveries"), (LOG, "detail-log")):
+    # Re-send is offered while dead letters are selected, here and in a group's log (two
+    # callbacks of their own names: the callback guard tells callbacks apart by them).
+    @callback(
+        Output({"role": ACTION, "action": ALL, "place": "deliveries"}, "disabled"),
+        Input(GRID, "selectedRows"),
+    )
+    def selectable_here(selected: list[dict[str, Any]] | None) -> list[bool]:
+        return _resend_disabled(selected)
 
-        @callback(
-            Output({"role": ACTION, "action": ALL, "place": place}, "disabled"),
-            Input(grid_id, "selectedRows"),
-        )
-        def selectable(selected: list[dict[str, Any]] | None) -> list[bool]:
-            dead = [row for row in selected or () if row.get("status_code") == "dead"]
-            return [not dead] * len(ctx.outputs_list)
+    @callback(
+        Output({"role": ACTION, "action": ALL, "place": "detail-log"}, "disabled"),
+        Input(LOG, "selectedRows"),
+    )
+    def selectable_in_log(selected: list[dict[str, Any]] | None) -> list[bool]:
+        return _resend_disabled(selected)
+
+
+def _resend_disabled(selected: list[dict[str, Any]] | None) -> list[bool]:
+    dead = [row for row in selected or () if row.get("status_code") == "dead"]
+    return [not dead] * len(ctx.outputs_list)
 
 
 def read(sessions: sessionmaker[Session], status: str | None) -> list[DeliveryView]:

@@ -161,7 +161,7 @@ def test_a_viewer_sees_the_alerts_but_cannot_act_and_a_forged_call_is_refused(
 
 def _forge_ack(base_url: str, cookies: dict[str, str], group_id: int) -> httpx.Response:
     """The confirm callback posted by hand, as a supervisor's dialog would send it."""
-    with httpx.Client(base_url=base_url, cookies=cookies) as client:
+    with httpx.Client(base_url=base_url, cookies=cookies, headers={"origin": base_url}) as client:
         spec = next(
             d
             for d in client.get("/_dash-dependencies").json()

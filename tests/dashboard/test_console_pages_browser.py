@@ -147,7 +147,9 @@ def test_a_viewer_cannot_act_and_a_forged_call_answers_403(
         "channel-name.data": CHANNEL,
         "shell-lang.data": "zh",
     })  # fmt: skip
-    answer = page.request.post(f"{console}/_dash-update-component", data=forged)
+    answer = page.request.post(
+        f"{console}/_dash-update-component", data=forged, headers={"origin": console}
+    )
 
     assert answer.status == 403
     assert re.search("may not channels.dismiss", answer.text())

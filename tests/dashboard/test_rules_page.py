@@ -203,6 +203,7 @@ def test_a_supervisor_dry_runs_and_a_forged_save_is_refused(
         "rules-pending.data": {"action": "save"},
         "rules-opened.data": {"kind": "risk", "name": "bnpl-high-risk", "version": 1},
         "rules-reason.value": "forged",
+        "rules-target.data": {"kind": "risk", "name": "bnpl-high-risk"},
     }
     trigger = {"id": "rules-modal-confirm", "property": "n_clicks"}
     answer = forge_callback(console, cookies, trigger, values)
