@@ -11,13 +11,13 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dashboard.formatting import NONE
 from dashboard.i18n import audit_action_label, t
 from store.audit import AuditFilter
-from store.models import AuditEntry, Channel, ChannelListing, QuarantinedOrder
+from store.channels import owning_channels
+from store.models import AuditEntry
 
 Change = tuple[str, str, str]
 """(field, before, after) as text."""
@@ -94,19 +94,11 @@ def owners(session: Session, entries: list[AuditEntry]) -> dict[tuple[str, str],
     ids = {kind: [int(e.entity_id) for e in entries
                   if e.entity_type == kind and e.entity_id.isdigit()]
            for kind in ("quarantined_order", "channel_listing")}  # fmt: skip
-    found: dict[tuple[str, str], str] = {}
-    for kind, model in (
-        ("quarantined_order", QuarantinedOrder),
-        ("channel_listing", ChannelListing),
-    ):
-        if ids[kind]:
-            rows = session.execute(
-                select(model.id, Channel.name)
-                .join(Channel, Channel.id == model.channel_id)
-                .where(model.id.in_(ids[kind]))
-            )
-            found |= {(kind, str(row[0])): str(row[1]) for row in rows}
-    return found  # fmt: skip
+    return {
+        (kind, str(row_id)): channel
+        for kind, wanted in ids.items()
+        for row_id, channel in owning_channels(session, kind, wanted).items()
+    }
 
 
 def link(entry: AuditEntry, channels: Mapping[tuple[str, str], str]) -> str | None:

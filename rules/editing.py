@@ -27,7 +27,7 @@ from rules.catalog import KINDS, SINGLE, LoadedRules, install_defaults, load_rul
 from rules.checks import RuleProblem, check_rule_set
 from rules.config import parse_where
 from rules.definitions import RuleSet
-from rules.diff import BodyChange, body_changes
+from rules.diff import BodyChange, Path, body_changes
 from rules.dry_run import DryRunReport
 from rules.dry_run_bounds import DryRunLimits, bounded_dry_run
 from rules.review import ReviewResult, review_paid_orders
@@ -52,8 +52,6 @@ SECTIONS = {
 """Where each kind lives in the configuration file, the terms ``RuleProblem.where`` uses."""
 BUILT_IN = "orderwatch"
 """The author shown for a built-in default never saved (version 0)."""
-
-Path = tuple[str | int, ...]
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -10,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from store.audit import write_audit
 from store.errors import Conflict, InvalidInput, NotFound
-from store.models import PLATFORMS, Channel
+from store.models import PLATFORMS, Channel, ChannelListing, MissedOrder, QuarantinedOrder
 
 STALE_AFTER_INTERVALS = 3
 """Missed pulls before a channel counts as stale (three: one slow pull is not an incident)."""
@@ -28,7 +29,7 @@ def sync_lag(channel: Channel, now: datetime) -> timedelta | None:
 def get_channel(session: Session, name: str) -> Channel:
     channel = session.scalar(select(Channel).where(Channel.name == name))
     if channel is None:
-        known = ", ".join(session.scalars(select(Channel.name).order_by(Channel.name))) or "none"
+        known = ", ".join(channel_names(session)) or "none"
         raise NotFound("channel", f"unknown channel {name!r}; known channels: {known}")
     return channel
 
@@ -71,6 +72,44 @@ def create_channel(
 
 def list_channels(session: Session) -> list[Channel]:
     return list(session.scalars(select(Channel).order_by(Channel.name)))
+
+
+def channel_names(session: Session) -> list[str]:
+    return list(session.scalars(select(Channel.name).order_by(Channel.name)))
+
+
+def missed_found_since(session: Session, channel_id: int, since: datetime) -> list[datetime]:
+    """When reconciliation found each order the channel's sync had missed, since ``since``."""
+    query = select(MissedOrder.found_at).where(
+        MissedOrder.channel_id == channel_id, MissedOrder.found_at >= since
+    )
+    return list(session.scalars(query))
+
+
+def paused_listings(session: Session, channel_id: int) -> list[ChannelListing]:
+    """The channel's listings paused now, the oldest pause first."""
+    query = (
+        select(ChannelListing)
+        .where(ChannelListing.channel_id == channel_id, ChannelListing.status == "paused")
+        .order_by(ChannelListing.paused_at, ChannelListing.sku)
+    )
+    return list(session.scalars(query))
+
+
+def owning_channels(session: Session, kind: str, ids: Collection[int]) -> dict[int, str]:
+    """The channel name of each quarantined order (``kind`` ``quarantined_order``) or listing
+    (``channel_listing``) among ``ids``; unknown ids are left out."""
+    model: type[QuarantinedOrder] | type[ChannelListing] = (
+        QuarantinedOrder if kind == "quarantined_order" else ChannelListing
+    )
+    if not ids:
+        return {}
+    query = (
+        select(model.id, Channel.name)
+        .join(Channel, Channel.id == model.channel_id)
+        .where(model.id.in_(list(ids)))
+    )
+    return {int(row_id): str(name) for row_id, name in session.execute(query)}
 
 
 def register_channel(

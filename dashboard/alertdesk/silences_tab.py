@@ -10,7 +10,6 @@ import dash
 import dash_mantine_components as dmc
 from dash import ALL, Input, Output, State, callback, ctx, html
 from dash.exceptions import PreventUpdate
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
@@ -36,8 +35,9 @@ from dashboard.i18n import lang_of, t
 from dashboard.permissions import ACT_ON_ALERTS, require_role
 from dashboard.shell import LANG_STORE, TOASTS
 from dashboard.workbench.acting import toast
+from store.channels import channel_names as store_channel_names
 from store.errors import DomainError
-from store.models import Channel, utcnow
+from store.models import utcnow
 
 GRID = "alerts-silences-grid"
 ENDED = "alerts-silences-ended"
@@ -284,7 +284,7 @@ def register_submit() -> None:
 
 def channel_names(sessions: sessionmaker[Session]) -> list[str]:
     with sessions() as session:
-        return list(session.scalars(select(Channel.name).order_by(Channel.name)))
+        return store_channel_names(session)
 
 
 def group_labels(sessions: sessionmaker[Session], group_id: int) -> dict[str, Any]:

@@ -5,16 +5,15 @@ text and whether it reports a refusal."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from dashboard.i18n import t
 from ingest.jobs import sync_now
 from ingest.quarantine import dismiss
 from ingest.quarantine_retry import retry_quarantined
-from store.channels import pause_channel, resume_channel
+from store.channels import owning_channels, pause_channel, resume_channel
 from store.errors import InvalidInput
-from store.models import Channel, QuarantinedOrder, utcnow
+from store.models import utcnow
 
 Told = tuple[str, bool]
 """(message, refused)."""
@@ -68,10 +67,6 @@ def dismiss_entry(
 def _check_entry(sessions: sessionmaker[Session], channel: str, entry: int) -> None:
     """The entry belongs to the page's channel: a forged call cannot reach another's."""
     with sessions() as session:
-        owner = session.scalar(
-            select(Channel.name)
-            .join(QuarantinedOrder, QuarantinedOrder.channel_id == Channel.id)
-            .where(QuarantinedOrder.id == entry)
-        )
+        owner = owning_channels(session, "quarantined_order", [entry]).get(entry)
     if owner != channel:
         raise InvalidInput(f"no quarantined order #{entry} on channel {channel!r}")

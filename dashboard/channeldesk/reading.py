@@ -11,7 +11,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ingest.channels import config_of
@@ -20,9 +19,9 @@ from ingest.quarantine import open_quarantine
 from metrics.board import channel_health
 from metrics.board_document import ChannelHealth
 from metrics.window import Scope
-from store.channels import list_channels
-from store.errors import DomainError
-from store.models import Channel, ChannelListing, MissedOrder
+from store.channels import get_channel, list_channels, missed_found_since, paused_listings
+from store.errors import DomainError, NotFound
+from store.models import Channel
 
 RECONCILED_DAYS = 14
 """Days of reconciliation results a channel's page shows."""
@@ -90,8 +89,9 @@ def channel_detail(
     sessions: sessionmaker[Session], name: str, now: datetime, zone: ZoneInfo
 ) -> ChannelDetail | None:
     with sessions() as session:
-        channel = session.scalar(select(Channel).where(Channel.name == name))
-        if channel is None:
+        try:
+            channel = get_channel(session, name)
+        except NotFound:
             return None
         (health,) = [h for h in channel_health(session, now, Scope((channel.id,)))]
         return ChannelDetail(
@@ -152,20 +152,12 @@ def _missed(
     today = now.astimezone(zone).date()
     first = today - timedelta(days=RECONCILED_DAYS - 1)
     since = datetime.combine(first, datetime.min.time(), zone)
-    found = session.scalars(
-        select(MissedOrder.found_at).where(
-            MissedOrder.channel_id == channel_id, MissedOrder.found_at >= since
-        )
-    )
+    found = missed_found_since(session, channel_id, since)
     per_day = Counter(moment.astimezone(zone).date() for moment in found)
     return [(first + timedelta(days=n), per_day[first + timedelta(days=n)])
             for n in range(RECONCILED_DAYS)]  # fmt: skip
 
 
 def _paused(session: Session, channel_id: int) -> list[PausedListing]:
-    rows = session.scalars(
-        select(ChannelListing)
-        .where(ChannelListing.channel_id == channel_id, ChannelListing.status == "paused")
-        .order_by(ChannelListing.paused_at, ChannelListing.sku)
-    )
+    rows = paused_listings(session, channel_id)
     return [PausedListing(r.sku, r.listing_id, r.pause_reason, r.paused_at) for r in rows]

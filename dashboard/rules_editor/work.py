@@ -8,7 +8,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from rules.catalog import KINDS
@@ -29,7 +28,7 @@ from rules.editing import (
     save_edit,
 )
 from rules.suggest import suggest_entry, with_entry
-from store.models import Channel
+from store.channels import channel_names
 
 
 @dataclass(frozen=True)
@@ -78,9 +77,7 @@ class Loaded:
 def load(sessions: sessionmaker[Session], target: Target) -> Loaded:
     with sessions() as session:
         entries = rules_in_force(session)
-        channels = tuple(
-            str(n) for n in session.scalars(select(Channel.name).order_by(Channel.name))
-        )
+        channels = tuple(channel_names(session))
         loaded = Loaded(entries, channels)
         if target.kind is None:
             return loaded
