@@ -98,10 +98,11 @@ def _outputs_match(call: CallbackCall) -> bool:
     "..a.b...c.d.." and expects their list, and a pattern (``ALL``) output as the list of the
     components it matched."""
     several = call.output.startswith("..")
-    if isinstance(call.outputs, list) != several:
-        return False
     parts = call.output.strip(".").split("...") if several else [call.output]
-    sent = call.outputs if isinstance(call.outputs, list) else [call.outputs]
+    if several and not isinstance(call.outputs, list):
+        return False
+    # One output arrives as itself, or (a pattern) as the list of the components it matched.
+    sent: list[Any] = call.outputs if several else [call.outputs]  # type: ignore[assignment]
     if len(parts) != len(sent):
         return False
     for part, entry in zip(parts, sent, strict=True):
@@ -148,7 +149,8 @@ def _mistyped(callback: Any, sent: list[_Prop | list[_Prop]]) -> str | None:
     locations = [e for e in sent if isinstance(e, _Prop) and e.id == "_pages_location"]
     if any(e.property in LOCATION_PROPERTIES and not isinstance(_value(e), str) for e in locations):
         return "the page location's parts must be text"
-    for (name, adapter), entry in zip(_parameters(inspect.unwrap(callback)), sent, strict=False):
+    taking = _parameters(inspect.unwrap(callback), len(sent))
+    for (name, adapter), entry in zip(taking, sent, strict=False):
         value = [_value(p) for p in entry] if isinstance(entry, list) else _value(entry)
         try:
             adapter.validate_python(value)
@@ -162,16 +164,19 @@ def _value(prop: _Prop) -> Any:
 
 
 @functools.cache
-def _parameters(function: Any) -> list[tuple[str, TypeAdapter[Any]]]:
-    """A callback's positional parameters (Dash passes inputs, then state, in order) with a
-    validator of each one's annotation (unannotated: anything)."""
+def _parameters(function: Any, count: int) -> list[tuple[str, TypeAdapter[Any]]]:
+    """Validators of the annotations (unannotated: anything) of the parameters that take a
+    callback's first ``count`` values: Dash passes inputs, then state, in order, and a
+    ``*values`` parameter takes all the rest."""
     hints = typing.get_type_hints(function)
-    parameters = inspect.signature(function).parameters.values()
-    return [
-        (p.name, TypeAdapter(hints.get(p.name, Any)))
-        for p in parameters
-        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-    ]
+    taking: list[tuple[str, TypeAdapter[Any]]] = []
+    for p in inspect.signature(function).parameters.values():
+        adapter: TypeAdapter[Any] = TypeAdapter(hints.get(p.name, Any))
+        if p.kind is p.VAR_POSITIONAL:
+            return taking + [(p.name, adapter)] * (count - len(taking))
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            taking.append((p.name, adapter))
+    return taking
 
 
 async def _read(receive: Receive) -> bytes:

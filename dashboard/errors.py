@@ -13,12 +13,21 @@ from collections.abc import Callable
 
 import structlog
 from fastapi.responses import JSONResponse
+from starlette.middleware import body_limit
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = structlog.get_logger(__name__)
 
 Answer = Callable[[Scope], Response]
+
+BODY_LIMIT_SIGNALS: tuple[type[Exception], ...] = (
+    body_limit._RequestBodyTooLarge,
+    body_limit._RequestBodyLimitResponseSent,
+)
+"""How Starlette's body limit, set around a route, tells its own middleware outside that a
+body was too large or that its 413 is already sent: signals, not errors, which a boundary
+between them must let through (Starlette exports no public name for them)."""
 
 
 def internal_error(_scope: Scope) -> Response:
@@ -55,7 +64,7 @@ class ErrorBoundary:
 
         try:
             await self.app(scope, receive, watched)
-        except self.passes:
+        except (*self.passes, *BODY_LIMIT_SIGNALS):
             raise
         except Exception as exc:
             log.error(

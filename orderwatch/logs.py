@@ -39,6 +39,23 @@ class _Enqueue(QueueHandler):
         return record
 
 
+class _StandardError(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to standard error as it is when a record is written, not when logging was set
+    up: whoever replaced ``sys.stderr`` since (a test capturing it, then closing its capture)
+    is written to, never a stream that has gone."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: TextIO) -> None:
+        pass
+
+
 def configure_logging(
     settings: Settings, *, stream: TextIO | None = None, secrets: Iterable[str] = ()
 ) -> None:
@@ -56,7 +73,7 @@ def configure_logging(
             _renderer(settings),
         ],
     )
-    output = logging.StreamHandler(stream if stream is not None else sys.stderr)
+    output = logging.StreamHandler(stream) if stream is not None else _StandardError()
     output.setFormatter(formatter)
     records: queue.Queue[logging.LogRecord] = queue.Queue()
     _install(_Enqueue(records), QueueListener(records, output, respect_handler_level=True))

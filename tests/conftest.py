@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from orderwatch.cli import main
+from orderwatch.logs import flush_logs
 from orderwatch.settings import get_settings
 from store.db import make_engine, session_factory
 from store.migrate import upgrade
@@ -40,6 +41,14 @@ def need_service(value: str | None, name: str) -> str:
     if REQUIRE_SERVICES:
         pytest.fail(f"{message} but ORDERWATCH_REQUIRE_SERVICES=1", pytrace=False)
     pytest.skip(message)
+
+
+@pytest.fixture(autouse=True)
+def _logs_written_by_their_test() -> Iterator[None]:
+    """What a test logged is written before the next test starts capturing standard error,
+    so one test never reads another's records (logs are written by a thread of their own)."""
+    yield
+    flush_logs()
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import stat
 from collections.abc import Iterator
@@ -13,10 +15,18 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from dashboard import limits
+from orderwatch.logs import configure_logging, flush_logs, reset_logging
+from orderwatch.settings import Settings
 from store.db import make_engine
 from store.errors import InvalidInput
 from tests.conftest import Run
-from tests.dashboard.console_client import callback_request, callback_spec, client_for, sign_in
+from tests.dashboard.console_client import (
+    callback_request,
+    callback_spec,
+    callback_spec_by_input,
+    client_for,
+    sign_in,
+)
 
 
 @pytest.fixture
@@ -62,6 +72,25 @@ def test_a_callback_called_with_other_inputs_than_it_declares_is_400(console: Te
         assert console.post("/_dash-update-component", json=body).status_code == 400
 
 
+def test_a_callback_whose_one_output_is_a_pattern_takes_the_matched_components(
+    console: TestClient,
+) -> None:
+    # The re-send button's state: one ``ALL`` output, sent as the list of the buttons it
+    # matched (none, one or several), which Dash expects as such.
+    spec = callback_spec_by_input(console, "alerts-deliveries-grid")
+    button = {"role": "alerts-action", "action": "resend", "place": "deliveries"}
+    dead = [{"id": 2, "status_code": "dead"}]
+    body = callback_request(spec, {"alerts-deliveries-grid.selectedRows": dead}, present=[button])
+
+    answer = console.post("/_dash-update-component", json=body)
+    lone = console.post("/_dash-update-component", json={**body, "outputs": body["outputs"][0]})
+
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["response"] == {json.dumps(button, separators=(",", ":"),
+                                          sort_keys=True): {"disabled": False}}  # fmt: skip
+    assert lone.status_code == 400
+
+
 def test_a_stranger_gets_401_not_400(sqlite_engine: Engine) -> None:
     with client_for(sqlite_engine) as stranger:
         response = stranger.post("/_dash-update-component", content=b"{")
@@ -75,7 +104,18 @@ def test_an_unknown_component_suite_is_404(console: TestClient) -> None:
         assert (response.status_code, response.json()["error"]) == (404, "not_found")
 
 
-def test_console_bodies_are_bounded(console: TestClient) -> None:
+@pytest.fixture
+def logged() -> Iterator[io.StringIO]:
+    """What the console logs, configured as ``serve`` configures it, into a buffer."""
+    stream = io.StringIO()
+    configure_logging(Settings(secret_key="test-secret-key"), stream=stream)
+    try:
+        yield stream
+    finally:
+        reset_logging()
+
+
+def test_console_bodies_are_bounded(console: TestClient, logged: io.StringIO) -> None:
     huge = b"x" * (limits.CONSOLE + 1)
     login = console.post(
         "/login",
@@ -87,6 +127,9 @@ def test_console_bodies_are_bounded(console: TestClient) -> None:
     )
 
     assert (login.status_code, callback.status_code) == (413, 413)
+    # A body refused is the client's error, answered: nothing for the error log.
+    flush_logs()
+    assert "unexpected_error" not in logged.getvalue()
 
 
 def test_an_unknown_database_scheme_is_one_line(run: Run) -> None:
