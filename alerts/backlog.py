@@ -25,6 +25,7 @@ from alerts.sources import SourceReport, settle
 from metrics.backlog import Key, backlog_at, backlog_now
 from store.alerts import AlertSpec
 from store.models import Alert
+from store.wording import say
 
 BACKLOG_GROWTH = "backlog_growth"
 MAD_SIGMA = 1.4826
@@ -123,11 +124,23 @@ def _spec(key: Key, judged: Judgement, now: datetime, zone: ZoneInfo) -> AlertSp
         kind=BACKLOG_GROWTH,
         key=_key(key),
         severity="warning",
-        title=f"{judged.count} orders backed up in {stage} at {where}, usually {low}–{high}",
+        title=say(
+            "{n:order|orders} backed up in {stage} at {where}, usually {low}–{high}",
+            {"n": judged.count, "stage": stage, "where": where, "low": low, "high": high},
+        ),
         details={
             "zh": f"{where} {stage} 积压 {judged.count} 单，{hours['zh']} 通常为 {low}–{high} 单",
-            "en": f"{judged.count} orders in {stage} at {where}; on {hours['en']} usually "
-            f"{low}–{high}",
+            "en": say(
+                "{n:order|orders} in {stage} at {where}; on {hour} usually {low}–{high}",
+                {
+                    "n": judged.count,
+                    "stage": stage,
+                    "where": where,
+                    "hour": hours["en"],
+                    "low": low,
+                    "high": high,
+                },
+            ),
             "warehouse": warehouse or None,
             "stage": stage,
             "count": judged.count,

@@ -24,6 +24,7 @@ from rules.sla import ClockRow, Deadline, deadlines, order_clocks
 from rules.stock import stock_breaches
 from store.alerts import AlertSpec, raise_alerts, resolve_alerts
 from store.models import Alert, Channel, ChannelWriteback, Order, QuarantinedOrder
+from store.wording import say
 
 SLA_BREACH = "sla_breach"
 _CHUNK = 1000
@@ -159,7 +160,7 @@ def check_quarantine(session: Session, now: datetime) -> SourceReport:
         .group_by(Channel.name, QuarantinedOrder.reason)
     )
     rows = [(channel, int(count), str(reason)) for channel, reason, count in session.execute(query)]
-    specs = _per_channel("orders_quarantined", rows, "{total} orders from {channel} in "
+    specs = _per_channel("orders_quarantined", rows, "{total:order|orders} from {channel} in "
                          "quarantine: {reason}")  # fmt: skip
     return settle(session, "orders_quarantined", specs, now)
 
@@ -200,7 +201,7 @@ def _per_channel(kind: str, rows: list[tuple[str, int, str]], title: str) -> lis
                 kind=kind,
                 key=f"{kind}:{channel}",
                 severity="warning",
-                title=title.format(total=total, channel=channel, reason=commonest),
+                title=say(title, {"total": total, "channel": channel, "reason": commonest}),
                 details={"channel": channel, "count": total, "reason": commonest},
                 labels={"channel": channel},
             )

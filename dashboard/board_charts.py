@@ -132,7 +132,7 @@ def cell_names(cells: list[Cell], lang: str) -> str:
 def delay_title(maps: Heatmaps, lang: str) -> str:
     if maps.delay_stage is None:
         return t("chart.delay.none", lang)
-    return t("chart.delay", lang).format(stage=stage_label(maps.delay_stage, lang))
+    return t("chart.delay", lang, stage=stage_label(maps.delay_stage, lang))
 
 
 def counts(

@@ -7,6 +7,7 @@ from typing import Literal
 from dashboard.alertdesk.texts import ALERTS_TEXTS
 from dashboard.rules_editor.texts import RULES_TEXTS
 from store.stages import STAGE_LABELS, Stage
+from store.wording import say
 
 Lang = Literal["zh", "en"]
 DEFAULT_LANG: Lang = "zh"
@@ -176,11 +177,14 @@ TEXTS: dict[str, tuple[str, str]] = {
     "channel.words.synced": ("{ago}前同步成功", "Last good sync {ago} ago"),
     "channel.words.never": ("还没有成功同步过", "Never synced successfully"),
     "channel.words.just_now": ("刚刚同步成功", "Synced just now"),
-    "channel.words.failures": ("之后连续失败 {n} 次", "{n} failed pulls in a row since"),
+    "channel.words.failures": (
+        "之后连续失败 {n} 次",
+        "{n:failed pull|failed pulls} in a row since",
+    ),
     "channel.words.error": ("最后一次错误：{error}", "last error: {error}"),
     "channel.words.quarantined": (
         "{n} 个订单无法解析，等待处理",
-        "{n} orders could not be read and wait for a person",
+        "{n:order|orders} could not be read and wait for a person",
     ),
     "channel.words.paused": ("已由 {who} 于 {when} 暂停拉单", "Pulls paused by {who} at {when}"),
     "channel.words.paused_why": (
@@ -201,7 +205,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "channel.missed": ("对账结果：每日漏单", "Reconciliation: missed orders per day"),
     "channel.missed.summary": (
         "近 {days} 天对账共找回 {n} 个增量同步漏掉的订单。",
-        "Reconciliation found {n} orders the incremental sync had missed in the last {days} days.",
+        "Reconciliation found {n:order|orders} the incremental sync had missed in the last "
+        "{days:day|days}.",
     ),
     "channel.listings": ("暂停中的商品链接", "Listings paused now"),
     "channel.listings.none": ("没有暂停的商品链接。", "No listing is paused."),
@@ -222,7 +227,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "channel.quarantine.no_id": ("（读不到平台订单号）", "(no platform order id)"),
     "channel.quarantine.meta": (
         "首次 {first} · 最近尝试 {last} · 共 {n} 次",
-        "first seen {first} · last tried {last} · {n} attempts",
+        "first seen {first} · last tried {last} · {n:attempt|attempts}",
     ),
     "channel.quarantine.payload": (
         "平台原始数据（买家信息已脱敏）",
@@ -383,7 +388,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "audit.col.action": ("操作", "Action"),
     "audit.col.entity": ("对象", "About"),
     "audit.col.changes": ("变更", "Changes"),
-    "audit.count": ("共 {n} 条", "{n} entries"),
+    "audit.count": ("共 {n} 条", "{n:entry|entries}"),
     "audit.pick": ("点击一条记录查看变更明细。", "Click an entry to see what it changed."),
     "audit.no_changes": ("这条记录没有字段变化。", "This entry changed no fields."),
     "audit.diff.field": ("字段", "Field"),
@@ -397,7 +402,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "audit.bad_filter": ("筛选条件无法使用：{reason}", "These filters cannot be used: {reason}"),
     "audit.export.too_many": (
         "超过 {n} 条，请缩小筛选范围后再导出。",
-        "More than {n} entries match: narrow the filters, then export.",
+        "More than {n:entry|entries} match: narrow the filters, then export.",
     ),
     "audit.entity.order": ("订单", "Order"),
     "audit.entity.rule": ("规则", "Rule"),
@@ -448,7 +453,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "orders.col.hold": ("拦截原因", "Hold"),
     "orders.col.amount": ("金额（元）", "Amount (CNY)"),
     "orders.col.summary": ("卡在哪里", "Why it is stuck"),
-    "orders.count": ("共 {n} 单", "{n} orders"),
+    "orders.count": ("共 {n} 单", "{n:order|orders}"),
     "orders.selected": ("已选 {n} 单", "{n} selected"),
     "orders.action.assign": ("分配拣货员", "Assign picker"),
     "orders.action.release": ("解除拦截", "Release hold"),
@@ -460,12 +465,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "orders.export.xlsx": ("导出 Excel", "Export Excel"),
     "orders.export.too_many": (
         "筛选结果超过 {n} 单，请缩小筛选范围后再导出。",
-        "More than {n} orders match: narrow the filters, then export.",
+        "More than {n:order|orders} match: narrow the filters, then export.",
     ),
     "orders.sheet": ("异常订单", "Stuck orders"),
     "orders.modal.body": (
         "将对 {n} 个订单执行「{action}」。已被他人处理的订单会被跳过并列出原因。",
-        "{action} on {n} orders. Orders someone else changed meanwhile are skipped, with "
+        "{action} on {n:order|orders}. Orders someone else changed meanwhile are skipped, with "
         "the reason.",
     ),
     "orders.modal.confirm": ("确认执行", "Confirm"),
@@ -607,12 +612,14 @@ def lang_of(value: object) -> Lang:
     return "en" if value == "en" else DEFAULT_LANG
 
 
-def t(key: str, lang: str) -> str:
-    """The text for ``key`` in ``lang``; an unknown key shows as itself rather than failing."""
+def t(key: str, lang: str, **facts: object) -> str:
+    """The text for ``key`` in ``lang`` with ``facts`` in it (``store.wording``: a count says
+    "1 order", "3 orders"); an unknown key shows as itself rather than failing."""
     pair = TEXTS.get(key)
     if pair is None:
         return key
-    return pair[1] if lang_of(lang) == "en" else pair[0]
+    text = pair[1] if lang_of(lang) == "en" else pair[0]
+    return say(text, facts) if facts else text
 
 
 def both(key: str) -> str:
@@ -633,7 +640,7 @@ def audit_action_label(action: str, lang: str) -> str:
     """An audit entry's action in words; a code without a label shows as itself."""
     moved = action.removeprefix("order.moved_to_")
     if moved != action:
-        return t("audit.order.moved_to", lang).format(stage=stage_label(moved, lang))
+        return t("audit.order.moved_to", lang, stage=stage_label(moved, lang))
     key = f"audit.{action}"
     return t(key, lang) if key in TEXTS else action
 

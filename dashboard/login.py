@@ -145,7 +145,7 @@ def render_login(
     if wait_s is not None:
         at = f"{datetime.now(zone or UTC) + timedelta(seconds=wait_s):%H:%M:%S}"
         lines.append(
-            " · ".join(t("login.throttled", lang).format(seconds=wait_s, at=at)
+            " · ".join(t("login.throttled", lang, seconds=wait_s, at=at)
                        for lang in ("zh", "en"))
         )  # fmt: skip
     message = "".join(f'<p class="error" role="alert">{html.escape(line)}</p>' for line in lines)

@@ -46,6 +46,7 @@ from store.canonical import CanonicalOrder
 from store.channels import get_channel
 from store.errors import DomainError, NotFound
 from store.upsert import PlannerStatistics, upsert_orders
+from store.wording import say
 
 log = structlog.get_logger(__name__)
 
@@ -154,11 +155,16 @@ def health_note(quarantined: int, ciphertext: int) -> str | None:
     """What a successful sync leaves on the channel's health for a person to look at."""
     notes = []
     if quarantined:
-        notes.append(f"{quarantined} orders in quarantine (待处理异常订单 {quarantined} 个)")
+        notes.append(
+            say("{n:order|orders} in quarantine (待处理异常订单 {n} 个)", {"n": quarantined})
+        )
     if ciphertext:
         notes.append(
-            f"{ciphertext} orders had encrypted buyer fields where the platform documents plain "
-            f"text (买家明文字段收到密文的订单 {ciphertext} 个)"
+            say(
+                "{n:order|orders} had encrypted buyer fields where the platform documents plain "
+                "text (买家明文字段收到密文的订单 {n} 个)",
+                {"n": ciphertext},
+            )
         )
     return "; ".join(notes) or None
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from alerts.notifiers.base import Message
 from store.errors import InvalidInput
+from store.wording import say
 
 LANGS = ("zh", "en")
 
@@ -36,14 +37,14 @@ TEMPLATES: dict[str, dict[str, Template]] = {
             "最久 {longest}：{orders}",
         ),
         "en": Template(
-            "{count} orders in {stage} at {warehouse} for over {threshold}",
+            "{count:order|orders} in {stage} at {warehouse} for over {threshold}",
             "Longest {longest}: {orders}",
         ),
     },
     "after_sales_sla": {
         "zh": Template("{count} 个售后单超过 {threshold} 未处理", "最久 {longest}：{tickets}"),
         "en": Template(
-            "{count} after-sales tickets untouched for over {threshold}",
+            "{count:after-sales ticket|after-sales tickets} untouched for over {threshold}",
             "Longest {longest}: {tickets}",
         ),
     },
@@ -68,7 +69,7 @@ TEMPLATES: dict[str, dict[str, Template]] = {
     },
     "orders_quarantined": {
         "zh": Template("{count} 单被隔离（{channel}）", "原因：{reason}"),
-        "en": Template("{count} orders quarantined ({channel})", "Reason: {reason}"),
+        "en": Template("{count:order|orders} quarantined ({channel})", "Reason: {reason}"),
     },
     "writeback_failed": {
         "zh": Template("{count} 单发货回传失败（{channel}）", "原因：{reason}"),
@@ -83,7 +84,7 @@ TEMPLATES: dict[str, dict[str, Template]] = {
             "{warehouse} {stage} 积压 {count} 单，高于平常", "这个时段通常为 {usual} 单"
         ),
         "en": Template(
-            "{count} orders backed up in {stage} at {warehouse}",
+            "{count:order|orders} backed up in {stage} at {warehouse}",
             "Usual for this hour of the week: {usual}",
         ),
     },
@@ -145,7 +146,7 @@ def compose(
     missing = sorted((fields(template.title) | fields(template.text)) - set(facts))
     if missing:
         raise TemplateError(f"template {kind} ({lang}) needs {', '.join(missing)}")
-    title = template.title.format_map(facts)
+    title = say(template.title, facts)
     if resolved:
         title = label("resolved", lang) + ("：" if lang == "zh" else ": ") + title
     params = {**facts, "title": title, "severity": label(severity, lang), "kind": kind}
@@ -154,7 +155,7 @@ def compose(
         kind=kind,
         severity=severity,
         title=title,
-        text=template.text.format_map(facts),
+        text=say(template.text, facts),
         lang=lang,
         url=url,
         params=params,

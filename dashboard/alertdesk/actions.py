@@ -111,7 +111,7 @@ def register() -> None:
         try:
             message, refused, result = await _take(action, ids, str(note or "").strip(), lang)
         except DomainError as exc:
-            failed = t("orders.failed", lang).format(reason=exc.message)
+            failed = t("orders.failed", lang, reason=exc.message)
             return dash.no_update, True, failed, dash.no_update, dash.no_update
         shown = toast(f"alerts-{action}", message, lang, refused=refused)
         return shown, False, "", (refreshed or 0) + 1, result
@@ -129,19 +129,19 @@ def _asked(
     """What the dialog asks about (ids) and the question it asks."""
     if action == "ack":
         ids = [group_id] if isinstance(group_id, int) else []
-        return ids, t("alerts.ask.ack", lang).format(id=group_id)
+        return ids, t("alerts.ask.ack", lang, id=group_id)
     if action == "expire":
         chosen = [row for row in silences or () if row.get("state_code") != "ended"]
         matchers = chosen[0]["matchers"] if chosen else ""
-        return [r["id"] for r in chosen[:1]], t("alerts.ask.expire", lang).format(
-            id=chosen[0]["id"] if chosen else "", matchers=matchers
+        return [r["id"] for r in chosen[:1]], t(
+            "alerts.ask.expire", lang, id=chosen[0]["id"] if chosen else "", matchers=matchers
         )
     if action == "test":
         names = [row["name"] for row in receivers or ()][:1]
-        return names, t("alerts.ask.test", lang).format(receiver=names[0] if names else "")
+        return names, t("alerts.ask.test", lang, receiver=names[0] if names else "")
     rows = letters if action == "resend" else log
     dead = [row["id"] for row in rows or () if row.get("status_code") == "dead"]
-    return dead, t("alerts.ask.resend", lang).format(n=len(dead))
+    return dead, t("alerts.ask.resend", lang, n=len(dead))
 
 
 AUDITED_AS = {
@@ -169,7 +169,7 @@ async def _take(action: str, ids: list[Any], note: str, lang: str) -> tuple[str,
         attempt = await run_in_threadpool(acting.test_receiver, sessions, actor, receiver)
         shown = test_result(receiver, attempt, lang)
         status = attempt.status if attempt else "held"
-        message = t(f"alerts.toast.test_{status}", lang).format(receiver=receiver)
+        message = t(f"alerts.toast.test_{status}", lang, receiver=receiver)
         return message, status != "sent", shown
     numbers = _numbers(ids)
     if action == "ack":
@@ -177,15 +177,13 @@ async def _take(action: str, ids: list[Any], note: str, lang: str) -> tuple[str,
             raise InvalidInput(f"a note is at most {NOTE_MAX} characters")
         done = await run_in_threadpool(acting.acknowledge, sessions, actor, numbers[0], note)
         key = "alerts.toast.acknowledged" if done.now else "alerts.toast.already_acknowledged"
-        return t(key, lang).format(id=done.group_id, by=done.by), not done.now, dash.no_update
+        return t(key, lang, id=done.group_id, by=done.by), not done.now, dash.no_update
     if action == "expire":
         ended = await run_in_threadpool(acting.end_silence, sessions, actor, numbers[0])
-        return t("alerts.toast.expired", lang).format(id=ended), False, dash.no_update
+        return t("alerts.toast.expired", lang, id=ended), False, dash.no_update
     results = await run_in_threadpool(acting.resend_letters, sessions, actor, numbers)
     refused = [r for r in results if r.refusal]
-    message = t("alerts.toast.resent", lang).format(
-        done=len(results) - len(refused), refused=len(refused)
-    )
+    message = t("alerts.toast.resent", lang, done=len(results) - len(refused), refused=len(refused))
     if refused:
         message += ("：" if lang != "en" else ": ") + "; ".join(
             f"#{r.id} {r.refusal}" for r in refused[:5]

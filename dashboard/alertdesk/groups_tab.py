@@ -265,10 +265,10 @@ def _unrouted(alerts: list[AlertView], lang: str, zone: ZoneInfo) -> Any:
     ]
     more = len(alerts) - len(listed)
     if more:
-        listed.append(html.Li(t("alerts.unrouted.more", lang).format(n=more)))
+        listed.append(html.Li(t("alerts.unrouted.more", lang, n=more)))
     return dmc.Alert(
         [dmc.Text(t("alerts.unrouted.body", lang), size="sm"), html.Ul(listed)],
-        title=t("alerts.unrouted.title", lang).format(n=len(alerts)),
+        title=t("alerts.unrouted.title", lang, n=len(alerts)),
         color="orange",
         id="alerts-unrouted-alert",
     )
@@ -324,7 +324,7 @@ def register_detail() -> None:
                 reading.read_group, store_sessions(), group_id
             )
         except NotFound:
-            missing = dmc.Alert(t("alerts.detail.missing", lang).format(id=group_id), color="red")
+            missing = dmc.Alert(t("alerts.detail.missing", lang, id=group_id), color="red")
             return (hidden, shown, missing, None, *nothing, [True] * len(buttons))
         zone = app_config().zone
         state = reading.group_state(group)

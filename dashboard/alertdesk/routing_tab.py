@@ -157,12 +157,15 @@ def test_result(receiver: str, attempt: Attempt | None, lang: str) -> dmc.Alert:
     """The provider's answer to a test send, as the CLI's ``alerts test`` prints it."""
     if attempt is None:
         return dmc.Alert(
-            t("alerts.test.held", lang).format(receiver=receiver), color="orange", id=RESULT + "-a"
+            t("alerts.test.held", lang, receiver=receiver), color="orange", id=RESULT + "-a"
         )
     answer = attempt.delivery
     outcome = t(f"alerts.test.{attempt.status}", lang)
-    details = t("alerts.test.answer", lang).format(
-        status=answer.status_code or "—", code=answer.provider_code or "—"
+    details = t(
+        "alerts.test.answer",
+        lang,
+        status=answer.status_code or "—",
+        code=answer.provider_code or "—",
     )
     colour = {"sent": "green", "pending": "orange"}.get(attempt.status, "red")
     return dmc.Alert(
@@ -252,7 +255,7 @@ def register_apply() -> None:
         except DomainError as refused:
             return dmc.Alert(refused.message, color="red", id=f"{EDITOR}-refused"), keep, keep, keep
         message = (
-            t("alerts.editor.applied", lang).format(n=len(changes))
+            t("alerts.editor.applied", lang, n=len(changes))
             if changes
             else t("alerts.editor.unchanged", lang)
         )
@@ -279,7 +282,7 @@ def _checked(checked: config_editor.Checked, lang: str) -> dmc.Alert:
         return dmc.Alert(t("alerts.editor.unchanged", lang), color="gray", id=f"{EDITOR}-ok")
     return dmc.Alert(
         html.Ul([html.Li(change) for change in checked.changes]),
-        title=t("alerts.editor.would", lang).format(n=len(checked.changes)),
+        title=t("alerts.editor.would", lang, n=len(checked.changes)),
         color="blue",
         id=f"{EDITOR}-ok",
     )
@@ -288,7 +291,7 @@ def _checked(checked: config_editor.Checked, lang: str) -> dmc.Alert:
 def _problems(problems: list[str], lang: str) -> dmc.Alert:
     return dmc.Alert(
         html.Ul([html.Li(problem) for problem in problems]),
-        title=t("alerts.editor.problems", lang).format(n=len(problems)),
+        title=t("alerts.editor.problems", lang, n=len(problems)),
         color="red",
         id=f"{EDITOR}-problems",
     )

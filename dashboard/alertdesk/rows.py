@@ -120,8 +120,8 @@ def group_row(
 def level_text(level: int, route: RouteFacts | None, lang: str) -> str:
     """``第 1 级 / 共 2 级`` (levels count from 1 for people, from 0 in the store)."""
     if route is None:
-        return t("alerts.level.one", lang).format(n=level + 1)
-    return t("alerts.level.of", lang).format(n=level + 1, of=route.levels)
+        return t("alerts.level.one", lang, n=level + 1)
+    return t("alerts.level.of", lang, n=level + 1, of=route.levels)
 
 
 def _acknowledged(group: GroupView, zone: ZoneInfo, lang: str) -> str:
@@ -191,14 +191,20 @@ def item_summary(alert: AlertView, now: datetime, lang: str) -> str:
         over = duration((alert.resolved_at or now) - alert.opened_at, lang)
         stage = stage_label(str(details.get("stage", "")), lang)
         key = "alerts.item.ship_by" if details.get("deadline") == "ship_by" else "alerts.item.sla"
-        return t(key, lang).format(stage=stage, over=over)
+        return t(key, lang, stage=stage, over=over)
     if alert.kind == "stock_low":
-        return t("alerts.item.stock", lang).format(
-            available=details.get("available", "?"), threshold=details.get("threshold", "?")
+        return t(
+            "alerts.item.stock",
+            lang,
+            available=details.get("available", "?"),
+            threshold=details.get("threshold", "?"),
         )
     if alert.kind == "orders_quarantined":
-        return t("alerts.item.quarantine", lang).format(
-            count=details.get("count", "?"), reason=details.get("reason", "")
+        return t(
+            "alerts.item.quarantine",
+            lang,
+            count=details.get("count", "?"),
+            reason=details.get("reason", ""),
         )
     localized = details.get(lang)  # flow health findings carry both languages
     return str(localized) if isinstance(localized, str) and localized else alert.title
@@ -210,7 +216,7 @@ def muted_text(muted_by: str | None, lang: str) -> str:
         return ""
     kind, _, ref = muted_by.partition(":")
     key = "alerts.muted.silence" if kind == "silence" else "alerts.muted.inhibited"
-    return t(key, lang).format(id=ref)
+    return t(key, lang, id=ref)
 
 
 ITEM_COLUMNS: tuple[ColumnSpec, ...] = (
@@ -426,7 +432,7 @@ def receiver_row(
         "lang": "中文" if receiver["lang"] == "zh" else "English",
         "enabled": t("alerts.yes" if receiver["enabled"] else "alerts.no", lang),
         "rate": (
-            t("alerts.per_minute", lang).format(n=receiver["rate_limit_per_min"])
+            t("alerts.per_minute", lang, n=receiver["rate_limit_per_min"])
             if receiver["rate_limit_per_min"]
             else NONE
         ),
@@ -466,7 +472,9 @@ def route_row(route: dict[str, Any], position: int, lang: str) -> Row:
         "name": route["name"],
         "match": matchers_text(route["match"], lang) or t("alerts.everything", lang),
         "group_by": ", ".join(t(f"alerts.label.{name}", lang) for name in route["group_by"]),
-        "timing": t("alerts.timing", lang).format(
+        "timing": t(
+            "alerts.timing",
+            lang,
             wait=span(route["group_wait"], lang),
             interval=span(route["group_interval"], lang),
             repeat=span(route["repeat_interval"], lang),

@@ -162,7 +162,7 @@ def read_form(
     if not text:
         problems["reason"] = t("alerts.silence.error.no_reason", lang)
     elif len(text) > REASON_MAX:
-        problems["reason"] = t("alerts.silence.error.long_reason", lang).format(n=REASON_MAX)
+        problems["reason"] = t("alerts.silence.error.long_reason", lang, n=REASON_MAX)
     if problems or ends_at is None:
         raise FormProblems(problems)
     return SilenceAsk(dict(matchers), ends_at, text)
@@ -185,11 +185,11 @@ def _end(
         # The picker gives a wall-clock time; it means the business zone's clock.
         ends_at = datetime.fromisoformat(until).replace(tzinfo=zone)
     except ValueError:
-        problems["until"] = t("alerts.silence.error.bad_end", lang).format(value=until)
+        problems["until"] = t("alerts.silence.error.bad_end", lang, value=until)
         return None
     if ends_at <= now:
         shown = moment(ends_at, zone, lang)
-        problems["until"] = t("alerts.silence.error.past", lang).format(when=shown)
+        problems["until"] = t("alerts.silence.error.past", lang, when=shown)
     elif ends_at - now > LONGEST:
-        problems["until"] = t("alerts.silence.error.too_long", lang).format(days=LONGEST.days)
+        problems["until"] = t("alerts.silence.error.too_long", lang, days=LONGEST.days)
     return ends_at

@@ -165,7 +165,7 @@ def register_form() -> None:
             *(form.options(label, channels, lang) for label in form.CHOSEN),
             form.span_options(lang),
             t("alerts.silence.for", lang),
-            t("alerts.silence.until", lang).format(zone=zone.key),
+            t("alerts.silence.until", lang, zone=zone.key),
             t("alerts.silence.reason", lang),
             t("alerts.silence.reason_hint", lang),
             t("orders.modal.cancel", lang),
@@ -227,7 +227,7 @@ def register_preview() -> None:
         if not found:
             return t("alerts.silence.preview.nothing", lang), "gray"
         listed = ", ".join(found[:8]) + (" …" if len(found) > 8 else "")
-        text = t("alerts.silence.preview.some", lang).format(n=len(found), items=listed)
+        text = t("alerts.silence.preview.some", lang, n=len(found), items=listed)
         return text, "orange"
 
 
@@ -271,9 +271,11 @@ def register_submit() -> None:
                 found.get("reason"),
             )
         except DomainError as refused:
-            failed = t("orders.failed", lang).format(reason=refused.message)
+            failed = t("orders.failed", lang, reason=refused.message)
             return keep, keep, keep, failed, None, None
-        message = t("alerts.toast.silenced", lang).format(
+        message = t(
+            "alerts.toast.silenced",
+            lang,
             id=made,
             matchers=rows.matchers_text(ask.matchers, lang),
             until=moment(ask.ends_at, zone, lang),

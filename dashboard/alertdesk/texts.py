@@ -134,7 +134,7 @@ ALERTS_TEXTS: dict[str, tuple[str, str]] = {
     ),
     "alerts.item.quarantine": (
         "{count} 单被隔离：{reason}",
-        "{count} orders quarantined: {reason}",
+        "{count:order|orders} quarantined: {reason}",
     ),
     "alerts.muted.silence": ("静默 #{id}", "silence #{id}"),
     "alerts.muted.inhibited": ("被告警 #{id} 抑制", "inhibited by alert #{id}"),
@@ -155,7 +155,7 @@ ALERTS_TEXTS: dict[str, tuple[str, str]] = {
         "No alert group matches these filters. Try “Clear filters”, or add “Resolved” to the "
         "state.",
     ),
-    "alerts.unrouted.title": ("{n} 条告警没有路由接收", "{n} alerts no route takes"),
+    "alerts.unrouted.title": ("{n} 条告警没有路由接收", "{n:alert|alerts} no route takes"),
     "alerts.unrouted.body": (
         "没有任何路由匹配这些告警，因此没有人收到通知。请在「路由与接收方」加一条匹配它们的路由"
         "（或一条不设匹配条件的兜底路由）。",
@@ -312,7 +312,7 @@ ALERTS_TEXTS: dict[str, tuple[str, str]] = {
     ),
     "alerts.silence.error.too_long": (
         "静默最长 {days} 天；更久的请改路由。",
-        "A silence lasts at most {days} days; change the routing for longer.",
+        "A silence lasts at most {days:day|days}; change the routing for longer.",
     ),
     "alerts.deliveries.intro": (
         "每条通知对每个接收方一行：待投递的会重试（退避加抖动），达到重试上限或被服务商明确拒绝的成为死信，"
@@ -365,10 +365,13 @@ ALERTS_TEXTS: dict[str, tuple[str, str]] = {
     "alerts.editor.close": ("关闭", "Close"),
     "alerts.editor.check": ("检查（不保存）", "Check (saves nothing)"),
     "alerts.editor.apply": ("应用", "Apply"),
-    "alerts.editor.applied": ("路由配置已应用：{n} 处变化", "Routing applied: {n} changes"),
+    "alerts.editor.applied": ("路由配置已应用：{n} 处变化", "Routing applied: {n:change|changes}"),
     "alerts.editor.unchanged": ("没有需要修改的内容。", "Nothing to change."),
-    "alerts.editor.would": ("应用后会有 {n} 处变化：", "Applying it makes {n} changes:"),
-    "alerts.editor.problems": ("{n} 个问题，未做任何修改：", "{n} problems, nothing was changed:"),
+    "alerts.editor.would": ("应用后会有 {n} 处变化：", "Applying it makes {n:change|changes}:"),
+    "alerts.editor.problems": (
+        "{n} 个问题，未做任何修改：",
+        "{n:problem|problems}, nothing was changed:",
+    ),
     "alerts.secret_set": ("（已设置，不显示）", "(set, not shown)"),
     "alerts.yes": ("是", "yes"),
     "alerts.no": ("否", "no"),

@@ -22,10 +22,10 @@ Told = tuple[str, bool]
 def sync(sessions: sessionmaker[Session], actor: str, channel: str, lang: str) -> Told:
     report = sync_now(sessions, channel, actor=actor)
     if report is None:
-        return t("channel.done.sync_busy", lang).format(name=channel), True
+        return t("channel.done.sync_busy", lang, name=channel), True
     if not report.ok:
-        return t("channel.done.sync_failed", lang).format(name=channel, error=report.error), True
-    return t("channel.done.sync", lang).format(
+        return t("channel.done.sync_failed", lang, name=channel, error=report.error), True
+    return t("channel.done.sync", lang,
         name=channel, read=report.received, new=report.inserted, updated=report.updated,
         quarantined=report.quarantined, recovered=report.recovered,
     ), False  # fmt: skip
@@ -34,23 +34,23 @@ def sync(sessions: sessionmaker[Session], actor: str, channel: str, lang: str) -
 def pause(sessions: sessionmaker[Session], actor: str, channel: str, note: str, lang: str) -> Told:
     with sessions.begin() as session:
         pause_channel(session, channel, actor=actor, reason=note, at=utcnow())
-    return t("channel.done.pause", lang).format(name=channel), False
+    return t("channel.done.pause", lang, name=channel), False
 
 
 def resume(sessions: sessionmaker[Session], actor: str, channel: str, note: str, lang: str) -> Told:
     with sessions.begin() as session:
         resume_channel(session, channel, actor=actor, note=note, at=utcnow())
-    return t("channel.done.resume", lang).format(name=channel), False
+    return t("channel.done.resume", lang, name=channel), False
 
 
 def retry(sessions: sessionmaker[Session], actor: str, channel: str, entry: int, lang: str) -> Told:
     _check_entry(sessions, channel, entry)
     outcome = retry_quarantined(sessions, entry, actor=actor)
     if outcome.busy:
-        return t("channel.done.retry_busy", lang).format(entry=entry), True
+        return t("channel.done.retry_busy", lang, entry=entry), True
     if outcome.resolved:
-        return t("channel.done.retry", lang).format(entry=entry), False
-    return t("channel.done.retry_kept", lang).format(entry=entry, reason=outcome.reason), True
+        return t("channel.done.retry", lang, entry=entry), False
+    return t("channel.done.retry_kept", lang, entry=entry, reason=outcome.reason), True
 
 
 def dismiss_entry(
@@ -61,7 +61,7 @@ def dismiss_entry(
     _check_entry(sessions, channel, entry)
     with sessions.begin() as session:
         dismiss(session, entry, actor=actor, at=utcnow(), reason=reason)
-    return t("channel.done.dismiss", lang).format(entry=entry), False
+    return t("channel.done.dismiss", lang, entry=entry), False
 
 
 def _check_entry(sessions: sessionmaker[Session], channel: str, entry: int) -> None:

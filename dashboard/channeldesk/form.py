@@ -128,7 +128,7 @@ def read(values: tuple[Any, ...], lang: str) -> tuple[dict[str, Any] | None, str
     given = {slot: (value or "").strip() for slot, value in zip(SLOTS, secrets, strict=True)}
     missing = [fields[slot].label for slot in SLOTS if fields[slot].required and not given[slot]]
     if missing:
-        return None, t("channel.add.missing_credentials", lang).format(fields=", ".join(missing))
+        return None, t("channel.add.missing_credentials", lang, fields=", ".join(missing))
     try:
         minutes = int(interval or DEFAULT_INTERVAL_MIN)
     except (TypeError, ValueError):

@@ -84,7 +84,7 @@ def reconciliation(detail: ChannelDetail, lang: str, scheme: str) -> dmc.Card:
     days = [day.isoformat() for day, _n in detail.missed_per_day]
     counts = [n for _day, n in detail.missed_per_day]
     total = sum(counts)
-    summary = t("channel.missed.summary", lang).format(n=total, days=len(days))
+    summary = t("channel.missed.summary", lang, n=total, days=len(days))
     figure: Figure = {
         "data": [{"type": "bar", "x": days, "y": counts, "marker": {"color": HEX[BAD]},
                   "name": t("kpi.missed_orders", lang)}],
@@ -115,7 +115,7 @@ def quarantine(detail: ChannelDetail, acting: bool, zone: ZoneInfo, lang: str) -
         empty = dmc.Text(t("channel.quarantine.none", lang), c="dimmed", size="sm",
                          id="channel-quarantine-empty")  # fmt: skip
         return _card("channel.quarantine", [empty], lang)
-    intro = dmc.Text(t("channel.quarantine.intro", lang).format(n=detail.view.health.quarantined),
+    intro = dmc.Text(t("channel.quarantine.intro", lang, n=detail.view.health.quarantined),
                      size="sm", c="dimmed")  # fmt: skip
     items = [_entry(entry, acting, zone, lang) for entry in entries]
     accordion = dmc.Accordion(
@@ -126,7 +126,9 @@ def quarantine(detail: ChannelDetail, acting: bool, zone: ZoneInfo, lang: str) -
 
 def _entry(entry: QuarantineEntry, acting: bool, zone: ZoneInfo, lang: str) -> Any:
     title = f"#{entry.id} · {entry.channel_order_id or t('channel.quarantine.no_id', lang)}"
-    meta = t("channel.quarantine.meta", lang).format(
+    meta = t(
+        "channel.quarantine.meta",
+        lang,
         first=moment(entry.first_seen_at, zone, lang),
         last=moment(entry.last_tried_at, zone, lang),
         n=entry.attempts,

@@ -34,7 +34,9 @@ def health_sentence(view: ChannelView, now: datetime, zone: ZoneInfo, lang: str)
     health = view.health
     if view.paused_at is not None:
         key = "channel.words.paused_why" if view.pause_reason else "channel.words.paused"
-        return t(key, lang).format(
+        return t(
+            key,
+            lang,
             who=view.paused_by or "—",
             when=moment(view.paused_at, zone, lang),
             why=view.pause_reason or "",
@@ -45,13 +47,13 @@ def health_sentence(view: ChannelView, now: datetime, zone: ZoneInfo, lang: str)
         head = t("channel.words.just_now", lang)
     else:
         ago = duration((now - health.last_success_at).total_seconds() / 3600, lang)
-        head = t("channel.words.synced", lang).format(ago=ago)
+        head = t("channel.words.synced", lang, ago=ago)
     if health.consecutive_failures:
-        failed = t("channel.words.failures", lang).format(n=health.consecutive_failures)
-        error = t("channel.words.error", lang).format(error=health.last_error or "—")
+        failed = t("channel.words.failures", lang, n=health.consecutive_failures)
+        error = t("channel.words.error", lang, error=health.last_error or "—")
         return f"{head}{_sep(lang)}{failed}{_sep(lang)}{error}"
     if health.quarantined:
-        waiting = t("channel.words.quarantined", lang).format(n=health.quarantined)
+        waiting = t("channel.words.quarantined", lang, n=health.quarantined)
         return f"{head}{_sep(lang)}{waiting}"
     return head
 

@@ -201,12 +201,12 @@ async def rows(
     try:
         where = auditlog.audit_filter(filters or {}, zone)
     except ValueError as exc:
-        problem = dmc.Alert(t("audit.bad_filter", lang).format(reason=exc), color="red")
+        problem = dmc.Alert(t("audit.bad_filter", lang, reason=exc), color="red")
         return {"rowData": [], "rowCount": 0}, "", problem
     found, total = await run_in_threadpool(
         _page, store_sessions(), where, start, max(end - start, 1), zone, lang
     )
-    count = t("audit.count", lang).format(n=f"{total:,}")
+    count = t("audit.count", lang, n=f"{total:,}")
     empty = None
     if not total:
         key = "audit.empty.filtered" if _filtered(filters) else "audit.empty"
@@ -282,7 +282,7 @@ async def export(_csv: Any, _xlsx: Any, filters: dict[str, Any], lang_data: Any)
     where = auditlog.audit_filter(filters or {}, zone)
     found = await run_in_threadpool(_everything, store_sessions(), where, zone, lang)
     if found is None:
-        too_many = dmc.Alert(t("audit.export.too_many", lang).format(n=f"{MAX_EXPORT:,}"),
+        too_many = dmc.Alert(t("audit.export.too_many", lang, n=f"{MAX_EXPORT:,}"),
                              color="orange")  # fmt: skip
         return dash.no_update, too_many
     header = [t(f"audit.col.{c}", lang) for c in auditlog.COLUMNS]

@@ -75,7 +75,7 @@ async def show(
     back = "← " + t("channels.page.title", lang)
     labels = DIALOG.labels(lang, [])
     if detail is None:
-        unknown = dmc.Alert(t("channel.unknown", lang).format(name=name), color="red",
+        unknown = dmc.Alert(t("channel.unknown", lang, name=name), color="red",
                             id="channel-unknown")  # fmt: skip
         return unknown, back, *labels
     acting = may(current_user(), ACT_ON_CHANNELS)
@@ -116,7 +116,7 @@ def open_dialog(
     action = str(trigger["action"])
     entry = trigger.get("entry")
     pending = {"action": action, "entry": entry}
-    body = t(f"channel.ask.{action}", lang).format(name=name, entry=entry)
+    body = t(f"channel.ask.{action}", lang, name=name, entry=entry)
     note = t("channel.dismiss.reason" if action == "dismiss" else "channel.note", lang)
     return asking(DIALOG, pending, t(f"channel.action.{action}", lang), body, lang, note=note)
 
@@ -151,7 +151,7 @@ async def confirm(
     try:
         message, refused = await _run(action, name, entry, note or "", lang)
     except DomainError as exc:
-        failed = t("orders.failed", lang).format(reason=exc.message)
+        failed = t("orders.failed", lang, reason=exc.message)
         return dash.no_update, True, failed, dash.no_update
     shown = toast("channel-result", message, lang, refused=refused)
     return shown, False, "", (refreshed or 0) + 1

@@ -173,9 +173,9 @@ async def add_channel(clicks: int | None, *values: Any) -> tuple[Any, ...]:
     try:
         await as_allowed(ADD_CHANNELS, "channels.add", _register, wanted)
     except DomainError as exc:
-        failed = t("channel.add.failed", lang).format(reason=exc.message)
+        failed = t("channel.add.failed", lang, reason=exc.message)
         return dash.no_update, True, failed, dash.no_update, *forget
-    done = t("channel.add.done", lang).format(name=wanted["name"])
+    done = t("channel.add.done", lang, name=wanted["name"])
     shown = toast("channels-added", done, lang, refused=False)
     return shown, False, "", (refreshed or 0) + 1, *form.cleared()
 

@@ -103,7 +103,7 @@ async def show(lang_data: Any, _refreshed: int | None, order_no: str) -> tuple[A
     labels = DIALOG.labels(lang, holds)
     if found is None:
         unknown = dmc.Alert(
-            [t("order.unknown", lang).format(order=order_no), " ", dcc.Link(
+            [t("order.unknown", lang, order=order_no), " ", dcc.Link(
                 t("order.back", lang), href="/orders"
             )],
             color="red",
@@ -187,8 +187,10 @@ def _explain(explained: dict[str, Any], lang: str, zone: ZoneInfo) -> dmc.Card:
             f"{d['name']} v{d['version']}: "
             + moment(datetime.fromisoformat(d["due_at"]), zone, lang)
             + " · "
-            + (t("order.over", lang) if d["overdue"] else t("order.left", lang)).format(
-                span=duration(abs(d["overrun_s"]) / 3600, lang)
+            + t(
+                "order.over" if d["overdue"] else "order.left",
+                lang,
+                span=duration(abs(d["overrun_s"]) / 3600, lang),
             ),
             size="sm",
         )
@@ -302,7 +304,7 @@ def _change(entry: Entry, lang: str) -> tuple[datetime, str, str, str, str]:
         )
     nobody = t("order.change.nobody", lang)
     before = (entry.before or {}).get("assignee") or nobody
-    move = t("order.change.picker", lang).format(before=before, after=after["assignee"] or nobody)
+    move = t("order.change.picker", lang, before=before, after=after["assignee"] or nobody)
     return entry.at, move, "", entry.actor, ""
 
 
@@ -344,9 +346,7 @@ def open_dialog(
         return DIALOG.closed()  # cancelled, or the buttons drawn again
     action = str(trigger["action"])
     name = t(f"orders.action.{action}", lang)
-    return DIALOG.opened(
-        action, t("order.modal.body", lang).format(order=order_no, action=name), lang
-    )
+    return DIALOG.opened(action, t("order.modal.body", lang, order=order_no, action=name), lang)
 
 
 @callback(
@@ -380,7 +380,7 @@ async def confirm(
     try:
         result = await take_action(action, [shown], picker, category, note)
     except DomainError as exc:
-        failed = t("orders.failed", lang).format(reason=exc.message)
+        failed = t("orders.failed", lang, reason=exc.message)
         return dash.no_update, True, failed, dash.no_update
     (outcome,) = result.outcomes
     message = one_order(action, outcome, lang)
@@ -413,7 +413,7 @@ async def reveal(clicks: int | None, order_no: str, lang_data: Any) -> tuple[Any
     try:
         buyer, trail = await run_in_threadpool(_reveal, store_sessions(), order_no, user.username)
     except DomainError as exc:
-        problem = dmc.Text(t("order.reveal_failed", lang).format(reason=exc.message), c="red")
+        problem = dmc.Text(t("order.reveal_failed", lang, reason=exc.message), c="red")
         return problem, False, dash.no_update
     shown = _buyer(buyer, lang, revealed=True)
     return shown, True, _audit(trail, lang, app_config().zone)

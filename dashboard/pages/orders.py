@@ -310,7 +310,7 @@ async def rows(
     holds = await run_in_threadpool(_hold_labels, store_sessions())
     zone = app_config().zone
     data = [grid_row(row, now, zone, lang, holds) for row in page.rows]
-    count = t("orders.count", lang).format(n=f"{page.total:,}")
+    count = t("orders.count", lang, n=f"{page.total:,}")
     return {"rowData": data, "rowCount": page.total}, count, _empty_state(page, filters, lang)
 
 
@@ -340,7 +340,7 @@ def _empty_state(page: WorkPage, filters: query.Filters, lang: str) -> Any:
 
 
 def _alert(key: str, lang: str, *, color: str, **values: str) -> dmc.Alert:
-    return dmc.Alert(t(key, lang).format(**values), color=color, id="orders-alert")
+    return dmc.Alert(t(key, lang, **values), color=color, id="orders-alert")
 
 
 # ---- selection and actions ---------------------------------------------------------------
@@ -355,7 +355,7 @@ def _alert(key: str, lang: str, *, color: str, **values: str) -> dmc.Alert:
 def selection(selected: list[dict[str, Any]] | None, lang: Any) -> tuple[str, list[bool]]:
     count = len(selected or ())
     shown = _shown_actions()
-    text = t("orders.selected", lang).format(n=count) if count else ""
+    text = t("orders.selected", lang, n=count) if count else ""
     return text, [count == 0] * len(shown)
 
 
@@ -375,7 +375,7 @@ def open_dialog(
         return DIALOG.closed()
     action = str(trigger["action"])
     name = t(f"orders.action.{action}", lang)
-    body = t("orders.modal.body", lang).format(n=len(selected), action=name)
+    body = t("orders.modal.body", lang, n=len(selected), action=name)
     return DIALOG.opened(action, body, lang)
 
 
@@ -408,7 +408,7 @@ async def confirm(
     try:
         result = await take_action(action, [_seen(row) for row in selected], picker, category, note)
     except DomainError as exc:
-        failed = t("orders.failed", lang).format(reason=exc.message)
+        failed = t("orders.failed", lang, reason=exc.message)
         return dash.no_update, True, failed, dash.no_update, dash.no_update
     message = summary(action, result, lang)
     shown = toast("orders-result", message, lang, refused=bool(result.refused))

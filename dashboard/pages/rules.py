@@ -256,7 +256,7 @@ async def show(lang_data: Any, _refreshed: Any, target_data: dict[str, Any]) -> 
     if target.kind is None or loaded.missing:
         missing = (
             dmc.Alert(
-                t("rules.unknown", lang).format(kind=target.kind, name=target.name),
+                t("rules.unknown", lang, kind=target.kind, name=target.name),
                 color="red",
                 id="rules-unknown",
             )
@@ -338,8 +338,12 @@ def _suggestion(loaded: work.Loaded, target: work.Target, lang: str) -> Any:
     entry = loaded.suggested
     if entry is None:
         return dmc.Alert(t("rules.no_suggestion", lang), color="gray", id="rules-suggested")
-    text = t("rules.suggested", lang).format(
-        channel=entry.channel, method=entry.payment_method, below=entry.below
+    text = t(
+        "rules.suggested",
+        lang,
+        channel=entry.channel,
+        method=entry.payment_method,
+        below=entry.below,
     )
     return dmc.Alert(text, color="blue", id="rules-suggested")
 
@@ -498,7 +502,7 @@ async def ask(
     version = opened.get("version")
     if isinstance(trigger, dict):  # a restore button of the history
         old = int(trigger["version"])
-        text = t("rules.restore.body", lang).format(rule=rule, old=old, new=(version or 0) + 1)
+        text = t("rules.restore.body", lang, rule=rule, old=old, new=(version or 0) + 1)
         pending = {"action": "restore", "version": old}
         return as_they_are, keep, True, t("rules.restore.title", lang), text, pending, "", ""
     await require_role(SEE_RULES, action="rules.check")  # reads the rules in force
@@ -510,9 +514,9 @@ async def ask(
         return errors, rest, False, keep, keep, None, keep, keep
     if version is None:
         rule = views.rule_title(opened["kind"], str(body.get("name") or ""), lang)
-        text = t("rules.save.body_new", lang).format(rule=rule)
+        text = t("rules.save.body_new", lang, rule=rule)
     else:
-        text = t("rules.save.body", lang).format(rule=rule, old=version, new=version + 1)
+        text = t("rules.save.body", lang, rule=rule, old=version, new=version + 1)
     errors, rest = _marked(ids, None, lang)
     pending = {"action": "save"}
     return errors, rest, True, t("rules.save.title", lang), text, pending, "", ""
@@ -579,7 +583,7 @@ async def confirm(
             )
     except ChangedMeanwhile as exc:
         notice = await _stale_notice(exc, opened, lang)
-        message = t("rules.failed", lang).format(reason=str(exc))
+        message = t("rules.failed", lang, reason=str(exc))
         return (
             toast("rules-result", message, lang, refused=True),
             False,
@@ -592,23 +596,26 @@ async def confirm(
         )
     except RuleRejected as exc:
         errors, rest = _marked(ids, exc, lang)
-        failed = t("rules.failed", lang).format(reason=views.problem_text(exc.problems[0], lang))
+        failed = t("rules.failed", lang, reason=views.problem_text(exc.problems[0], lang))
         return keep, True, failed, errors, rest, keep, keep, keep
     except DomainError as exc:
         known = {"reason_required": "rules.reason_required", "unchanged": "rules.unchanged"}
         text = t(known[exc.code], lang) if exc.code in known else exc.message
-        failed = t("rules.failed", lang).format(reason=text)
+        failed = t("rules.failed", lang, reason=text)
         return keep, True, failed, as_they_are, keep, keep, keep, keep
     rule = views.rule_title(saved.kind, saved.name, lang)
     if pending.get("action") == "restore":
-        message = t("rules.restored", lang).format(
-            rule=rule, old=pending["version"], version=saved.version
+        message = t(
+            "rules.restored", lang, rule=rule, old=pending["version"], version=saved.version
         )
     else:
-        message = t("rules.saved", lang).format(rule=rule, version=saved.version)
+        message = t("rules.saved", lang, rule=rule, version=saved.version)
     if saved.review is not None:
-        message += " " + t("rules.review_result", lang).format(
-            released=len(saved.review.released), held=len(saved.review.held)
+        message += " " + t(
+            "rules.review_result",
+            lang,
+            released=len(saved.review.released),
+            held=len(saved.review.held),
         )
     # A new rule is now a saved one: the page goes on as that rule's editor.
     now = {
@@ -633,7 +640,9 @@ async def confirm(
 async def _stale_notice(exc: ChangedMeanwhile, opened: dict[str, Any], lang: str) -> dmc.Alert:
     latest = exc.latest
     zone = app_config().zone
-    text = t("rules.stale", lang).format(
+    text = t(
+        "rules.stale",
+        lang,
         author=latest.author,
         at=views.when_text(latest.at, zone),
         opened=exc.opened,

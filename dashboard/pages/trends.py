@@ -144,7 +144,7 @@ async def show(
             list(warehouses or ()), app_config().zone, utcnow(),
         )  # fmt: skip
     except DomainError as exc:
-        problem = dmc.Alert(t("trends.bad", lang).format(reason=exc.message), color="red",
+        problem = dmc.Alert(t("trends.bad", lang, reason=exc.message), color="red",
                             id="trends-problem")  # fmt: skip
         return dash.no_update, *(dash.no_update,) * len(trends.CHARTS), problem, dash.no_update
     figures = trends.charts(weeks, lang, str(scheme))

@@ -225,7 +225,7 @@ def _rows(spec: Spec, rows: list[Any], path: str, label: str, context: Context) 
             dmc.Group(
                 [
                     dmc.Text(
-                        t("rules.row.title", lang).format(n=n + 1),
+                        t("rules.row.title", lang, n=n + 1),
                         size="sm",
                         fw=500,
                         mt=ROW_LABEL_OFFSET,

@@ -55,7 +55,7 @@ RULES_TEXTS: dict[str, tuple[str, str]] = {
     ),
     "rules.dry.title": (
         "试运行：近 {days} 天的 {orders} 单",
-        "Dry run: {orders} orders, last {days} days",
+        "Dry run: {orders:order|orders}, last {days:day|days}",
     ),
     "rules.dry.released": ("放行", "Released"),
     "rules.dry.kept": ("仍需审核", "Kept for review"),
@@ -86,7 +86,7 @@ RULES_TEXTS: dict[str, tuple[str, str]] = {
         "近 {days} 天的试运行超时，订单太多。",
         "The dry run over the last {days} days ran out of time: too many orders.",
     ),
-    "rules.dry.shorter": ("改为试运行近 {days} 天", "Dry-run the last {days} days instead"),
+    "rules.dry.shorter": ("改为试运行近 {days} 天", "Dry-run the last {days:day|days} instead"),
     "rules.dry.no_shorter": (
         "即使只看 1 天也太多，请在业务低峰再试或用命令行 orderwatch rules dry-run。",
         "Even one day is too many: try off-peak, or use orderwatch rules dry-run.",

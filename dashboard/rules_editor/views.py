@@ -52,7 +52,7 @@ def meta_line(entry: RuleEntry, lang: str, zone: ZoneInfo) -> str:
     if entry.version == 0:
         return t("rules.builtin", lang)
     when = moment(entry.at, zone, lang)
-    return t("rules.meta", lang).format(author=entry.author, at=when, reason=entry.reason or "—")
+    return t("rules.meta", lang, author=entry.author, at=when, reason=entry.reason or "—")
 
 
 def rule_list(
@@ -73,7 +73,7 @@ def rule_list(
                     [
                         dmc.Text(e.name if many else t("rules.single.default", lang), size="sm"),
                         dmc.Badge(
-                            t("rules.version", lang).format(version=e.version),
+                            t("rules.version", lang, version=e.version),
                             size="xs",
                             variant="light",
                             tt="none",
@@ -126,7 +126,7 @@ def problem_text(problem: FieldProblem, lang: str) -> str:
 def path_label(path: tuple[str | int, ...], lang: str) -> str:
     """Where a value is, in words: 此规则的白名单 · 第 1 条 · 金额低于（元）."""
     parts = [
-        t("rules.row.title", lang).format(n=p + 1) if isinstance(p, int) else field_name(p, lang)
+        t("rules.row.title", lang, n=p + 1) if isinstance(p, int) else field_name(p, lang)
         for p in path
     ]
     return " · ".join(parts)
@@ -180,7 +180,9 @@ def dry_run_view(report: DryRunReport, days: int, lang: str) -> dmc.Stack:
         )
         for name, value, colour in figures
     ]
-    breaches = t("rules.dry.breaches_value", lang).format(
+    breaches = t(
+        "rules.dry.breaches_value",
+        lang,
         now=number(report.total("breaches_now"), lang),
         proposed=number(report.total("breaches_proposed"), lang),
     )
@@ -194,9 +196,7 @@ def dry_run_view(report: DryRunReport, days: int, lang: str) -> dmc.Stack:
             miw=120,
         )
     )
-    title = t("rules.dry.title", lang).format(
-        days=days, orders=number(report.total("orders"), lang)
-    )
+    title = t("rules.dry.title", lang, days=days, orders=number(report.total("orders"), lang))
     changed = any(
         c.released or c.newly_held or c.breaches_now != c.breaches_proposed for c in report.channels
     )
@@ -252,13 +252,13 @@ def _order_link(order_no: str, colour: str) -> dmc.Anchor:
 def too_large_view(exc: DryRunTooLarge, lang: str) -> dmc.Alert:
     if exc.orders is not None:
         key = "rules.dry.too_large_more" if exc.more else "rules.dry.too_large"
-        head = t(key, lang).format(days=exc.days, orders=number(exc.orders, lang))
+        head = t(key, lang, days=exc.days, orders=number(exc.orders, lang))
     else:
-        head = t("rules.dry.too_large_unknown", lang).format(days=exc.days)
+        head = t("rules.dry.too_large_unknown", lang, days=exc.days)
     offer: Any
     if exc.suggested_days:
         offer = dmc.Button(
-            t("rules.dry.shorter", lang).format(days=exc.suggested_days),
+            t("rules.dry.shorter", lang, days=exc.suggested_days),
             id={"role": "rules-dry-shorter", "days": exc.suggested_days},
             variant="light",
             size="xs",

@@ -11,7 +11,9 @@ SHOWN_REFUSALS = 5
 
 
 def summary(action: str, result: BatchResult, lang: str) -> str:
-    head = t("orders.toast.head", lang).format(
+    head = t(
+        "orders.toast.head",
+        lang,
         action=t(f"orders.action.{action}", lang),
         applied=len(result.applied),
         refused=len(result.refused),
@@ -22,7 +24,7 @@ def summary(action: str, result: BatchResult, lang: str) -> str:
     shown = [reason(outcome, lang) for outcome in refused[:SHOWN_REFUSALS]]
     more = len(refused) - len(shown)
     if more:
-        shown.append(t("orders.toast.more", lang).format(n=more))
+        shown.append(t("orders.toast.more", lang, n=more))
     return head + ("：" if lang != "en" else ": ") + ("；" if lang != "en" else "; ").join(shown)
 
 
@@ -40,5 +42,5 @@ def one_order(action: str, outcome: Outcome, lang: str) -> str:
     """The toast after acting on one order: done, or why it was not."""
     name = t(f"orders.action.{action}", lang)
     if outcome.applied:
-        return t("order.toast.done", lang).format(action=name, order=outcome.order_no)
-    return t("order.toast.refused", lang).format(action=name, reason=reason(outcome, lang))
+        return t("order.toast.done", lang, action=name, order=outcome.order_no)
+    return t("order.toast.refused", lang, action=name, reason=reason(outcome, lang))

@@ -25,6 +25,7 @@ from orderwatch.settings import get_settings
 from store.channels import get_channel
 from store.errors import Conflict, InvalidInput
 from store.timebounds import SPAN, check_moment
+from store.wording import say
 
 
 def register(app: typer.Typer) -> None:
@@ -99,9 +100,17 @@ def reconcile(
     if not report.ok:
         raise SyncFailed(f"reconciliation of {channel} failed: {report.error}")
     typer.echo(
-        f"{channel}: {report.listed} orders listed, {len(report.missed)} missed orders ingested "
-        f"(漏单 {len(report.missed)} 个), {report.refreshed} refreshed, "
-        f"{report.quarantined} quarantined"
+        say(
+            "{channel}: {listed:order|orders} listed, {missed:missed order|missed orders} "
+            "ingested (漏单 {missed} 个), {refreshed} refreshed, {quarantined} quarantined",
+            {
+                "channel": channel,
+                "listed": report.listed,
+                "missed": len(report.missed),
+                "refreshed": report.refreshed,
+                "quarantined": report.quarantined,
+            },
+        )
     )
     for order_id in report.missed:
         typer.echo(f"missed: {order_id}")

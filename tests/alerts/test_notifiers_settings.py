@@ -150,6 +150,16 @@ def test_compose_fills_the_template_and_the_sms_parameters() -> None:
     assert message.params["sku"] == "SKU-1"
 
 
+@pytest.mark.parametrize(("count", "title"), [("1", "1 order"), ("3", "3 orders")])
+def test_an_english_title_says_one_order_or_several(count: str, title: str) -> None:
+    facts = {"count": count, "stage": "Awaiting pick", "warehouse": "SH-01", "threshold": "2 h",
+             "longest": "3 h", "orders": "OW1"}  # fmt: skip
+    message = compose(
+        idempotency_key="k", kind="sla_breach", severity="warning", lang="en", facts=facts, url=None
+    )
+    assert message.title == f"{title} in Awaiting pick at SH-01 for over 2 h"
+
+
 def test_a_missing_fact_is_named() -> None:
     with pytest.raises(TemplateError, match=r"template stock_low \(zh\) needs available, sku"):
         compose(

@@ -282,7 +282,7 @@ def test_the_empty_states_say_why_nothing_is_listed(sqlite_engine: Engine) -> No
 
     assert "No alert routes yet" in text_of(no_routes["alerts-groups-empty"])
     banner = text_of(unrouted["alerts-unrouted"])
-    assert "1 alerts no route takes" in banner and "SKU-1 below safety stock" in banner
+    assert "1 alert no route takes" in banner and "SKU-1 below safety stock" in banner
     assert "没有未处理的告警" in text_of(quiet["alerts-groups-empty"])
 
 

@@ -245,13 +245,13 @@ def test_the_routing_editor_checks_applies_and_refuses_a_stale_text(desk: Desk) 
     applied = editor(desk.client, "apply", slower, made_from)
     stale = editor(desk.client, "apply", text, made_from)
 
-    assert "Applying it makes 1 changes: route pick-sla: changed group_wait_s" in text_of(
+    assert "Applying it makes 1 change: route pick-sla: changed group_wait_s" in text_of(
         checked["alerts-config-result"]
     )
     listed = text_of(problems["alerts-config-result"])
-    assert "1 problems, nothing was changed:" in listed
+    assert "1 problem, nothing was changed:" in listed
     assert "console:" in listed and "alerts.routes[0].levels: unknown receiver nobody" in listed
-    assert toast_of(applied)["message"] == "Routing applied: 1 changes"
+    assert toast_of(applied)["message"] == "Routing applied: 1 change"
     assert applied["alerts-config-modal"]["opened"] is False
     assert "the alert routing changed since this text was loaded" in text_of(
         stale["alerts-config-result"]

@@ -103,7 +103,7 @@ def test_ciphertext_where_plain_text_was_expected_shows_in_the_channels_health(
             shown = order_document(session, order)["buyer"]
             assert order.buyer_name is None and "name" in json.loads(order.buyer_ciphertext or "")
     assert shown["name"] == ENCRYPTED
-    assert note is not None and "1 orders had encrypted buyer fields" in note
+    assert note is not None and "1 order had encrypted buyer fields" in note
 
 
 def test_jd_ciphertext_is_kept_apart_and_a_reveal_says_jd_cannot(

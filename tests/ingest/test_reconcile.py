@@ -126,7 +126,7 @@ def test_reconcile_command_reports_the_missed_orders(
             main()
     out, err = capsys.readouterr()
     assert (exited.value.code or 0, err) == (0, "")
-    assert "1 missed orders ingested (漏单 1 个)" in out
+    assert "1 missed order ingested (漏单 1 个)" in out
     assert out.splitlines()[-1] == f"missed: {paid.order_id}"
     jobs = {job.id: job for job in periodic_jobs(get_settings().zone)}
     assert jobs["ingest.reconcile"].every_s == 3600  # the worker runs it hourly
