@@ -33,7 +33,7 @@ from rules.dry_run_bounds import DryRunLimits, bounded_dry_run
 from rules.review import ReviewResult, review_paid_orders
 from rules.sla import refresh_deadlines
 from store.errors import Conflict, InvalidInput, NotFound
-from store.models import Channel, Rule
+from store.models import Channel, Rule, utcnow
 from store.rule_versions import history, latest_version, restore_version, save_version
 
 RISK_KINDS = frozenset({"risk", "risk_whitelist"})
@@ -394,5 +394,5 @@ def apply_effects(session: Session, kinds: Iterable[str], zone: ZoneInfo) -> Rev
     changed = set(kinds)
     review = review_paid_orders(session) if changed & RISK_KINDS else None
     if changed & (RISK_KINDS | DEADLINE_KINDS):
-        refresh_deadlines(session, load_rules(session), zone=zone)
+        refresh_deadlines(session, load_rules(session), zone=zone, now=utcnow())
     return review

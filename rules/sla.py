@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from rules.catalog import LoadedRules
 from rules.definitions import BusinessCalendar, RuleSet, ShipByPromise, SlaPolicy
+from store.events import ChangeEvent, record_changes
 from store.models import Channel, Counter, Order, Rule, StageEvent
 from store.stages import OPEN_STAGES
 
@@ -175,23 +176,34 @@ def refresh_deadlines(
     *,
     zone: ZoneInfo,
     order_ids: Sequence[int] | None = None,
+    now: datetime | None = None,
 ) -> int:
     """Recompute ``next_deadline_at`` of open orders (all, or ``order_ids``) and clear it on
-    closed ones; returns how many orders changed. Call it after stage moves or rule changes."""
+    closed ones; returns how many orders changed. Call it after stage moves or rule changes.
+
+    With ``now``, an order whose new deadline has passed by then is announced as a change
+    (``store.events``): the alerts engine looks only at deadlines after its last look, and
+    would otherwise find one set in the past (a tightened SLA, a backlog's first deadlines)
+    only at its periodic full sweep."""
     closed = update(Order).where(
         Order.stage.not_in(_OPEN_CODES), Order.next_deadline_at.is_not(None)
     )
     if order_ids is not None:
         closed = closed.where(Order.id.in_(order_ids))
     changed = session.execute(closed.values(next_deadline_at=None)).rowcount  # type: ignore[attr-defined]
-    updates = [
-        {"id": order_id, "next_deadline_at": due}
-        for order_id, current, due in _open_deadlines(session, loaded, zone, order_ids)
-        if current != due
+    moved = [
+        (row, due)
+        for row, due in _open_deadlines(session, loaded, zone, order_ids)
+        if row.next_deadline_at != due
     ]
-    if updates:
-        session.execute(update(Order), updates)
-    return int(changed) + len(updates)
+    if moved:
+        session.execute(
+            update(Order), [{"id": row.id, "next_deadline_at": due} for row, due in moved]
+        )
+    if now is not None:
+        passed = [row for row, due in moved if due is not None and due <= now]
+        record_changes(session, [ChangeEvent(row.order_no, row.clock.stage, now) for row in passed])
+    return int(changed) + len(moved)
 
 
 FULL_REFRESH_EVERY = timedelta(hours=24)
@@ -219,7 +231,7 @@ def refresh_changed_deadlines(
     top_event = int(session.scalar(select(func.max(StageEvent.id))) or 0)
     full_at = datetime.fromtimestamp(seen["full_at"].value, UTC) if seen["full_at"].value else None
     if full_at is None or top_rule != seen["rule_id"].value or now >= full_at + FULL_REFRESH_EVERY:
-        changed = refresh_deadlines(session, loaded, zone=zone)
+        changed = refresh_deadlines(session, loaded, zone=zone, now=now)
         seen["full_at"].value = int(now.timestamp())
     else:
         new_orders = select(Order.id).where(Order.id > seen["order_id"].value - ID_OVERLAP)
@@ -227,7 +239,11 @@ def refresh_changed_deadlines(
             StageEvent.id > seen["event_id"].value - ID_OVERLAP
         )
         ids = set(session.scalars(new_orders)) | set(session.scalars(moved))
-        changed = refresh_deadlines(session, loaded, zone=zone, order_ids=sorted(ids)) if ids else 0
+        changed = (
+            refresh_deadlines(session, loaded, zone=zone, order_ids=sorted(ids), now=now)
+            if ids
+            else 0
+        )
     seen["rule_id"].value, seen["order_id"].value = top_rule, top_order
     seen["event_id"].value = top_event
     return changed
@@ -243,10 +259,11 @@ def _counter(session: Session, name: str) -> Counter:
 
 def _open_deadlines(
     session: Session, loaded: LoadedRules, zone: ZoneInfo, order_ids: Sequence[int] | None
-) -> Iterator[tuple[int, datetime | None, datetime | None]]:
+) -> Iterator[tuple[ClockRow, datetime | None]]:
+    """Each open order with its earliest deadline now."""
     for row in order_clocks(session, order_ids, open_only=True):
         found = deadlines(row.clock, loaded, zone)
-        yield row.id, row.next_deadline_at, found[0].due_at if found else None
+        yield row, found[0].due_at if found else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from rules.dry_run import DryRunReport, dry_run
 from rules.editing import apply_effects
 from rules.review import review_paid_orders
 from rules.sla import refresh_deadlines
+from store.models import utcnow
 from store.rule_versions import history, restore_version
 
 rules_app = typer.Typer(no_args_is_help=True, help="Rules: dry runs, history, flow health audit.")
@@ -178,7 +179,7 @@ def rules_review() -> None:
     sessions = open_store(settings)
     with sessions.begin() as session:
         result = review_paid_orders(session)
-        refresh_deadlines(session, load_rules(session), zone=settings.zone)
+        refresh_deadlines(session, load_rules(session), zone=settings.zone, now=utcnow())
     typer.echo(
         f"risk review: {len(result.held)} held, {len(result.released)} released, "
         f"{result.passed} passed"
