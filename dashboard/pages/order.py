@@ -121,6 +121,7 @@ async def show(lang_data: Any, _refreshed: int | None, order_no: str) -> tuple[A
                 "order.lines", _lines(document), ("sku", "name", "qty", "picked", "price"), lang
             ),
             _table("order.timeline", _timeline(explained, trail, lang, zone), _TIMELINE, lang),
+            *_writebacks(document, lang, zone),
         ],
         gap="md",
     )
@@ -270,6 +271,26 @@ def _lines(document: dict[str, Any]) -> list[list[Any]]:
 
 
 _TIMELINE = ("at", "move", "source", "actor", "note")
+_WRITEBACK = ("call", "status", "carrier", "waybill", "attempts", "when", "error")
+
+
+def _writebacks(document: dict[str, Any], lang: str, zone: ZoneInfo) -> list[dmc.Card]:
+    """What orderwatch owes the platform for this order (the shipment confirmation) and how it
+    went, so a refused confirmation is seen where people look at the order; none before the
+    carrier's pickup."""
+    rows = [
+        [
+            t(f"order.writeback.{w['kind']}", lang),
+            t(f"order.writeback.{w['status']}", lang),
+            w["carrier"] + (f" ({w['sent_carrier']})" if w["sent_carrier"] else ""),
+            w["waybill"],
+            w["attempts"],
+            _when(w["done_at"] or w["next_attempt_at"], zone, lang),
+            " · ".join(filter(None, (w["error_code"], w["platform_code"], w["last_error"]))),
+        ]
+        for w in document["channel_writebacks"]
+    ]
+    return [_table("order.writebacks", rows, _WRITEBACK, lang)] if rows else []
 
 
 def _timeline(

@@ -4,6 +4,7 @@ the buyer reveal — audited when it is allowed, refused with 403 and audited wh
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,7 +14,7 @@ from sqlalchemy import Engine, select
 
 from store.audit import audit_trail
 from store.db import session_factory
-from store.models import AuditEntry
+from store.models import AuditEntry, ChannelWriteback
 from store.orders import get_order
 from store.stages import Source
 from store.transitions import move_order
@@ -218,3 +219,32 @@ def test_every_reveal_shows_the_buyer_and_is_audited(
     assert [(e.actor, e.action) for e in trail] == [("lead", "order.buyer_revealed")] * 2
     assert trail[0].after == {"fields": ["name", "phone", "address"], "source": "console"}
     assert refusals(engine) == []
+
+
+@pytest.mark.parametrize("console", ["viewer"], indirect=True)
+def test_a_refused_shipment_confirmation_shows_on_the_order(
+    console: tuple[TestClient, str], engine: Engine
+) -> None:
+    client, order_no = console
+    assert "Sent back to the platform" not in json.dumps(show(client, order_no))  # none owed
+    with session_factory(engine).begin() as session:
+        order = get_order(session, order_no)
+        session.add(
+            ChannelWriteback(
+                channel_id=order.channel_id, order_id=order.id,
+                channel_order_id=order.channel_order_id, waybill="SF1234567890", carrier="SF",
+                status="failed", attempts=1, error_code="unknown_carrier",
+                last_error="attempt 1: no platform code for carrier SF",
+            )
+        )  # fmt: skip
+
+    drawn = json.dumps(show(client, order_no), ensure_ascii=False)
+
+    for shown in (
+        "Sent back to the platform",
+        "Shipment confirmation",
+        "Failed: needs a person",
+        "SF1234567890",
+        "unknown_carrier · attempt 1: no platform code for carrier SF",
+    ):
+        assert shown in drawn  # fmt: skip
