@@ -157,7 +157,7 @@ def touched_by_person(order: type[Order] = Order) -> ColumnElement[bool]:
     """The order was moved from the console or the API, or a person's action is on record."""
     moved = exists().where(
         StageEvent.order_id == order.id,
-        StageEvent.source.in_([source.value for source in PEOPLE]),
+        StageEvent.source.in_(sorted(source.value for source in PEOPLE)),
     )
     audited = exists().where(
         AuditEntry.entity_type == "order", AuditEntry.entity_id == order.order_no
