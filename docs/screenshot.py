@@ -129,8 +129,8 @@ def catch_up(sessions: sessionmaker[Session], settings: NotifySettings) -> int:
     """One engine wake-up that looks at every due order, and the largest open group's id.
 
     The demo's engine first looks before the deadline routine has computed the backlog's
-    deadlines (all past), and later looks only at deadlines after its last look, so it
-    catches the backlog up in its five-minute sweep; the screenshot does not wait for that.
+    deadlines (all past); the routine announces them when it runs (once a minute), and the
+    screenshot does not wait for that.
     """
     with sessions.begin() as session:
         tick(session, settings, TimerState(), datetime.now(UTC))
