@@ -1,6 +1,6 @@
 """Screenshots of the console for the README: the board, the stuck-order workbench, the alerts
 page, the rules editor with its dry run, the channels, one channel, the comparison and trends,
-and the audit log.
+the audit log and one order.
 
     .venv/bin/python docs/screenshot.py [--lang zh|en] [--out docs] [--pages board,orders,rules]
 
@@ -8,9 +8,9 @@ Runs the real demo (platform simulator, sync, worker and floor, as ``orderwatch 
 throwaway SQLite store, serves the console and photographs each page in headless Debian
 Chromium through Playwright (``docs/board.png``, ``docs/orders.png``, ``docs/alerts.png``,
 ``docs/rules.png``, ``docs/channels.png``, ``docs/channel.png``, ``docs/trends.png``,
-``docs/audit.png``). The demo routes no alerts by itself; here its alerts go to two loopback
-webhooks, a floor robot that takes them and a manager's endpoint that refuses them (a dead
-letter to show).
+``docs/audit.png``, ``docs/order.png``). The demo routes no alerts by itself; here its
+alerts go to two loopback webhooks, a floor robot that takes them and a manager's endpoint
+that refuses them (a dead letter to show).
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo
 
 import uvicorn
 from playwright.sync_api import Page, sync_playwright
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts import views
@@ -43,6 +44,7 @@ from dashboard.config import WebConfig
 from orderwatch.processes import start_demo
 from store.db import make_engine, session_factory
 from store.migrate import upgrade
+from store.models import ChannelWriteback, Order
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -58,12 +60,13 @@ PAGES = (("board", "/?range=7d", BOARD_DRAWN, "supervisor"),
          ("channels", "/channels", ("#channels-table",), "supervisor"),
          ("channel", "/channels/xhs-shop", ("#channel-health-words",), "supervisor"),
          ("trends", "/trends", ("#trends-table",), "supervisor"),
-         ("audit", "/audit", ("#audit-grid .ag-row",), "supervisor"))  # fmt: skip
+         ("audit", "/audit", ("#audit-grid .ag-row",), "supervisor"),
+         ("order", "/orders/{order}", ("#order-timeline",), "supervisor"))  # fmt: skip
 """(file name, path, the elements whose presence shows the page is drawn (the board's markers
 are hidden), who looks: the rules editor as the flow health page's link opens it for an admin,
 with the suggested whitelist for the demo's 先用后付 orders dry-run; the alerts page on its
-largest group)."""
-WHOLE_PAGE = ("board", "alerts", "rules", "channel", "trends")
+largest group; one order the floor has shipped, with its confirmation to the platform)."""
+WHOLE_PAGE = ("board", "alerts", "rules", "channel", "trends", "order")
 """Pictures of the whole page rather than the first screen."""
 ZONE = ZoneInfo("Asia/Shanghai")
 BACKLOG_ORDERS = 1200
@@ -125,6 +128,19 @@ def route_alerts(sessions: sessionmaker[Session], base_url: str) -> None:
         apply_alerts(session, section, author="screenshot")
 
 
+def confirmed_order(sessions: sessionmaker[Session]) -> str:
+    """The latest order whose shipment the platform was asked to confirm (any, before)."""
+    with sessions() as session:
+        latest = select(Order.order_no).order_by(Order.id.desc()).limit(1)
+        owed = (
+            select(Order.order_no)
+            .join(ChannelWriteback, ChannelWriteback.order_id == Order.id)
+            .order_by(ChannelWriteback.id.desc())
+            .limit(1)
+        )
+        return str(session.scalar(owed) or session.scalar(latest) or "")
+
+
 def catch_up(sessions: sessionmaker[Session], settings: NotifySettings) -> int:
     """One engine wake-up that looks at every due order, and the largest open group's id.
 
@@ -140,9 +156,9 @@ def catch_up(sessions: sessionmaker[Session], settings: NotifySettings) -> int:
 
 
 @contextmanager
-def demo_console(work: Path) -> Iterator[tuple[str, dict[str, str], int]]:
+def demo_console(work: Path) -> Iterator[tuple[str, dict[str, str], dict[str, object]]]:
     """The running demo (simulator, worker, floor) and its console: (base URL, the demo
-    logins' passwords by user name, the alert group to show)."""
+    logins' passwords by user name, the alert group and the order to show)."""
     engine = make_engine(f"sqlite:///{work / 'orderwatch.db'}")
     upgrade(engine)
     sessions = session_factory(engine)
@@ -172,7 +188,8 @@ def demo_console(work: Path) -> Iterator[tuple[str, dict[str, str], int]]:
         time.sleep(SETTLE_S)
         group = catch_up(sessions, notify)
         time.sleep(DELIVER_S)
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}", demo.passwords, group
+        base_url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+        yield base_url, demo.passwords, {"group": group, "order": confirmed_order(sessions)}
     finally:
         server.should_exit = True
         thread.join(timeout=10)
@@ -186,16 +203,16 @@ def take(out: Path, lang: str, names: set[str]) -> None:
     with tempfile.TemporaryDirectory() as scratch, sync_playwright() as playwright:
         work = Path(scratch)
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        with demo_console(work) as (base_url, passwords, group):
+        with demo_console(work) as (base_url, passwords, shown):
             for name, path, drawn, user in (p for p in PAGES if p[0] in names):
                 page = browser.new_page(viewport={"width": 1440, "height": 1000})
                 sign_in(page, base_url, user, passwords[user], lang)
-                page.goto(f"{base_url}{path.format(group=group)}")
+                page.goto(f"{base_url}{path.format(**shown)}")
                 for marker in drawn:
                     page.locator(marker).first.wait_for(state="attached", timeout=60_000)
                 # The board polls every 2 s, so the network is never idle: wait until no
                 # callback is in flight instead.
-                page.wait_for_function("!document.querySelector('[data-dash-is-loading]')")
+                page.wait_for_function("() => !document.querySelector('[data-dash-is-loading]')")
                 out.mkdir(parents=True, exist_ok=True)
                 if name in WHOLE_PAGE:  # with the app shell's frame as tall as the page
                     height = page.evaluate("document.documentElement.scrollHeight")
