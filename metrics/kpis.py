@@ -4,6 +4,7 @@ intervention, refund cycle time, and their weekly trends."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, case, exists, func, or_, select
@@ -153,14 +154,19 @@ def inventory_accuracy(sql: Sql, window: Window, scope: Scope) -> StockAccuracy:
     return StockAccuracy(int(counted), int(hits), share(int(hits), int(counted)))
 
 
-def touched_by_person(order: type[Order] = Order) -> ColumnElement[bool]:
-    """The order was moved from the console or the API, or a person's action is on record."""
+def touched_by_person(since: datetime, order: type[Order] = Order) -> ColumnElement[bool]:
+    """The order was moved from the console or the API, or a person's action is on record,
+    at or after ``since`` (for orders paid since then: a person acts on a paid order, so the
+    lookups read only the people's events of the window's time, not the store's history)."""
     moved = exists().where(
         StageEvent.order_id == order.id,
         StageEvent.source.in_(sorted(source.value for source in PEOPLE)),
+        StageEvent.at >= since,
     )
     audited = exists().where(
-        AuditEntry.entity_type == "order", AuditEntry.entity_id == order.order_no
+        AuditEntry.entity_type == "order",
+        AuditEntry.entity_id == order.order_no,
+        AuditEntry.at >= since,
     )
     return or_(moved, audited)
 
@@ -169,7 +175,8 @@ def manual_intervention(sql: Sql, window: Window, scope: Scope) -> Intervention:
     """Orders paid in the window that a person had to touch / all orders paid in it."""
     where = [window.contains(Order.paid_at), *scope.orders()]
     total = int(sql.session.scalar(select(func.count()).where(*where)) or 0)
-    touched = int(sql.session.scalar(select(func.count()).where(*where, touched_by_person())) or 0)
+    touched_query = select(func.count()).where(*where, touched_by_person(window.start))
+    touched = int(sql.session.scalar(touched_query) or 0)
     return Intervention(total, touched, share(touched, total))
 
 
@@ -202,7 +209,10 @@ def weekly_trends(sql: Sql, window: Window, scope: Scope) -> list[WeekTrend]:
         Order.shipped_at > Order.ship_by,
     )
     manual = _by_week(
-        sql, paid_week, [window.contains(Order.paid_at), *scope.orders()], touched_by_person()
+        sql,
+        paid_week,
+        [window.contains(Order.paid_at), *scope.orders()],
+        touched_by_person(window.start),
     )
     weeks = sorted({str(k[0]) for k in processing} | set(late) | set(manual))
     return [_week_row(week, processing, late, manual) for week in weeks]

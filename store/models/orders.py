@@ -149,6 +149,7 @@ class StageEvent(Base):
         # events, so the board finds them without reading every event in the store.
         Index(
             "ix_stage_events_by_people",
+            "at",
             "order_id",
             postgresql_where=text(_BY_PEOPLE),
             sqlite_where=text(_BY_PEOPLE),

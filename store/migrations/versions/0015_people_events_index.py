@@ -20,7 +20,7 @@ BY_PEOPLE = "source IN ('api', 'console')"
 
 def upgrade() -> None:
     op.create_index(
-        'ix_stage_events_by_people', 'stage_events', ['order_id'], unique=False,
+        'ix_stage_events_by_people', 'stage_events', ['at', 'order_id'], unique=False,
         postgresql_where=sa.text(BY_PEOPLE), sqlite_where=sa.text(BY_PEOPLE),
     )
 
