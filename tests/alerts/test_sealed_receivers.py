@@ -32,7 +32,6 @@ from tests.alerts.fake_providers import (
 from tests.alerts.pipeline import (
     PICK_DUE,
     SECRET,
-    Consumer,
     Pipeline,
     awaiting_pick,
     configure,
@@ -134,7 +133,6 @@ def test_ticks_open_no_receiver_settings_and_a_delivery_only_its_receivers(
     sessions: sessionmaker[Session], counting: _Counting
 ) -> None:
     add_channel(sessions)
-    fake: Consumer
     with consumer() as (fake, url):
         idle = webhook("idle", url)  # on no route: nothing is ever sent to it
         configure(sessions, [webhook("hook", url), idle], [route()])
