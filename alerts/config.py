@@ -49,8 +49,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ScalarResult, delete, select
+from sqlalchemy.orm import Session, undefer
 
 from alerts.labels import GROUP_LABELS, KINDS, MATCH_LABELS
 from alerts.notifiers.providers import PROVIDERS
@@ -377,6 +377,12 @@ def _audit(
     )
 
 
+def receivers_with_settings(session: Session) -> ScalarResult[Receiver]:
+    """Every receiver by name, with its settings (sealed, deferred) opened in the same query."""
+    query = select(Receiver).options(undefer(Receiver.settings)).order_by(Receiver.name)
+    return session.scalars(query)
+
+
 def masked(receiver: ReceiverConfig | Receiver) -> dict[str, Any]:
     """The receiver as it may be shown: its provider's secret fields as ``********``."""
     model = PROVIDERS.get(receiver.kind)
@@ -436,7 +442,7 @@ def _unmasked(session: Session, data: dict[str, Any]) -> dict[str, Any]:
     receivers = data.get("receivers")
     if not isinstance(receivers, list):
         return data
-    stored = {r.name: r.settings for r in session.scalars(select(Receiver))}
+    stored = {r.name: r.settings for r in receivers_with_settings(session)}
     filled = []
     for entry in receivers:
         if isinstance(entry, dict) and isinstance(entry.get("settings"), dict):
@@ -454,7 +460,7 @@ def export_section(session: Session) -> dict[str, Any]:
     """The receivers (secrets masked) and routes in the form ``[alerts]`` takes."""
     receivers = [
         {k: v for k, v in masked(r).items() if v is not None}
-        for r in session.scalars(select(Receiver).order_by(Receiver.name))
+        for r in receivers_with_settings(session)
     ]
     routes = [route.model_dump(mode="json", exclude_none=True) for route in stored_routes(session)]
     return {"receivers": receivers, "routes": routes}

@@ -28,7 +28,7 @@ from typing import Any
 import httpx
 import structlog
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker, undefer
 from tenacity import RetryCallState, Retrying, wait_exponential_jitter
 
 from alerts.notifiers.base import Delivery, Message, Notifier, Outcome
@@ -128,7 +128,9 @@ def claim(
         query = query.with_for_update(skip_locked=True)
     rows = list(session.scalars(query))
     ids = {row.receiver_id for row in rows if row.receiver_id is not None}
-    receivers = {r.id: r for r in session.scalars(select(Receiver).where(Receiver.id.in_(ids)))}
+    # The settings (sealed) of the receivers about to be sent to, and no others', in one query.
+    sending = select(Receiver).where(Receiver.id.in_(ids)).options(undefer(Receiver.settings))
+    receivers = {r.id: r for r in session.scalars(sending)}
     limits = _RateLimits(session, receivers.values(), now)
     claimed = []
     for row in rows:

@@ -102,9 +102,9 @@ class Route:
 
 def load_routes(session: Session) -> list[Route]:
     """Every route in matching order, with its receivers."""
-    refs = {
-        r.id: ReceiverRef(r.id, r.name, r.kind, r.lang) for r in session.scalars(select(Receiver))
-    }
+    # Only what a route names: every tick loads the routes, and never opens the settings.
+    names = select(Receiver.id, Receiver.name, Receiver.kind, Receiver.lang)
+    refs = {row.id: ReceiverRef(*row) for row in session.execute(names)}
     tiers: dict[tuple[int, bool, int], list[ReceiverRef]] = defaultdict(list)
     for link in session.scalars(select(RouteReceiver).order_by(RouteReceiver.receiver_id)):
         tiers[(link.route_id, link.on_call, link.level)].append(refs[link.receiver_id])

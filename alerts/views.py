@@ -14,13 +14,13 @@ from pydantic import ConfigDict
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from alerts.config import masked, stored_routes
+from alerts.config import masked, receivers_with_settings, stored_routes
 from alerts.labels import labels_of, matches_exactly, worst_first
 from alerts.messages import group_message
 from alerts.notifiers.templates import TemplateError
 from store.documents import Document, IsoTime
 from store.errors import NotFound
-from store.models import Alert, AlertDelivery, AlertGroup, AlertRoute, Receiver, Silence, utcnow
+from store.models import Alert, AlertDelivery, AlertGroup, AlertRoute, Silence, utcnow
 
 GroupState = Literal["open", "resolved", "all"]
 _UTC = ZoneInfo("UTC")
@@ -247,7 +247,7 @@ def silences(session: Session, now: datetime, *, include_ended: bool = False) ->
 
 def receivers(session: Session) -> list[dict[str, Any]]:
     """Every receiver with its settings' secrets masked."""
-    return [masked(r) for r in session.scalars(select(Receiver).order_by(Receiver.name))]
+    return [masked(r) for r in receivers_with_settings(session)]
 
 
 def routes(session: Session) -> list[dict[str, Any]]:

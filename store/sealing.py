@@ -1,37 +1,44 @@
-"""Secrets at rest: channel credentials sealed with a key derived from the secret key.
+"""Secrets at rest: columns of secrets sealed with a key derived from the secret key.
 
-A channel's app secret and access token let anyone act as the shop on its platform, so the
-``channels.credentials`` column holds them sealed (Fernet: AES-128-CBC with HMAC-SHA256, from
+A channel's app secret and access token let anyone act as the shop on its platform, and an
+alert receiver's settings hold its provider's secrets (a robot's token and signing secret, a
+webhook's HMAC secret, an SMS account's access key), so ``channels.credentials`` and
+``alert_receivers.settings`` hold them sealed (Fernet: AES-128-CBC with HMAC-SHA256, from
 the ``cryptography`` package), never as plain JSON. The sealing key is derived from
 ``ORDERWATCH_SECRET_KEY`` with HKDF-SHA256 under a label of its own, so the key that signs
 sessions is never used as is to encrypt anything.
 
 Each engine carries its ``Keyring`` (``store.db.make_engine(keyring=...)``); the column type
 ``SealedJSON`` seals on write and opens on read with the keyring of the engine it runs on, so
-every reader of ``Channel.credentials`` keeps getting a plain dict. Without a secret key (a
+every reader of a sealed column keeps getting a plain dict. Without a secret key (a
 development store) a fixed development key is used: sealed, but not secret; production
 refuses to start without a key. ``rotate`` re-seals every row under the first key of a
-keyring that also holds the old one (``orderwatch rotate-key``).
+keyring that also holds the old one (``orderwatch rotate-key``, for every column
+``sealed_columns`` finds); ``rewrite`` is what a migration that seals a column does and
+undoes.
 """
 
 from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import JSON, Connection, Dialect, select, type_coerce, update
+from sqlalchemy import JSON, Connection, Dialect, MetaData, Table, select, type_coerce, update
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.sql.expression import TableClause
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from store.errors import DomainError
 
 DEVELOPMENT_KEY = "orderwatch-development-key: not a secret"
 _LABEL = b"orderwatch channel credentials v1"
+"""Named after the first column sealed and kept for every sealed column since: another label
+would derive another key, and nothing sealed before would open."""
 _FIELD = "sealed"
 _ATTRIBUTE = "orderwatch_keyring"
 
@@ -71,14 +78,13 @@ class Keyring:
 
     def open(self, stored: dict[str, Any]) -> dict[str, Any]:
         if not is_sealed(stored):
-            return stored  # written before sealing existed (migration 0009 seals it)
+            return stored  # written before its column was sealed (migrations 0014, 0015)
         try:
             opened: dict[str, Any] = json.loads(self._keys.decrypt(stored[_FIELD].encode()))
         except InvalidToken:
             raise SealedUnreadable(
-                "channel credentials were sealed with another ORDERWATCH_SECRET_KEY; set the "
-                "key they were sealed with, or run `orderwatch rotate-key` with it as the old "
-                "key"
+                "stored secrets were sealed with another ORDERWATCH_SECRET_KEY; set the key "
+                "they were sealed with, or run `orderwatch rotate-key` with it as the old key"
             ) from None
         return opened
 
@@ -122,13 +128,41 @@ class SealedJSON(TypeDecorator[dict[str, Any]]):
         return None if value is None else keyring_of(dialect).open(value)
 
 
-def rotate(connection: Connection, table: Any, column: str, keyring: Keyring) -> int:
+def sealed_columns(metadata: MetaData) -> list[tuple[Table, str]]:
+    """Every ``SealedJSON`` column of ``metadata``, as ``(table, column name)``: what a key
+    rotation re-seals, found by type so that no sealed column is left out of one."""
+    return [
+        (table, column.name)
+        for table in metadata.sorted_tables
+        for column in table.columns
+        if isinstance(column.type, SealedJSON)
+    ]
+
+
+def rotate(connection: Connection, table: TableClause, column: str, keyring: Keyring) -> int:
     """Re-seal ``table.column`` in every row under ``keyring``'s first key; rows changed."""
+    return _rewrite(connection, table, column, keyring.reseal, lambda stored: True)
+
+
+def rewrite(connection: Connection, table: TableClause, column: str, *, seal: bool) -> int:
+    """Seal each plain value of ``table.column`` (``seal``), or open each sealed one, with the
+    keyring of ``connection``'s engine (``orderwatch migrate``'s); rows changed."""
+    keyring = keyring_of(connection.dialect)
+    change = keyring.seal if seal else keyring.open
+    return _rewrite(connection, table, column, change, lambda stored: is_sealed(stored) != seal)
+
+
+def _rewrite(
+    connection: Connection,
+    table: TableClause,
+    column: str,
+    change: Callable[[dict[str, Any]], dict[str, Any]],
+    wanted: Callable[[dict[str, Any]], bool],
+) -> int:
     raw = type_coerce(table.c[column], JSON)  # the stored form, past SealedJSON
     rows = connection.execute(select(table.c.id, raw.label("stored"))).all()
-    for row in rows:
-        if row.stored is not None:
-            resealed = keyring.reseal(row.stored)
-            value = type_coerce(resealed, JSON)
-            connection.execute(update(table).where(table.c.id == row.id).values({column: value}))
-    return sum(1 for row in rows if row.stored is not None)
+    changed = [row for row in rows if row.stored is not None and wanted(row.stored)]
+    for row in changed:
+        value = type_coerce(change(row.stored), JSON)
+        connection.execute(update(table).where(table.c.id == row.id).values({column: value}))
+    return len(changed)

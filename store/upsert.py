@@ -3,7 +3,8 @@
 One query reads which orders of the batch the store already holds, and at which version. New
 orders are written straight to ``orders`` and ``order_items`` with ``COPY`` (a prepared INSERT
 on SQLite) under numbers from ``store.order_numbers``; should a concurrent writer store one of
-them first, the copy is rolled back to its savepoint and the batch is sorted again. Newer
+them first (a unique violation of the natural key), the copy is rolled back to its savepoint
+and the batch is sorted again, while any other violation is raised as the bad data it is. Newer
 versions of known orders are staged in a temporary table and merged by two statements: one
 records the stage moves, one applies the versions. A stage changes only along a move the
 transition table allows a channel to make, so a replay or a late update never moves an order
@@ -14,12 +15,14 @@ events record the moves after it.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from psycopg.errors import UniqueViolation
 from sqlalchemy import String, any_, column, func, literal, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import CursorResult
@@ -31,6 +34,7 @@ from store.channels import get_channel
 from store.events import ChangeEvent, record_changes
 from store.models import Order, utcnow
 from store.models.base import UtcDateTime
+from store.models.orders import NATURAL_KEY
 from store.moves import Keep, move_writes, stage_event
 from store.order_numbers import format_order_no, reserve_order_numbers
 from store.stages import STAGE_COLUMNS, TRANSITIONS, Source, Stage
@@ -79,6 +83,7 @@ CHANGED = (
     column("stage_entered_at", UtcDateTime()),
 )
 _RACE_RETRIES = 3
+_SQLITE_NATURAL_KEY = "UNIQUE constraint failed: orders.channel_id, orders.channel_order_id"
 _ANALYZE_AFTER = 1000
 """Rows a writer inserts before it first refreshes the planner statistics itself."""
 _ANALYZE_GROWTH = 4
@@ -168,12 +173,24 @@ def _insert_new(
         with session.begin_nested():
             _load(session, "orders", ORDER_COLUMNS, rows)
             _load(session, "order_items", ITEM_COLUMNS, _item_rows(numbered))
-    except session.get_bind().dialect.loaded_dbapi.IntegrityError:
-        # Another writer stored one of these orders after ``_existing`` looked.
+    except session.get_bind().dialect.loaded_dbapi.IntegrityError as error:
+        # The savepoint is rolled back either way. Only a clash on the natural key means
+        # another writer stored one of these orders after ``stored_versions`` looked; any
+        # other violation is bad data that no retry or merge would fix.
+        if not _lost_race(error):
+            raise
         return fresh
     # row = (id, order_no, channel_id, channel_order_id, stage, stage_entered_at, ...)
     events.extend(ChangeEvent(row[1], row[4], row[5]) for row in rows)  # type: ignore[arg-type]
     return []
+
+
+def _lost_race(error: Exception) -> bool:
+    """Whether ``error`` (the driver's IntegrityError) is a unique violation of the orders'
+    natural key: PostgreSQL names the constraint (SQLSTATE 23505), SQLite only the columns."""
+    if isinstance(error, UniqueViolation):
+        return error.diag.constraint_name == NATURAL_KEY
+    return isinstance(error, sqlite3.IntegrityError) and str(error) == _SQLITE_NATURAL_KEY
 
 
 def _new_row(number: int, channel_id: int, o: CanonicalOrder, now: datetime) -> tuple[object, ...]:

@@ -10,8 +10,8 @@ from orderwatch.context import require_current_schema
 from orderwatch.secret_input import read_secret
 from orderwatch.settings import get_settings
 from store.db import make_engine
-from store.models import Channel
-from store.sealing import DEVELOPMENT_KEY, rotate
+from store.models import Base
+from store.sealing import DEVELOPMENT_KEY, rotate, sealed_columns
 
 OLD_KEY_ENV = "ORDERWATCH_OLD_SECRET_KEY"
 
@@ -25,9 +25,10 @@ def rotate_key(
         bool, typer.Option(help="Read the old secret key from standard input")
     ] = False,
 ) -> None:
-    """Re-seal every channel's credentials under ORDERWATCH_SECRET_KEY. The old key comes
-    from ORDERWATCH_OLD_SECRET_KEY or stdin (--old-key-stdin); a store sealed without any key
-    (the development key) is opened without one."""
+    """Re-seal every secret kept in the store (channels' credentials, alert receivers'
+    settings) under ORDERWATCH_SECRET_KEY. The old key comes from ORDERWATCH_OLD_SECRET_KEY or
+    stdin (--old-key-stdin); a store sealed without any key (the development key) is opened
+    without one."""
     settings = get_settings()
     if settings.secret_key is None:
         raise typer.BadParameter("set ORDERWATCH_SECRET_KEY to the new key first")
@@ -35,7 +36,11 @@ def rotate_key(
     keyring = settings.keyring(*(key for key in (old, DEVELOPMENT_KEY) if key))
     engine = make_engine(settings.database_url, keyring=keyring)
     require_current_schema(engine)
-    with engine.begin() as connection:
-        count = rotate(connection, Channel.__table__, "credentials", keyring)
+    with engine.begin() as connection:  # every column or none: one key opens the whole store
+        counts = [
+            (f"{table.name}.{column}", rotate(connection, table, column, keyring))
+            for table, column in sealed_columns(Base.metadata)
+        ]
     engine.dispose()
-    typer.echo(f"credentials of {count} channel(s) sealed under the new key")
+    for name, count in counts:
+        typer.echo(f"{name}: {count} row(s) sealed under the new key")

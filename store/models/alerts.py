@@ -16,6 +16,7 @@ from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, Text, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.models.base import Base, BigId, Json, utcnow
+from store.sealing import SealedJSON
 
 SEVERITIES = ("info", "warning", "critical")
 DELIVERY_STATES = ("pending", "sent", "dead")
@@ -83,8 +84,11 @@ class Receiver(Base):
     name: Mapped[str] = mapped_column(String(64), unique=True)
     kind: Mapped[str] = mapped_column(String(32))
     """A provider of ``alerts.notifiers.providers.PROVIDERS``: webhook, dingtalk, aliyun_sms..."""
-    settings: Mapped[dict[str, Any]]
-    """The provider's settings, secrets included: written, never shown."""
+    settings: Mapped[dict[str, Any]] = mapped_column(SealedJSON, deferred=True)
+    """The provider's settings, secrets included: written, never shown. Sealed at rest as a
+    whole (``store.sealing``; the store cannot know which of a provider's fields are secret)
+    and read and written as a plain dict. Loaded only when read: routing, rate limits and
+    the console's lists of receivers by name never open them."""
     lang: Mapped[str] = mapped_column(String(2), default="zh")
     rate_limit_per_min: Mapped[int | None]
     """At most this many messages a minute (DingTalk and WeCom robots take 20)."""

@@ -13,6 +13,10 @@ from store.stages import Stage
 
 _STAGES = "', '".join(s.value for s in Stage)
 
+NATURAL_KEY = "uq_orders_channel_id_channel_order_id"
+"""The unique ``(channel_id, channel_order_id)`` constraint, by the name migration 0001 gave
+it: the upsert tells a writer that lost an insert race by this name in the violation."""
+
 ORDER_CHILDREN = ("order_items", "stage_events")
 """Tables keyed by ``order_id`` without a foreign key, like ``orders.channel_id``. Only the
 store writes these keys, from rows it has just read or written in the same transaction, and
@@ -35,7 +39,7 @@ class Order(Base):
 
     __tablename__ = "orders"
     __table_args__ = (
-        UniqueConstraint("channel_id", "channel_order_id"),
+        UniqueConstraint("channel_id", "channel_order_id", name=NATURAL_KEY),
         CheckConstraint(f"stage IN ('{_STAGES}')", name="stage_known"),
         CheckConstraint(
             f"held_from_stage IS NULL OR held_from_stage IN ('{_STAGES}')",

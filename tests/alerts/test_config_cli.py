@@ -98,9 +98,9 @@ def test_export_masks_secrets_and_applying_the_export_keeps_them(
     assert (code, err) == (0, ""), out
     # The export writes the providers' defaults the file left out: still no change.
     assert "receiver" not in out
-    with session_factory(make_engine(database))() as session:
+    with session_factory(make_engine(database))() as session:  # settings load when read
         sms = session.scalars(select(Receiver).where(Receiver.name == "manager-sms")).one()
-    assert sms.settings["access_key_secret"] == ALIYUN_SECRET
+        assert sms.settings["access_key_secret"] == ALIYUN_SECRET
 
 
 def test_a_bad_route_or_receiver_is_named_by_line_and_nothing_is_applied(

@@ -9,11 +9,12 @@ import pytest
 from sqlalchemy import JSON, Engine, select, type_coerce
 from sqlalchemy.orm import Session, sessionmaker
 
+from alerts.config import AlertsSection, ReceiverConfig, apply_alerts
 from store.channels import get_channel
 from store.db import make_engine, session_factory
-from store.models import Channel
+from store.models import Channel, Receiver
 from store.people import authenticate, create_token, create_user, verify_token
-from store.sealing import Keyring
+from store.sealing import Keyring, SealedUnreadable
 from tests.conftest import Run
 
 KEY = "k" * 43
@@ -106,21 +107,41 @@ def test_passwords_change_and_users_are_deactivated(
     assert short[0] == 1 and "at least 8 characters" in short[2]
 
 
+def _receiver_settings(engine: Engine, key: str) -> dict[str, str]:
+    sealed = make_engine(_url(engine), keyring=Keyring.of(key))
+    with session_factory(sealed)() as session:
+        found = dict(session.scalars(select(Receiver)).one().settings)
+    sealed.dispose()
+    return found
+
+
 def test_rotate_key_reseals_under_the_new_key(run: Run, engine: Engine) -> None:
     url = _url(engine)
     add = ("channels", "add", "dy", "--platform", "douyin", "--app-key", "k", "--secrets-stdin")
     assert run(*add, database=url, stdin="s3cret\n", secret_key=KEY)[0] == 0
+    robot = {"access_token": "ding-token", "secret": "SECding"}
+    receiver = ReceiverConfig(name="floor", kind="dingtalk", settings=robot)
+    sealed = make_engine(url, keyring=Keyring.of(KEY))
+    with session_factory(sealed).begin() as session:
+        apply_alerts(session, AlertsSection(receivers=(receiver,)), author="t")
+    sealed.dispose()
     new = "n" * 43
 
     refused = run("rotate-key", database=url, secret_key=new)  # without the old key
     rotated = run("rotate-key", "--old-key-stdin", database=url, secret_key=new, stdin=KEY + "\n")
 
     assert refused[0] == 1 and "rotate-key" in refused[2]
-    assert (rotated[0], rotated[1].strip()) == (
+    assert (rotated[0], rotated[1].splitlines()) == (
         0,
-        "credentials of 1 channel(s) sealed under the new key",
+        [
+            "alert_receivers.settings: 1 row(s) sealed under the new key",
+            "channels.credentials: 1 row(s) sealed under the new key",
+        ],
     )
     assert _credentials(engine, new)["app_secret"] == "s3cret"
+    assert _receiver_settings(engine, new) == robot
+    with pytest.raises(SealedUnreadable):  # the old key opens nothing any more
+        _receiver_settings(engine, KEY)
 
 
 def test_a_development_store_moves_to_a_real_key(run: Run, engine: Engine) -> None:

@@ -1,6 +1,7 @@
 """Channel credentials at rest (issue 14, finding 11): sealed with a key derived from the
 secret key, opened transparently, unreadable with another key, re-sealed by a rotation, and
-sealed by migration 0014 where they were plain."""
+sealed by migration 0014 where they were plain (alert receivers' settings by 0015; the rest of
+their tests are in tests/alerts/test_sealed_receivers.py)."""
 
 from __future__ import annotations
 
@@ -17,8 +18,8 @@ from sqlalchemy.engine import make_url
 from store.channels import create_channel, get_channel
 from store.db import make_engine, session_factory
 from store.migrate import alembic_config, upgrade
-from store.models import Channel
-from store.sealing import Keyring, SealedUnreadable, derive, rotate
+from store.models import Base, Channel, Receiver
+from store.sealing import Keyring, SealedUnreadable, derive, rotate, sealed_columns
 from tests.conftest import PG_URL, need_service
 
 SECRETS = {"app_key": "shop-key", "app_secret": "shop-secret-123", "access_token": "tok-456"}
@@ -116,3 +117,43 @@ def test_migration_0014_seals_plain_credentials(fresh_url: str) -> None:
     with session_factory(engine)() as session:
         assert get_channel(session, "dy").credentials == SECRETS
     engine.dispose()
+
+
+def _receiver_stored(engine: Engine) -> Any:
+    with engine.connect() as connection:
+        raw = type_coerce(Receiver.__table__.c.settings, JSON)
+        return connection.execute(select(raw)).scalar_one()
+
+
+def test_migration_0015_seals_plain_receiver_settings_and_its_downgrade_opens_them(
+    fresh_url: str,
+) -> None:
+    robot = {"access_token": "ding-token", "secret": "SECding"}
+    engine = make_engine(fresh_url, keyring=Keyring.of("m" * 43))
+    config = alembic_config(fresh_url)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0014_sealed")
+    with engine.begin() as connection:  # as a receiver was stored before 0015: plain JSON
+        connection.execute(
+            Receiver.__table__.insert().values(
+                name="floor", kind="dingtalk", settings=type_coerce(robot, JSON), lang="zh",
+                enabled=True,
+            )
+        )  # fmt: skip
+
+    upgrade(engine)
+
+    assert set(_receiver_stored(engine)) == {"sealed"}
+    with session_factory(engine)() as session:
+        assert session.scalars(select(Receiver)).one().settings == robot
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0014_sealed")
+    assert _receiver_stored(engine) == robot
+    engine.dispose()
+
+
+def test_a_rotation_finds_every_sealed_column() -> None:
+    found = {(table.name, column) for table, column in sealed_columns(Base.metadata)}
+    assert found == {("channels", "credentials"), ("alert_receivers", "settings")}

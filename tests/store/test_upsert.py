@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from store import upsert
+from store.canonical import CanonicalOrder
 from store.db import session_factory
 from store.errors import InvalidInput, NotFound
 from store.models import Order, OrderItem, StageEvent
@@ -186,8 +190,6 @@ def test_bad_canonical_order_is_refused_precisely(
 
 
 def test_missing_required_field_is_named() -> None:
-    from store.canonical import CanonicalOrder
-
     with pytest.raises(InvalidInput, match="order T9: amount: is required"):
         CanonicalOrder.parse(
             {
@@ -225,3 +227,67 @@ def test_concurrent_batches_with_the_same_new_order_make_one_order(pg_engine: En
         assert _count(session, Order) == 2
         order = find_order(session, "tmall-main", "RACE")
         assert (order.stage, order.version) == ("cancelled", 2)
+
+
+def _reads(monkeypatch: pytest.MonkeyPatch, *, miss_first: bool = False) -> list[int]:
+    """Count the upsert's reads of what the store holds; ``miss_first``: the first read
+    finds nothing, as a read taken just before another writer committed would."""
+    real = upsert.stored_versions
+    calls: list[int] = []
+
+    def reading(session: Session, channel_id: int, ids: list[str]) -> dict[str, datetime]:
+        calls.append(len(ids))
+        return {} if miss_first and len(calls) == 1 else real(session, channel_id, ids)
+
+    monkeypatch.setattr(upsert, "stored_versions", reading)
+    return calls
+
+
+def test_a_writer_that_loses_the_insert_race_merges_instead(
+    sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On both databases: the natural key's unique violation is the one lost race."""
+    add_channel(sessions)
+    with sessions.begin() as session:  # the other writer, first
+        upsert_orders(session, "tmall-main", [canonical("RACE")])
+    reads = _reads(monkeypatch, miss_first=True)
+    newer = canonical("RACE", stage="cancelled", modified_at=T0 + timedelta(minutes=5))
+
+    with sessions.begin() as session:
+        result = upsert_orders(session, "tmall-main", [newer, canonical("OTHER")])
+
+    assert result == UpsertResult(inserted=1, updated=1, stale=0, stage_changes=1)
+    assert reads == [2, 2]  # the lost race: read again, then sorted into insert and merge
+    with sessions() as session:
+        assert _count(session, Order) == 2
+        assert find_order(session, "tmall-main", "RACE").stage == "cancelled"
+
+
+def _bad_item(order: CanonicalOrder) -> CanonicalOrder:
+    return order.model_copy(update={"items": (order.items[0].model_copy(update={"quantity": 0}),)})
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        pytest.param(lambda o: o.model_copy(update={"amount": None}), id="not-null"),
+        pytest.param(lambda o: o.model_copy(update={"amount": Decimal("-1")}), id="order-check"),
+        pytest.param(_bad_item, id="line-check-after-the-orders-were-written"),
+    ],
+)
+def test_another_integrity_error_propagates_with_nothing_half_written(
+    engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+    spoil: Callable[[CanonicalOrder], CanonicalOrder],
+) -> None:
+    """Bad data past the model (built with ``model_copy``, which does not validate) is no
+    lost race: it is raised at once, not retried, and the batch's rows are rolled back."""
+    sessions = session_factory(engine)
+    add_channel(sessions)
+    reads = _reads(monkeypatch)
+    with sessions() as session:
+        with pytest.raises(engine.dialect.loaded_dbapi.IntegrityError):
+            upsert_orders(session, "tmall-main", [canonical("GOOD"), spoil(canonical("BAD"))])
+        # still in the caller's transaction: the savepoint took back every row of the batch
+        assert (_count(session, Order), _count(session, OrderItem)) == (0, 0)
+    assert reads == [2]

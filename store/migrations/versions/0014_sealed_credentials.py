@@ -10,32 +10,21 @@ from typing import Sequence, Union
 from alembic import op
 import sqlalchemy as sa
 
-from store.sealing import is_sealed, keyring_of
+from store.sealing import rewrite
 
 revision: str = '0014_sealed'
 down_revision: Union[str, Sequence[str], None] = '0013_throttle'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
-# The stored form, as plain JSON: this migration seals and opens it itself.
+# The stored form, as plain JSON: ``rewrite`` seals and opens it with the migrating engine's
+# keyring (orderwatch migrate's).
 channels = sa.table('channels', sa.column('id', sa.Integer()), sa.column('credentials', sa.JSON()))
 
 
-def _rewrite(seal: bool) -> None:
-    connection = op.get_bind()
-    keyring = keyring_of(connection.dialect)  # the migrating engine's (orderwatch migrate)
-    for row in connection.execute(sa.select(channels.c.id, channels.c.credentials)).all():
-        if row.credentials is None or is_sealed(row.credentials) == seal:
-            continue
-        value = keyring.seal(row.credentials) if seal else keyring.open(row.credentials)
-        connection.execute(
-            channels.update().where(channels.c.id == row.id).values(credentials=value)
-        )
-
-
 def upgrade() -> None:
-    _rewrite(seal=True)
+    rewrite(op.get_bind(), channels, 'credentials', seal=True)
 
 
 def downgrade() -> None:
-    _rewrite(seal=False)
+    rewrite(op.get_bind(), channels, 'credentials', seal=False)
