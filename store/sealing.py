@@ -78,7 +78,7 @@ class Keyring:
 
     def open(self, stored: dict[str, Any]) -> dict[str, Any]:
         if not is_sealed(stored):
-            return stored  # written before its column was sealed (migrations 0014, 0015)
+            return stored  # written before its column was sealed (migrations 0014, 0016)
         try:
             opened: dict[str, Any] = json.loads(self._keys.decrypt(stored[_FIELD].encode()))
         except InvalidToken:

@@ -1,6 +1,6 @@
 """Channel credentials at rest (issue 14, finding 11): sealed with a key derived from the
 secret key, opened transparently, unreadable with another key, re-sealed by a rotation, and
-sealed by migration 0014 where they were plain (alert receivers' settings by 0015; the rest of
+sealed by migration 0014 where they were plain (alert receivers' settings by 0016; the rest of
 their tests are in tests/alerts/test_sealed_receivers.py)."""
 
 from __future__ import annotations
@@ -125,7 +125,7 @@ def _receiver_stored(engine: Engine) -> Any:
         return connection.execute(select(raw)).scalar_one()
 
 
-def test_migration_0015_seals_plain_receiver_settings_and_its_downgrade_opens_them(
+def test_migration_0016_seals_plain_receiver_settings_and_its_downgrade_opens_them(
     fresh_url: str,
 ) -> None:
     robot = {"access_token": "ding-token", "secret": "SECding"}
@@ -133,8 +133,8 @@ def test_migration_0015_seals_plain_receiver_settings_and_its_downgrade_opens_th
     config = alembic_config(fresh_url)
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "0014_sealed")
-    with engine.begin() as connection:  # as a receiver was stored before 0015: plain JSON
+        command.upgrade(config, "0015_people_events")
+    with engine.begin() as connection:  # as a receiver was stored before 0016: plain JSON
         connection.execute(
             Receiver.__table__.insert().values(
                 name="floor", kind="dingtalk", settings=type_coerce(robot, JSON), lang="zh",
@@ -149,7 +149,7 @@ def test_migration_0015_seals_plain_receiver_settings_and_its_downgrade_opens_th
         assert session.scalars(select(Receiver)).one().settings == robot
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.downgrade(config, "0014_sealed")
+        command.downgrade(config, "0015_people_events")
     assert _receiver_stored(engine) == robot
     engine.dispose()
 

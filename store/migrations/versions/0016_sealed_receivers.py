@@ -2,8 +2,8 @@
 keys) are sealed at rest like channel credentials (they were plain JSON). A data migration:
 the column keeps its type.
 
-Revision ID: 0015_sealed_receivers
-Revises: 0014_sealed
+Revision ID: 0016_sealed_receivers
+Revises: 0015_people_events
 
 """
 from typing import Sequence, Union
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 from store.sealing import rewrite
 
-revision: str = '0015_sealed_receivers'
-down_revision: Union[str, Sequence[str], None] = '0014_sealed'
+revision: str = '0016_sealed_receivers'
+down_revision: Union[str, Sequence[str], None] = '0015_people_events'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
