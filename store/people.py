@@ -76,10 +76,14 @@ def check_user_name(username: str) -> None:
         raise InvalidInput(
             f"user name {username!r} must be 1–64 characters without spaces", code="bad_user_name"
         )
+    _identifier(username, "user name", "bad_user_name")
+
+
+def _identifier(value: str, what: str, code: str) -> None:
     try:
-        check_identifier(username, "user name")
+        check_identifier(value, what)
     except InvalidInput as exc:
-        raise InvalidInput(exc.message, code="bad_user_name") from None
+        raise InvalidInput(exc.message, code=code) from None
 
 
 def check_role(role: str) -> None:
@@ -202,7 +206,7 @@ def create_token(
             f"a token needs at least one scope; known scopes: {', '.join(SCOPES)}",
             code="no_scopes",
         )
-    check_identifier(name, "token name")
+    _identifier(name, "token name", "bad_token_name")
     if session.scalar(select(ApiToken.id).where(ApiToken.name == name)) is not None:
         raise Conflict(f"token {name!r} exists already", code="token_exists")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)

@@ -1,0 +1,267 @@
+"""Users: the grid (filter, sort, CSV), adding a user, changing a selected user's role and
+resetting their password. Deactivation goes through the shared dialog (``dialogs``)."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+import dash
+import dash_mantine_components as dmc
+from dash import Input, Output, State, callback, ctx, html
+from dash.exceptions import PreventUpdate
+from starlette.concurrency import run_in_threadpool
+
+from dashboard.admindesk import acts, reading
+from dashboard.admindesk import form as f
+from dashboard.admindesk.frame import EXPORTS, REFRESH, USERS, as_admin
+from dashboard.confirming import as_user
+from dashboard.context import app_config, console_sessions, store_sessions
+from dashboard.grids import empty_state, fit, grid
+from dashboard.i18n import lang_of, role_label, t
+from dashboard.shell import LANG_STORE, TOASTS
+from dashboard.workbench.acting import toast
+from store.errors import DomainError
+
+SELECTED = ("role", "deactivate", "reset")
+"""The buttons that act on the selected user."""
+ADD_STATES = [State(f.fid(f"add-{name}"), "value") for name in f.ADD_FIELDS]
+
+
+def layout() -> dmc.Stack:
+    buttons = [dmc.Button(id=f.fid("user-add"), size="xs")] + [
+        dmc.Button(id=f.fid(f"user-{action}"), size="xs", variant="light", disabled=True,
+                   color="red" if action == "deactivate" else "blue")
+        for action in SELECTED
+    ]  # fmt: skip
+    loading = dmc.Stack([dmc.Skeleton(height=28) for _ in range(3)], gap="xs")
+    return dmc.Stack(
+        [
+            dmc.Text(id=f.fid("users-intro"), c="dimmed", size="sm"),
+            dmc.Group([*buttons, dmc.Box(EXPORTS.button(USERS), ml="auto")], gap="xs"),
+            html.Div(loading, id=f.fid("users-empty")),
+            grid(USERS, selection="singleRow"),
+        ],
+        gap="sm",
+    )
+
+
+def register() -> None:
+    EXPORTS.register(USERS, partial(reading.export_table, reading.USER_COLUMNS), "users")
+
+    @callback(
+        Output(USERS, "columnDefs"),
+        Output(f.fid("users-intro"), "children"),
+        Output(f.fid("user-add"), "children"),
+        *(Output(f.fid(f"user-{action}"), "children") for action in SELECTED),
+        Input(LANG_STORE, "data"),
+    )
+    def translate(lang_data: Any) -> tuple[Any, ...]:
+        lang = lang_of(lang_data)
+        return (
+            reading.column_defs(reading.USER_COLUMNS, lang),
+            t("admin.users.intro", lang),
+            t("admin.action.add", lang),
+            *(t(f"admin.action.{action}", lang) for action in SELECTED),
+        )
+
+    @callback(
+        Output(USERS, "rowData"),
+        Output(USERS, "style"),
+        Output(f.fid("users-empty"), "children"),
+        Input(LANG_STORE, "data"),
+        Input(REFRESH, "data"),
+    )
+    async def show(lang_data: Any, _refresh: Any) -> tuple[Any, ...]:
+        await as_admin("users")
+        lang = lang_of(lang_data)
+        rows = await run_in_threadpool(reading.users, store_sessions(), app_config().zone, lang)
+        empty = None if rows else empty_state("admin.users.none", lang)
+        return rows, fit(len(rows), most=15), empty
+
+    @callback(
+        *(Output(f.fid(f"user-{action}"), "disabled") for action in SELECTED),
+        Input(USERS, "selectedRows"),
+    )
+    def selectable(selected: list[dict[str, Any]] | None) -> tuple[bool, ...]:
+        # A deactivated user keeps their row (and audit trail) but takes no more changes.
+        active = bool(selected) and bool(selected[0].get("active_code"))  # type: ignore[index]
+        return (not active,) * len(SELECTED)
+
+    register_add()
+    register_role()
+    register_reset()
+
+
+def register_add() -> None:
+    @callback(
+        Output(f.fid("add-modal"), "opened"),
+        *(Output(f.fid(f"add-{name}"), "value") for name in f.ADD_FIELDS),
+        *(Output(f.fid(f"add-{name}"), "error") for name in f.ADD_FIELDS),
+        Input(f.fid("user-add"), "n_clicks"),
+        Input(f.fid("add-cancel"), "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def open_form(opened: int | None, _cancel: int | None) -> tuple[Any, ...]:
+        shown = ctx.triggered_id == f.fid("user-add") and bool(opened)
+        return (shown, "", "", None, "", *(None,) * len(f.ADD_FIELDS))
+
+    @callback(
+        Output(TOASTS, "sendNotifications", allow_duplicate=True),
+        Output(f.fid("add-modal"), "opened", allow_duplicate=True),
+        Output(REFRESH, "data", allow_duplicate=True),
+        Output(f.fid("add-password"), "value", allow_duplicate=True),
+        *(Output(f.fid(f"add-{name}"), "error", allow_duplicate=True) for name in f.ADD_FIELDS),
+        Input(f.fid("add-submit"), "n_clicks"),
+        *ADD_STATES,
+        State(REFRESH, "data"),
+        State(LANG_STORE, "data"),
+        running=[(Output(f.fid("add-submit"), "loading"), True, False)],
+        prevent_initial_call=True,
+    )
+    async def submit(clicks: int | None, *values: Any) -> tuple[Any, ...]:
+        if not clicks:
+            raise PreventUpdate
+        admin = await as_admin("add_user")
+        *fields, refreshed, lang_data = values
+        lang = lang_of(lang_data)
+        given = dict(zip(f.ADD_FIELDS, (str(v or "") for v in fields), strict=True))
+        given["username"] = given["username"].strip()
+        keep = (dash.no_update,) * 4
+        found = f.new_user_problems(given, lang)
+        if not found:
+            shown = given["display_name"].strip() or None
+            try:
+                await as_user(admin, acts.add_user, given["username"], shown, given["role"],
+                              given["password"])  # fmt: skip
+            except DomainError as exc:
+                found = f.problem(exc, f.ADD_FIELDS, lang, name=given["username"])
+        if found:
+            return (*keep, *f.errors(found, f.ADD_FIELDS))
+        done = t("admin.add.done", lang).format(
+            name=given["username"], role=role_label(given["role"], lang)
+        )
+        cleared = (None,) * len(f.ADD_FIELDS)
+        return (toast("admin-added", done, lang, refused=False), False, (refreshed or 0) + 1, "",
+                *cleared)  # fmt: skip
+
+
+def picked(selected: Any) -> dict[str, Any] | None:
+    """The selected row of a grid (``selectedRows``), if one is."""
+    if isinstance(selected, list) and selected and isinstance(selected[0], dict):
+        return selected[0]
+    return None
+
+
+def register_role() -> None:
+    @callback(
+        Output(f.fid("role-modal"), "opened"),
+        Output(f.fid("role-user"), "data"),
+        Output(f.fid("role-text"), "children"),
+        Output(f.fid("role-select"), "value"),
+        Output(f.fid("role-select"), "error"),
+        Input(f.fid("user-role"), "n_clicks"),
+        Input(f.fid("role-cancel"), "n_clicks"),
+        State(USERS, "selectedRows"),
+        State(LANG_STORE, "data"),
+        prevent_initial_call=True,
+    )
+    def open_form(clicks: int | None, _cancel: int | None, selected: Any, lang: Any) -> Any:
+        row = picked(selected)
+        if ctx.triggered_id != f.fid("user-role") or not clicks or row is None:
+            return False, None, dash.no_update, dash.no_update, None
+        body = t("admin.role.body", lang).format(name=row["username"], role=row["role"])
+        return True, row["username"], body, row["role_code"], None
+
+    @callback(
+        Output(TOASTS, "sendNotifications", allow_duplicate=True),
+        Output(f.fid("role-modal"), "opened", allow_duplicate=True),
+        Output(f.fid("role-select"), "error", allow_duplicate=True),
+        Output(REFRESH, "data", allow_duplicate=True),
+        Input(f.fid("role-submit"), "n_clicks"),
+        State(f.fid("role-user"), "data"),
+        State(f.fid("role-select"), "value"),
+        State(REFRESH, "data"),
+        State(LANG_STORE, "data"),
+        running=[(Output(f.fid("role-submit"), "loading"), True, False)],
+        prevent_initial_call=True,
+    )
+    async def submit(
+        clicks: int | None, username: str | None, role: str | None, refreshed: Any, lang_data: Any
+    ) -> tuple[Any, ...]:
+        if not clicks:
+            raise PreventUpdate
+        admin = await as_admin("change_role")
+        lang = lang_of(lang_data)
+        if not username:
+            raise PreventUpdate  # nobody chosen: the dialog was not opened from a row
+        try:
+            changed = await as_user(admin, acts.give_role, username, str(role or ""))
+        except DomainError as exc:
+            return dash.no_update, dash.no_update, f.problem(exc, ("role",), lang)["role"], \
+                dash.no_update  # fmt: skip
+        console_sessions().forget(changed.user_id)
+        key = "admin.role.done" if changed.changed else "admin.role.same"
+        done = t(key, lang).format(name=username, role=role_label(str(role), lang))
+        return toast("admin-role", done, lang, refused=False), False, None, (refreshed or 0) + 1
+
+
+def register_reset() -> None:
+    @callback(
+        Output(f.fid("reset-modal"), "opened"),
+        Output(f.fid("reset-user"), "data"),
+        Output(f.fid("reset-text"), "children"),
+        Output(f.fid("reset-password"), "value"),
+        Output(f.fid("reset-password"), "error"),
+        Input(f.fid("user-reset"), "n_clicks"),
+        Input(f.fid("reset-cancel"), "n_clicks"),
+        State(USERS, "selectedRows"),
+        State(LANG_STORE, "data"),
+        prevent_initial_call=True,
+    )
+    def open_form(clicks: int | None, _cancel: int | None, selected: Any, lang: Any) -> Any:
+        row = picked(selected)
+        if ctx.triggered_id != f.fid("user-reset") or not clicks or row is None:
+            return False, None, dash.no_update, "", None
+        body = t("admin.reset.body", lang).format(name=row["username"])
+        return True, row["username"], body, "", None
+
+    @callback(
+        Output(TOASTS, "sendNotifications", allow_duplicate=True),
+        Output(f.fid("reset-modal"), "opened", allow_duplicate=True),
+        Output(f.fid("reset-password"), "value", allow_duplicate=True),
+        Output(f.fid("reset-password"), "error", allow_duplicate=True),
+        *f.once_outputs(),
+        Input(f.fid("reset-submit"), "n_clicks"),
+        State(f.fid("reset-user"), "data"),
+        State(f.fid("reset-password"), "value"),
+        State(LANG_STORE, "data"),
+        running=[(Output(f.fid("reset-submit"), "loading"), True, False)],
+        prevent_initial_call=True,
+    )
+    async def submit(
+        clicks: int | None, username: str | None, typed: str | None, lang_data: Any
+    ) -> tuple[Any, ...]:
+        if not clicks:
+            raise PreventUpdate
+        admin = await as_admin("reset_password")
+        lang = lang_of(lang_data)
+        if not username:
+            raise PreventUpdate
+        untouched = (dash.no_update,) * len(f.once_outputs())
+        try:
+            reset = await as_user(admin, acts.reset_password, username, typed or "")
+        except DomainError as exc:
+            error = f.problem(exc, ("password",), lang)["password"]
+            return dash.no_update, True, "", error, *untouched
+        console_sessions().forget(reset.user_id)
+        done = toast("admin-reset", t("admin.reset.done", lang).format(name=username), lang,
+                     refused=False)  # fmt: skip
+        if reset.generated is None:
+            return done, False, "", None, *untouched
+        once = f.shown_once(
+            t("admin.reset.once_title", lang),
+            t("admin.reset.once_body", lang).format(name=username),
+            reset.generated,
+        )
+        return done, False, "", None, *once
