@@ -4,76 +4,38 @@ creating a token, whose secret is shown once. Revocation goes through the shared
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 import dash
 import dash_mantine_components as dmc
-from dash import Input, Output, State, callback, ctx, html
+from dash import Input, Output, State, callback, ctx
 from dash.exceptions import PreventUpdate
-from starlette.concurrency import run_in_threadpool
 
 from dashboard.admindesk import acts, reading
 from dashboard.admindesk import form as f
-from dashboard.admindesk.frame import EXPORTS, REFRESH, TOKENS, as_admin
+from dashboard.admindesk.frame import REFRESH, TOKENS, as_admin
+from dashboard.admindesk.listing import Listing
 from dashboard.confirming import as_user
-from dashboard.context import app_config, store_sessions
-from dashboard.grids import empty_state, fit, grid
 from dashboard.i18n import lang_of, t
 from dashboard.shell import LANG_STORE, TOASTS
 from store.errors import DomainError
 
+LISTING = Listing(
+    "tokens", TOKENS, reading.TOKEN_COLUMNS, reading.tokens,
+    {f.fid("token-create"): "admin.action.create", f.fid("token-revoke"): "admin.action.revoke"},
+)  # fmt: skip
+
 
 def layout() -> dmc.Stack:
-    loading = dmc.Stack([dmc.Skeleton(height=28) for _ in range(3)], gap="xs")
-    buttons = [
+    return LISTING.layout([
         dmc.Button(id=f.fid("token-create"), size="xs"),
         dmc.Button(id=f.fid("token-revoke"), size="xs", variant="light", color="red",
                    disabled=True),
-    ]  # fmt: skip
-    return dmc.Stack(
-        [
-            dmc.Text(id=f.fid("tokens-intro"), c="dimmed", size="sm"),
-            dmc.Group([*buttons, dmc.Box(EXPORTS.button(TOKENS), ml="auto")], gap="xs"),
-            html.Div(loading, id=f.fid("tokens-empty")),
-            grid(TOKENS, selection="singleRow"),
-        ],
-        gap="sm",
-    )
+    ])  # fmt: skip
 
 
 def register() -> None:
-    EXPORTS.register(TOKENS, partial(reading.export_table, reading.TOKEN_COLUMNS), "api-tokens")
-
-    @callback(
-        Output(TOKENS, "columnDefs"),
-        Output(f.fid("tokens-intro"), "children"),
-        Output(f.fid("token-create"), "children"),
-        Output(f.fid("token-revoke"), "children"),
-        Input(LANG_STORE, "data"),
-    )
-    def translate(lang_data: Any) -> tuple[Any, ...]:
-        lang = lang_of(lang_data)
-        return (
-            reading.column_defs(reading.TOKEN_COLUMNS, lang),
-            t("admin.tokens.intro", lang),
-            t("admin.action.create", lang),
-            t("admin.action.revoke", lang),
-        )
-
-    @callback(
-        Output(TOKENS, "rowData"),
-        Output(TOKENS, "style"),
-        Output(f.fid("tokens-empty"), "children"),
-        Input(LANG_STORE, "data"),
-        Input(REFRESH, "data"),
-    )
-    async def show(lang_data: Any, _refresh: Any) -> tuple[Any, ...]:
-        await as_admin("tokens")
-        lang = lang_of(lang_data)
-        rows = await run_in_threadpool(reading.tokens, store_sessions(), app_config().zone, lang)
-        empty = None if rows else empty_state("admin.tokens.none", lang)
-        return rows, fit(len(rows), most=15), empty
+    LISTING.register()
 
     @callback(Output(f.fid("token-revoke"), "disabled"), Input(TOKENS, "selectedRows"))
     def revocable(selected: list[dict[str, Any]] | None) -> bool:

@@ -3,21 +3,20 @@ resetting their password. Deactivation goes through the shared dialog (``dialogs
 
 from __future__ import annotations
 
-from functools import partial
+from collections.abc import Callable
 from typing import Any
 
 import dash
 import dash_mantine_components as dmc
-from dash import Input, Output, State, callback, ctx, html
+from dash import Input, Output, State, callback, ctx
 from dash.exceptions import PreventUpdate
-from starlette.concurrency import run_in_threadpool
 
 from dashboard.admindesk import acts, reading
 from dashboard.admindesk import form as f
-from dashboard.admindesk.frame import EXPORTS, REFRESH, USERS, as_admin
+from dashboard.admindesk.frame import REFRESH, USERS, as_admin
+from dashboard.admindesk.listing import Listing
 from dashboard.confirming import as_user
-from dashboard.context import app_config, console_sessions, store_sessions
-from dashboard.grids import empty_state, fit, grid
+from dashboard.context import console_sessions
 from dashboard.i18n import lang_of, role_label, t
 from dashboard.shell import LANG_STORE, TOASTS
 from dashboard.workbench.acting import toast
@@ -28,56 +27,25 @@ SELECTED = ("role", "deactivate", "reset")
 ADD_STATES = [State(f.fid(f"add-{name}"), "value") for name in f.ADD_FIELDS]
 
 
+LISTING = Listing(
+    "users", USERS, reading.USER_COLUMNS, reading.users,
+    {f.fid("user-add"): "admin.action.add",
+     **{f.fid(f"user-{action}"): f"admin.action.{action}" for action in SELECTED}},
+)  # fmt: skip
+
+
 def layout() -> dmc.Stack:
-    buttons = [dmc.Button(id=f.fid("user-add"), size="xs")] + [
-        dmc.Button(id=f.fid(f"user-{action}"), size="xs", variant="light", disabled=True,
-                   color="red" if action == "deactivate" else "blue")
-        for action in SELECTED
-    ]  # fmt: skip
-    loading = dmc.Stack([dmc.Skeleton(height=28) for _ in range(3)], gap="xs")
-    return dmc.Stack(
-        [
-            dmc.Text(id=f.fid("users-intro"), c="dimmed", size="sm"),
-            dmc.Group([*buttons, dmc.Box(EXPORTS.button(USERS), ml="auto")], gap="xs"),
-            html.Div(loading, id=f.fid("users-empty")),
-            grid(USERS, selection="singleRow"),
-        ],
-        gap="sm",
-    )
+    return LISTING.layout(
+        [dmc.Button(id=f.fid("user-add"), size="xs")] + [
+            dmc.Button(id=f.fid(f"user-{action}"), size="xs", variant="light", disabled=True,
+                       color="red" if action == "deactivate" else "blue")
+            for action in SELECTED
+        ]
+    )  # fmt: skip
 
 
 def register() -> None:
-    EXPORTS.register(USERS, partial(reading.export_table, reading.USER_COLUMNS), "users")
-
-    @callback(
-        Output(USERS, "columnDefs"),
-        Output(f.fid("users-intro"), "children"),
-        Output(f.fid("user-add"), "children"),
-        *(Output(f.fid(f"user-{action}"), "children") for action in SELECTED),
-        Input(LANG_STORE, "data"),
-    )
-    def translate(lang_data: Any) -> tuple[Any, ...]:
-        lang = lang_of(lang_data)
-        return (
-            reading.column_defs(reading.USER_COLUMNS, lang),
-            t("admin.users.intro", lang),
-            t("admin.action.add", lang),
-            *(t(f"admin.action.{action}", lang) for action in SELECTED),
-        )
-
-    @callback(
-        Output(USERS, "rowData"),
-        Output(USERS, "style"),
-        Output(f.fid("users-empty"), "children"),
-        Input(LANG_STORE, "data"),
-        Input(REFRESH, "data"),
-    )
-    async def show(lang_data: Any, _refresh: Any) -> tuple[Any, ...]:
-        await as_admin("users")
-        lang = lang_of(lang_data)
-        rows = await run_in_threadpool(reading.users, store_sessions(), app_config().zone, lang)
-        empty = None if rows else empty_state("admin.users.none", lang)
-        return rows, fit(len(rows), most=15), empty
+    LISTING.register()
 
     @callback(
         *(Output(f.fid(f"user-{action}"), "disabled") for action in SELECTED),
@@ -153,25 +121,33 @@ def picked(selected: Any) -> dict[str, Any] | None:
     return None
 
 
-def register_role() -> None:
+def register_opening(form: str, field: str, value: Callable[[dict[str, Any]], Any]) -> None:
+    """The button ``user-<form>`` opens the dialog of ``form`` about the selected user (its
+    name kept in ``<form>-user``), with ``field`` set to ``value(row)`` and no error; its
+    cancel button closes it."""
+
     @callback(
-        Output(f.fid("role-modal"), "opened"),
-        Output(f.fid("role-user"), "data"),
-        Output(f.fid("role-text"), "children"),
-        Output(f.fid("role-select"), "value"),
-        Output(f.fid("role-select"), "error"),
-        Input(f.fid("user-role"), "n_clicks"),
-        Input(f.fid("role-cancel"), "n_clicks"),
+        Output(f.fid(f"{form}-modal"), "opened"),
+        Output(f.fid(f"{form}-user"), "data"),
+        Output(f.fid(f"{form}-text"), "children"),
+        Output(f.fid(f"{form}-{field}"), "value"),
+        Output(f.fid(f"{form}-{field}"), "error"),
+        Input(f.fid(f"user-{form}"), "n_clicks"),
+        Input(f.fid(f"{form}-cancel"), "n_clicks"),
         State(USERS, "selectedRows"),
         State(LANG_STORE, "data"),
         prevent_initial_call=True,
     )
     def open_form(clicks: int | None, _cancel: int | None, selected: Any, lang: Any) -> Any:
         row = picked(selected)
-        if ctx.triggered_id != f.fid("user-role") or not clicks or row is None:
+        if ctx.triggered_id != f.fid(f"user-{form}") or not clicks or row is None:
             return False, None, dash.no_update, dash.no_update, None
-        body = t("admin.role.body", lang).format(name=row["username"], role=row["role"])
-        return True, row["username"], body, row["role_code"], None
+        body = t(f"admin.{form}.body", lang).format(name=row["username"], role=row["role"])
+        return True, row["username"], body, value(row), None
+
+
+def register_role() -> None:
+    register_opening("role", "select", lambda row: row["role_code"])
 
     @callback(
         Output(TOASTS, "sendNotifications", allow_duplicate=True),
@@ -207,24 +183,7 @@ def register_role() -> None:
 
 
 def register_reset() -> None:
-    @callback(
-        Output(f.fid("reset-modal"), "opened"),
-        Output(f.fid("reset-user"), "data"),
-        Output(f.fid("reset-text"), "children"),
-        Output(f.fid("reset-password"), "value"),
-        Output(f.fid("reset-password"), "error"),
-        Input(f.fid("user-reset"), "n_clicks"),
-        Input(f.fid("reset-cancel"), "n_clicks"),
-        State(USERS, "selectedRows"),
-        State(LANG_STORE, "data"),
-        prevent_initial_call=True,
-    )
-    def open_form(clicks: int | None, _cancel: int | None, selected: Any, lang: Any) -> Any:
-        row = picked(selected)
-        if ctx.triggered_id != f.fid("user-reset") or not clicks or row is None:
-            return False, None, dash.no_update, "", None
-        body = t("admin.reset.body", lang).format(name=row["username"])
-        return True, row["username"], body, "", None
+    register_opening("reset", "password", lambda _row: "")
 
     @callback(
         Output(TOASTS, "sendNotifications", allow_duplicate=True),
