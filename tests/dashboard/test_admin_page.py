@@ -6,6 +6,7 @@ callback forged by another role answers 403 and leaves a ``console.refused`` ent
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,6 +24,8 @@ from tests.dashboard.console_client import (
     callback_spec_by_input,
     client_for,
     component_ids,
+    id_text,
+    prop_id,
     sign_in,
 )
 
@@ -341,3 +344,24 @@ def test_a_forged_call_from_a_supervisor_is_refused_and_audited(
         assert (picker.role, picker.is_active) == ("viewer", True)
         assert authenticate(session, "picker", PICKER_PASSWORD) is not None
         assert [(t.name, t.revoked_at) for t in list_tokens(session)] == [("pda-01", None)]
+
+
+def test_no_tokens_yet_is_said_and_the_users_export_to_csv(admin: TestClient) -> None:
+    spec = callback_spec(admin, "admin-tokens-empty")
+    empty = post(admin, spec, {"shell-lang.data": "en", "admin-refresh.data": 0})
+    assert "No API tokens yet" in str(empty["admin-tokens-empty"]["children"])
+    assert empty["admin-tokens-grid"]["style"] == {"display": "none"}
+
+    shown = [r for r in grid_rows(admin, "users") if r["username"] == "picker"]
+    button = {"grid": "admin-users-grid", "role": "admin-export"}
+    values = {
+        prop_id(button, "n_clicks"): 1,
+        "admin-users-grid.virtualRowData": shown,  # what the grid shows, filtered
+        "shell-lang.data": "zh",
+    }
+    sent = by_input(admin, id_text(button), values)  # the rows as shown, the header in zh
+    download = sent["admin-download"]["data"]
+    text = base64.b64decode(download["content"]).decode("utf-8")
+    assert download["filename"].startswith("orderwatch-users-")
+    assert text.splitlines() == ["\ufeff用户名,显示名,角色,状态,创建时间",
+                                 f"picker,—,Supervisor,Active,{shown[0]['created']}"]  # fmt: skip
