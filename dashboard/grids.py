@@ -116,7 +116,10 @@ class Exports:
             prevent_initial_call=True,
         )
         def export(
-            clicks: int | None, shown: list[dict[str, Any]] | None, every: Any, lang: Any
+            clicks: int | None,
+            shown: list[dict[str, Any]] | None,
+            every: list[dict[str, Any]] | None,
+            lang: Any,
         ) -> Any:
             if not clicks:
                 return dash.no_update

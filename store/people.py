@@ -47,6 +47,8 @@ def create_user(
 ) -> User:
     """Add a console user; the password is kept only as an Argon2id hash."""
     check_user_name(username)
+    if display_name is not None:
+        _identifier(display_name, "display name", "bad_display_name", max_length=128)
     check_role(role)
     check_password(password)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
@@ -79,9 +81,9 @@ def check_user_name(username: str) -> None:
     _identifier(username, "user name", "bad_user_name")
 
 
-def _identifier(value: str, what: str, code: str) -> None:
+def _identifier(value: str, what: str, code: str, *, max_length: int = 64) -> None:
     try:
-        check_identifier(value, what)
+        check_identifier(value, what, max_length=max_length)
     except InvalidInput as exc:
         raise InvalidInput(exc.message, code=code) from None
 

@@ -31,6 +31,7 @@ ADD_FIELDS = ("username", "display_name", "role", "password")
 TOKEN_FIELDS = ("name", "scopes")
 FIELD_OF = {
     "bad_user_name": "username",
+    "bad_display_name": "display_name",
     "user_exists": "username",
     "unknown_role": "role",
     "weak_password": "password",

@@ -140,6 +140,10 @@ ADMIN_TEXTS: dict[str, tuple[str, str]] = {
         "用户名须为 1–64 个字符，不含空格和控制字符",
         "1–64 characters, no spaces or control characters",
     ),
+    "admin.error.bad_display_name": (
+        "显示名最多 128 个字符，不含控制字符",
+        "At most 128 characters, no control characters",
+    ),
     "admin.error.user_exists": ("用户 {name} 已存在", "The user {name} exists already"),
     "admin.error.unknown_role": ("请选择一个角色", "Choose a role"),
     "admin.error.weak_password": ("密码至少需要 {n} 个字符", "At least {n} characters"),

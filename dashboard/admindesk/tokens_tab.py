@@ -76,7 +76,7 @@ def register_create() -> None:
         clicks: int | None,
         name: str | None,
         scopes: list[str] | None,
-        refreshed: Any,
+        refreshed: int | None,
         lang_data: Any,
     ) -> tuple[Any, ...]:
         if not clicks:

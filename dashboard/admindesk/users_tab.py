@@ -87,13 +87,21 @@ def register_add() -> None:
         running=[(Output(f.fid("add-submit"), "loading"), True, False)],
         prevent_initial_call=True,
     )
-    async def submit(clicks: int | None, *values: Any) -> tuple[Any, ...]:
+    async def submit(
+        clicks: int | None,
+        username: str | None,
+        display_name: str | None,
+        role: str | None,
+        password: str | None,
+        refreshed: int | None,
+        lang_data: Any,
+    ) -> tuple[Any, ...]:
         if not clicks:
             raise PreventUpdate
         admin = await as_admin("add_user")
-        *fields, refreshed, lang_data = values
         lang = lang_of(lang_data)
-        given = dict(zip(f.ADD_FIELDS, (str(v or "") for v in fields), strict=True))
+        fields = (username, display_name, role, password)
+        given = dict(zip(f.ADD_FIELDS, (v or "" for v in fields), strict=True))
         given["username"] = given["username"].strip()
         keep = (dash.no_update,) * 4
         found = f.new_user_problems(given, lang)
@@ -115,9 +123,12 @@ def register_add() -> None:
 
 
 def picked(selected: Any) -> dict[str, Any] | None:
-    """The selected row of a grid (``selectedRows``), if one is."""
+    """The selected row of a grid (``selectedRows``), if one is: a row that names its user
+    or token (what a forged call sends instead is not one)."""
     if isinstance(selected, list) and selected and isinstance(selected[0], dict):
-        return selected[0]
+        row: dict[str, Any] = selected[0]
+        if isinstance(row.get("username", row.get("name")), str):
+            return row
     return None
 
 
@@ -142,12 +153,13 @@ def register_opening(form: str, field: str, value: Callable[[dict[str, Any]], An
         row = picked(selected)
         if ctx.triggered_id != f.fid(f"user-{form}") or not clicks or row is None:
             return False, None, dash.no_update, dash.no_update, None
-        body = t(f"admin.{form}.body", lang).format(name=row["username"], role=row["role"])
-        return True, row["username"], body, value(row), None
+        name, role = row.get("username"), row.get("role")
+        body = t(f"admin.{form}.body", lang).format(name=name, role=role)
+        return True, name, body, value(row), None
 
 
 def register_role() -> None:
-    register_opening("role", "select", lambda row: row["role_code"])
+    register_opening("role", "select", lambda row: row.get("role_code"))
 
     @callback(
         Output(TOASTS, "sendNotifications", allow_duplicate=True),
@@ -163,7 +175,11 @@ def register_role() -> None:
         prevent_initial_call=True,
     )
     async def submit(
-        clicks: int | None, username: str | None, role: str | None, refreshed: Any, lang_data: Any
+        clicks: int | None,
+        username: str | None,
+        role: str | None,
+        refreshed: int | None,
+        lang_data: Any,
     ) -> tuple[Any, ...]:
         if not clicks:
             raise PreventUpdate
