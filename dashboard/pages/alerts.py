@@ -116,7 +116,7 @@ def translate(lang_data: Any) -> tuple[str, ...]:
     Input(TABS, "value"),
     prevent_initial_call=True,
 )
-def url_search(filters: Any, group: Any, tab: Any) -> str:
+def url_search(filters: reading.Filters | None, group: Any, tab: Any) -> str:
     chosen = group if isinstance(group, int) else None
     return reading.to_query(filters or {}, chosen, tab if tab in reading.TABS else "groups")
 
