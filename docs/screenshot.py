@@ -8,9 +8,9 @@ Runs the real demo (platform simulator, sync, worker and floor, as ``orderwatch 
 throwaway SQLite store, serves the console and photographs each page in headless Debian
 Chromium through Playwright (``docs/board.png``, ``docs/orders.png``, ``docs/alerts.png``,
 ``docs/rules.png``, ``docs/channels.png``, ``docs/channel.png``, ``docs/trends.png``,
-``docs/audit.png``, ``docs/admin.png``). The demo routes no alerts by itself; here its alerts go to two loopback
-webhooks, a floor robot that takes them and a manager's endpoint that refuses them (a dead
-letter to show).
+``docs/audit.png``, ``docs/admin.png``). The demo routes no alerts by itself; here its alerts
+go to two loopback webhooks, a floor robot that takes them and a manager's endpoint that
+refuses them (a dead letter to show).
 """
 
 from __future__ import annotations
