@@ -44,4 +44,15 @@ async def as_allowed(
     """``work(sessions, actor, …)`` off the event loop as the signed-in user, once the server
     has checked their role (``Forbidden`` otherwise: answered 403, audited as ``action``)."""
     user = await require_role(allowed, action=action)
+    return await as_user(user, work, *args, **kwargs)
+
+
+async def as_user(
+    user: ConsoleUser,
+    work: Callable[Concatenate[sessionmaker[Session], str, P], R],
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> R:
+    """``work(sessions, actor, …)`` off the event loop as ``user``, whose role the caller
+    has checked on the server (before it read what the browser sent)."""
     return await run_in_threadpool(work, store_sessions(), user.username, *args, **kwargs)

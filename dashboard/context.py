@@ -7,6 +7,7 @@ from dash.backends._fastapi import get_current_request
 from sqlalchemy.orm import Session, sessionmaker
 
 from dashboard.config import WebConfig
+from dashboard.sessions import ConsoleSessions
 from metrics.board import HeatmapCache
 
 
@@ -26,3 +27,9 @@ def heatmap_cache() -> HeatmapCache:
     """The board heatmaps the app's console refreshes share."""
     cache: HeatmapCache = get_current_request().app.state.heatmaps
     return cache
+
+
+def console_sessions() -> ConsoleSessions:
+    """The console sessions of the app serving the current Dash request."""
+    found: ConsoleSessions = get_current_request().app.state.console_sessions
+    return found

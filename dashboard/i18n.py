@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from dashboard.admindesk.texts import ADMIN_TEXTS
 from dashboard.alertdesk.texts import ALERTS_TEXTS
 from dashboard.rules_editor.texts import RULES_TEXTS
 from store.stages import STAGE_LABELS, Stage
@@ -617,6 +618,7 @@ TEXTS: dict[str, tuple[str, str]] = {
 
 TEXTS.update(RULES_TEXTS)
 TEXTS.update(ALERTS_TEXTS)
+TEXTS.update(ADMIN_TEXTS)
 
 
 def lang_of(value: object) -> Lang:

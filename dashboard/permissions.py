@@ -32,6 +32,9 @@ ACT_ON_ALERTS = frozenset({"supervisor", "ops_supervisor", "admin"})
 receiver a test message."""
 CONFIGURE_ALERTS = frozenset({"ops_supervisor", "admin"})
 """Change the alert receivers and routes (the ``[alerts]`` section ``orderwatch apply`` reads)."""
+MANAGE_ACCESS = frozenset({"admin"})
+"""Add console users, change their roles, deactivate them, reset their passwords; create and
+revoke API tokens (the ``/admin`` page)."""
 
 REFUSED = Counter(
     "orderwatch_console_refused_actions", "Console actions refused by role", ["action"]

@@ -99,7 +99,12 @@ class ConsoleSessions:
     async def end(self, user: ConsoleUser) -> None:
         """Sign ``user`` out everywhere: every cookie signed for them so far is refused."""
         await run_in_threadpool(self._end, user.user_id)
-        self._holders.pop(user.user_id, None)
+        self.forget(user.user_id)
+
+    def forget(self, user_id: int) -> None:
+        """Check ``user_id``'s session against the store at their next request: for a change
+        made through this process (their password, role or active flag) to apply at once."""
+        self._holders.pop(user_id, None)
 
     def _end(self, user_id: int) -> None:
         with self.sessions.begin() as session:

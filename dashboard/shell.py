@@ -12,7 +12,9 @@ import dash_mantine_components as dmc
 from dash import ClientsideFunction, Dash, Input, Output, State, ctx, dcc, html
 
 from dashboard.auth import ConsoleUser, current_user
+from dashboard.confirming import may
 from dashboard.i18n import DEFAULT_LANG, LANGUAGES, Lang, lang_of, role_label, t
+from dashboard.permissions import MANAGE_ACCESS
 from dashboard.theme import MANTINE_THEME
 
 LANG_STORE = "shell-lang"
@@ -31,6 +33,8 @@ NAV = (("board", "/"), ("orders", "/orders"), ("alerts", "/alerts"), ("health", 
        ("audit", "/audit"))  # fmt: skip
 """The console's pages in the order the navigation lists them: (name, path); the link's text is
 the translation of ``nav.<name>``."""
+ADMIN_NAV = ("admin", "/admin")
+"""Users and tokens: last in the navigation, and only in an admin's (``MANAGE_ACCESS``)."""
 HEADER_HEIGHT = 56
 NAVBAR_WIDTH = 200
 
@@ -47,7 +51,7 @@ def create_layout() -> dmc.MantineProvider:
     shell = dmc.AppShell(
         [
             dmc.AppShellHeader(create_header(user, lang), px="md"),
-            dmc.AppShellNavbar(create_navigation(lang), p="xs"),
+            dmc.AppShellNavbar(create_navigation(lang, user), p="xs"),
             dmc.AppShellMain(dash.page_container),
         ],
         header={"height": HEADER_HEIGHT},
@@ -118,11 +122,12 @@ def create_user_menu(user: ConsoleUser | None, lang: Lang) -> dmc.Menu:
     )  # fmt: skip
 
 
-def create_navigation(lang: Lang) -> dmc.Stack:
+def create_navigation(lang: Lang, user: ConsoleUser | None) -> dmc.Stack:
+    shown = (*NAV, ADMIN_NAV) if may(user, MANAGE_ACCESS) else NAV
     return dmc.Stack(
         [
             dmc.NavLink(label=t(f"nav.{name}", lang), href=path, id=f"shell-nav-{name}")
-            for name, path in NAV
+            for name, path in shown
         ],
         gap=2,
     )
@@ -146,6 +151,11 @@ def register_callbacks(app: Dash) -> None:
         *(Output(f"shell-nav-{name}", "label") for name, _path in NAV),
         Input(LANG_STORE, "data"),
     )(translate_header)
+    # The admin link has callbacks of its own: on a page drawn without it they do not run.
+    app.callback(
+        Output(f"shell-nav-{ADMIN_NAV[0]}", "label"),
+        Input(LANG_STORE, "data"),
+    )(translate_admin_link)
     app.callback(
         Output("shell-role", "children"),
         Input(LANG_STORE, "data"),
@@ -179,6 +189,11 @@ def register_callbacks(app: Dash) -> None:
         *(Output(f"shell-nav-{name}", "active") for name, _path in NAV),
         Input("_pages_location", "pathname"),
     )
+    app.clientside_callback(  # type: ignore[no-untyped-call]
+        f"(pathname) => pathname === {json.dumps(ADMIN_NAV[1])}",
+        Output(f"shell-nav-{ADMIN_NAV[0]}", "active"),
+        Input("_pages_location", "pathname"),
+    )
 
 
 def sync_language(stored: Any, chosen: Any) -> tuple[Lang, Lang]:
@@ -193,6 +208,10 @@ def translate_header(lang: Any) -> tuple[str, ...]:
         t("shell.logout", lang),
         *(t(f"nav.{name}", lang) for name, _path in NAV),
     )
+
+
+def translate_admin_link(lang: Any) -> str:
+    return t(f"nav.{ADMIN_NAV[0]}", lang)
 
 
 def scheme_label(scheme: Any, lang: Any) -> str:

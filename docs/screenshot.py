@@ -1,6 +1,6 @@
 """Screenshots of the console for the README: the board, the stuck-order workbench, the alerts
 page, the rules editor with its dry run, the channels, one channel, the comparison and trends,
-the audit log and one order.
+the audit log, one order, and the users and tokens.
 
     .venv/bin/python docs/screenshot.py [--lang zh|en] [--out docs] [--pages board,orders,rules]
 
@@ -8,9 +8,9 @@ Runs the real demo (platform simulator, sync, worker and floor, as ``orderwatch 
 throwaway SQLite store, serves the console and photographs each page in headless Debian
 Chromium through Playwright (``docs/board.png``, ``docs/orders.png``, ``docs/alerts.png``,
 ``docs/rules.png``, ``docs/channels.png``, ``docs/channel.png``, ``docs/trends.png``,
-``docs/audit.png``, ``docs/order.png``). The demo routes no alerts by itself; here its
-alerts go to two loopback webhooks, a floor robot that takes them and a manager's endpoint
-that refuses them (a dead letter to show).
+``docs/audit.png``, ``docs/order.png``, ``docs/admin.png``). The demo routes no alerts by
+itself; here its alerts go to two loopback webhooks, a floor robot that takes them and a
+manager's endpoint that refuses them (a dead letter to show).
 """
 
 from __future__ import annotations
@@ -61,7 +61,8 @@ PAGES = (("board", "/?range=7d", BOARD_DRAWN, "supervisor"),
          ("channel", "/channels/xhs-shop", ("#channel-health-words",), "supervisor"),
          ("trends", "/trends", ("#trends-table",), "supervisor"),
          ("audit", "/audit", ("#audit-grid .ag-row",), "supervisor"),
-         ("order", "/orders/{order}", ("#order-timeline",), "supervisor"))  # fmt: skip
+         ("order", "/orders/{order}", ("#order-timeline",), "supervisor"),
+         ("admin", "/admin", ("#admin-users-grid .ag-row",), "admin"))  # fmt: skip
 """(file name, path, the elements whose presence shows the page is drawn (the board's markers
 are hidden), who looks: the rules editor as the flow health page's link opens it for an admin,
 with the suggested whitelist for the demo's 先用后付 orders dry-run; the alerts page on its

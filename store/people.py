@@ -32,6 +32,7 @@ TOKEN_USE_RESOLUTION = timedelta(minutes=1)
 """``last_used_at`` is kept to this resolution: a handheld scanning every second would
 otherwise turn each read-only check into a row write (and a WAL flush)."""
 TOKEN_PREFIX = "owt_"  # noqa: S105 - a marker that makes leaked tokens easy to find
+MIN_PASSWORD_LENGTH = 8
 _hasher = PasswordHasher()
 
 
@@ -45,14 +46,13 @@ def create_user(
     actor: str = "cli",
 ) -> User:
     """Add a console user; the password is kept only as an Argon2id hash."""
-    if not username or len(username) > 64 or any(c.isspace() for c in username):
-        raise InvalidInput(f"user name {username!r} must be 1–64 characters without spaces")
-    check_identifier(username, "user name")
-    if role not in ROLES:
-        raise InvalidInput(f"unknown role {role!r}; known roles: {', '.join(ROLES)}")
-    _check_password(password)
+    check_user_name(username)
+    if display_name is not None:
+        _identifier(display_name, "display name", "bad_display_name", max_length=128)
+    check_role(role)
+    check_password(password)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise Conflict(f"user {username!r} exists already")
+        raise Conflict(f"user {username!r} exists already", code="user_exists")
     user = User(
         username=username,
         role=role,
@@ -72,9 +72,45 @@ def create_user(
     return user
 
 
-def _check_password(password: str) -> None:
-    if len(password) < 8:
-        raise InvalidInput("password must be at least 8 characters")
+def check_user_name(username: str) -> None:
+    """``InvalidInput`` (code ``bad_user_name``) unless ``username`` can name a user."""
+    if not username or len(username) > 64 or any(c.isspace() for c in username):
+        raise InvalidInput(
+            f"user name {username!r} must be 1–64 characters without spaces", code="bad_user_name"
+        )
+    _identifier(username, "user name", "bad_user_name")
+
+
+def _identifier(value: str, what: str, code: str, *, max_length: int = 64) -> None:
+    try:
+        check_identifier(value, what, max_length=max_length)
+    except InvalidInput as exc:
+        raise InvalidInput(exc.message, code=code) from None
+
+
+def check_role(role: str) -> None:
+    if role not in ROLES:
+        raise InvalidInput(
+            f"unknown role {role!r}; known roles: {', '.join(ROLES)}", code="unknown_role"
+        )
+
+
+def check_password(password: str) -> None:
+    """The one strength rule of every password, wherever it is set (CLI, console, config)."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(
+            f"password must be at least {MIN_PASSWORD_LENGTH} characters", code="weak_password"
+        )
+
+
+def new_password() -> str:
+    """A random password that meets ``check_password``, for a reset the admin does not type."""
+    return secrets.token_urlsafe(12)  # 16 characters, 96 random bits
+
+
+def list_users(session: Session) -> list[User]:
+    """Every user, active or not, by name."""
+    return list(session.scalars(select(User).order_by(User.username)))
 
 
 def get_user(session: Session, username: str) -> User:
@@ -85,8 +121,9 @@ def get_user(session: Session, username: str) -> User:
 
 
 def set_password(session: Session, username: str, password: str, *, actor: str = "cli") -> User:
-    """Replace a user's password (only its Argon2id hash is kept); audited, never the value."""
-    _check_password(password)
+    """Replace a user's password (only its Argon2id hash is kept); audited, never the value.
+    Every console session of the user ends (the database moves their session generation on)."""
+    check_password(password)
     user = get_user(session, username)
     user.password_hash = _hasher.hash(password)
     write_audit(
@@ -96,16 +133,44 @@ def set_password(session: Session, username: str, password: str, *, actor: str =
     return user
 
 
-def deactivate_user(session: Session, username: str, *, actor: str = "cli") -> User:
-    """Stop a user from signing in; the account and its audit trail stay."""
+def change_role(session: Session, username: str, role: str, *, actor: str = "cli") -> User:
+    """Give a user another role; audited. Their console sessions end (the database moves
+    their session generation on), so the new role applies from their next sign-in. Nobody
+    changes their own role: an admin who demoted themselves could not undo it."""
+    check_role(role)
+    user = get_user(session, username)
+    if user.role == role:
+        return user
+    _not_own_account(username, actor, "change your own role")
+    before = user.role
+    user.role = role
+    write_audit(
+        session, actor=actor, action="user.role_changed", entity_type="user",
+        entity_id=username, before={"role": before}, after={"role": role},
+    )  # fmt: skip
+    return user
+
+
+def deactivate_user(
+    session: Session, username: str, *, actor: str = "cli", reason: str | None = None
+) -> User:
+    """Stop a user from signing in and end their console sessions; the account and its
+    audit trail stay. Nobody deactivates themselves (they would be locked out at once)."""
     user = get_user(session, username)
     if user.is_active:
+        _not_own_account(username, actor, "deactivate yourself")
         user.is_active = False
         write_audit(
             session, actor=actor, action="user.deactivated", entity_type="user",
-            entity_id=username, before={"active": True}, after={"active": False},
+            entity_id=username, before={"active": True},
+            after={"active": False, "reason": (reason or "").strip() or None},
         )  # fmt: skip
     return user
+
+
+def _not_own_account(username: str, actor: str, what: str) -> None:
+    if username == actor:
+        raise InvalidInput(f"you cannot {what}: ask another admin", code="own_account")
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:
@@ -134,12 +199,18 @@ def create_token(
 ) -> IssuedToken:
     unknown = sorted(set(scopes) - set(SCOPES))
     if unknown:
-        raise InvalidInput(f"unknown scope {', '.join(unknown)}; known scopes: {', '.join(SCOPES)}")
+        raise InvalidInput(
+            f"unknown scope {', '.join(unknown)}; known scopes: {', '.join(SCOPES)}",
+            code="unknown_scope",
+        )
     if not scopes:
-        raise InvalidInput(f"a token needs at least one scope; known scopes: {', '.join(SCOPES)}")
-    check_identifier(name, "token name")
+        raise InvalidInput(
+            f"a token needs at least one scope; known scopes: {', '.join(SCOPES)}",
+            code="no_scopes",
+        )
+    _identifier(name, "token name", "bad_token_name")
     if session.scalar(select(ApiToken.id).where(ApiToken.name == name)) is not None:
-        raise Conflict(f"token {name!r} exists already")
+        raise Conflict(f"token {name!r} exists already", code="token_exists")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     record = ApiToken(
         name=name,

@@ -17,8 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from dashboard.alertdesk import acting
 from dashboard.alertdesk.deliveries_tab import GRID as DELIVERIES
-from dashboard.alertdesk.frame import ACTION, DIALOG, GROUP, REFRESH, VIEWER
-from dashboard.alertdesk.grids import EXPORT
+from dashboard.alertdesk.frame import ACTION, DIALOG, EXPORTS, GROUP, REFRESH, VIEWER
 from dashboard.alertdesk.groups_tab import LOG
 from dashboard.alertdesk.routing_tab import RECEIVERS, RESULT, test_result
 from dashboard.alertdesk.silences_tab import GRID as SILENCES
@@ -37,7 +36,7 @@ def register() -> None:
     @callback(
         Output({"role": ACTION, "action": ALL, "place": ALL}, "children"),
         Output({"role": VIEWER, "place": ALL}, "children"),
-        Output({"role": EXPORT, "grid": ALL}, "children"),
+        Output({"role": EXPORTS.role, "grid": ALL}, "children"),
         *DIALOG.label_outputs(),
         Input(LANG_STORE, "data"),
     )

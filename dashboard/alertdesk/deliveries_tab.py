@@ -4,6 +4,7 @@ refused for good) are selected and re-sent from here."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import dash_mantine_components as dmc
@@ -16,16 +17,16 @@ from alerts.views import DeliveryView
 from dashboard.alertdesk import rows
 from dashboard.alertdesk.frame import (
     ACTION,
+    EXPORTS,
     REFRESH,
     TICK,
     action_button,
-    empty_state,
     may_act,
     viewer_hint,
 )
-from dashboard.alertdesk.grids import export_button, fit, grid, register_export
 from dashboard.alertdesk.groups_tab import LOG
 from dashboard.context import app_config, store_sessions
+from dashboard.grids import empty_state, fit, grid
 from dashboard.i18n import lang_of, t
 from dashboard.shell import LANG_STORE
 
@@ -51,7 +52,7 @@ def layout() -> dmc.Stack:
                 [
                     dmc.SegmentedControl(id=STATUS, value="all", data=[], size="xs"),
                     *tools,
-                    dmc.Box(export_button(GRID), ml="auto"),
+                    dmc.Box(EXPORTS.button(GRID), ml="auto"),
                 ],
                 align="center",
             ),
@@ -63,7 +64,7 @@ def layout() -> dmc.Stack:
 
 
 def register() -> None:
-    register_export(GRID, rows.DELIVERY_COLUMNS, "alert-deliveries")
+    EXPORTS.register(GRID, partial(rows.export_table, rows.DELIVERY_COLUMNS), "alert-deliveries")
 
     @callback(
         Output(GRID, "columnDefs"),

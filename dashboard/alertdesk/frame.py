@@ -9,7 +9,7 @@ import dash_mantine_components as dmc
 
 from dashboard.auth import current_user
 from dashboard.confirming import may
-from dashboard.i18n import t
+from dashboard.grids import Exports
 from dashboard.permissions import ACT_ON_ALERTS, CONFIGURE_ALERTS
 from dashboard.workbench.acting import ActionDialog
 
@@ -25,6 +25,8 @@ POLL_MS = 10_000
 """How often an open page reads the store again (a few indexed queries)."""
 URL_SEARCH = "alerts-url-search"
 DIALOG = ActionDialog("alerts")
+EXPORTS = Exports("alerts")
+"""The tabs' CSV exports (``alerts-download``; buttons of the role ``alerts-export``)."""
 ACTION = "alerts-action"
 """Pattern id role of the action buttons, drawn only for the roles that may act (so always
 addressed by pattern, never by a plain id a viewer's page lacks): ``action`` is what it does
@@ -56,9 +58,3 @@ def action_id(action: str, place: str) -> dict[str, str]:
 def viewer_hint(place: str) -> dmc.Text:
     """Where the buttons would be, for a role that may only look."""
     return dmc.Text(id={"role": VIEWER, "place": place}, c="dimmed", size="sm")
-
-
-def empty_state(key: str, lang: str, *, color: str = "gray", titled: bool = False) -> dmc.Alert:
-    """The message a list shows when it has nothing (``<key>.title`` too when ``titled``)."""
-    title = t(f"{key}.title", lang) if titled else None
-    return dmc.Alert(t(key if not titled else f"{key}.body", lang), title=title, color=color)

@@ -5,6 +5,7 @@ log, with acknowledge, silence and re-send for the roles that may act."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,18 +18,18 @@ from alerts.views import AlertView, GroupView
 from dashboard.alertdesk import reading, rows
 from dashboard.alertdesk.frame import (
     ACTION,
+    EXPORTS,
     FILTERS,
     GROUP,
     REFRESH,
     TICK,
     action_button,
-    empty_state,
     may_act,
     viewer_hint,
 )
-from dashboard.alertdesk.grids import export_button, fit, grid, register_export
 from dashboard.context import app_config, store_sessions
 from dashboard.formatting import NONE, moment
+from dashboard.grids import empty_state, fit, grid
 from dashboard.i18n import lang_of, t
 from dashboard.theme import ALERT_STATE, SEVERITY
 from store.errors import NotFound
@@ -76,7 +77,7 @@ def layout(filters: reading.Filters, group: int | None) -> dmc.Stack:
     return dmc.Stack(
         [
             states,
-            dmc.Group([*bar, clear, dmc.Box(export_button(GRID), ml="auto")], align="flex-end"),
+            dmc.Group([*bar, clear, dmc.Box(EXPORTS.button(GRID), ml="auto")], align="flex-end"),
             html.Div(id="alerts-unrouted"),
             html.Div(id="alerts-groups-empty"),
             grid(GRID, selection="singleRow", **picked),
@@ -109,9 +110,9 @@ def _detail() -> dmc.Card:
                         align="flex-start",
                     ),
                     html.Div(id="alerts-detail-facts"),
-                    _section("items", [export_button(ITEMS)]),
+                    _section("items", [EXPORTS.button(ITEMS)]),
                     grid(ITEMS),
-                    _section("log", [*resend, export_button(LOG)]),
+                    _section("log", [*resend, EXPORTS.button(LOG)]),
                     html.Div(id="alerts-log-empty"),
                     grid(LOG, selection="multiRow" if acting else None, selectable=dead_only),
                 ],
@@ -130,9 +131,9 @@ def _section(name: str, tools: list[Any]) -> dmc.Group:
 
 
 def register() -> None:
-    register_export(GRID, rows.GROUP_COLUMNS, "alert-groups")
-    register_export(ITEMS, rows.ITEM_COLUMNS, "alerts")
-    register_export(LOG, rows.LOG_COLUMNS, "alert-group-deliveries")
+    EXPORTS.register(GRID, partial(rows.export_table, rows.GROUP_COLUMNS), "alert-groups")
+    EXPORTS.register(ITEMS, partial(rows.export_table, rows.ITEM_COLUMNS), "alerts")
+    EXPORTS.register(LOG, partial(rows.export_table, rows.LOG_COLUMNS), "alert-group-deliveries")
 
     @callback(
         *(Output(f"alerts-f-state-{state}", "children") for state in reading.GROUP_STATES),

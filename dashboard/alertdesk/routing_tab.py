@@ -21,13 +21,12 @@ from dashboard.alertdesk.frame import (
     ACTION,
     REFRESH,
     action_button,
-    empty_state,
     may_act,
     may_configure,
 )
-from dashboard.alertdesk.grids import fit, grid
 from dashboard.confirming import as_allowed
 from dashboard.context import app_config, store_sessions
+from dashboard.grids import empty_state, fit, grid
 from dashboard.i18n import lang_of, t
 from dashboard.permissions import CONFIGURE_ALERTS
 from dashboard.shell import LANG_STORE, TOASTS

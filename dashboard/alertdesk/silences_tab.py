@@ -4,6 +4,7 @@ silence form, opened empty here or with an open group's labels from its detail."
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import dash
@@ -20,17 +21,17 @@ from dashboard.alertdesk import acting, rows
 from dashboard.alertdesk import silence_form as form
 from dashboard.alertdesk.frame import (
     ACTION,
+    EXPORTS,
     GROUP,
     REFRESH,
     TICK,
     action_button,
-    empty_state,
     may_act,
     viewer_hint,
 )
-from dashboard.alertdesk.grids import export_button, fit, grid, register_export
 from dashboard.context import app_config, store_sessions
 from dashboard.formatting import moment
+from dashboard.grids import empty_state, fit, grid
 from dashboard.i18n import lang_of, t
 from dashboard.permissions import ACT_ON_ALERTS, require_role
 from dashboard.shell import LANG_STORE, TOASTS
@@ -61,7 +62,7 @@ def layout() -> dmc.Stack:
                 [
                     *tools,
                     dmc.Switch(id=ENDED, checked=False, size="sm"),
-                    dmc.Box(export_button(GRID), ml="auto"),
+                    dmc.Box(EXPORTS.button(GRID), ml="auto"),
                 ],
                 align="center",
             ),
@@ -74,7 +75,7 @@ def layout() -> dmc.Stack:
 
 
 def register() -> None:
-    register_export(GRID, rows.SILENCE_COLUMNS, "alert-silences")
+    EXPORTS.register(GRID, partial(rows.export_table, rows.SILENCE_COLUMNS), "alert-silences")
 
     @callback(
         Output(GRID, "columnDefs"),

@@ -29,6 +29,7 @@ from dashboard.alertdesk import (
 )
 from dashboard.alertdesk.frame import (
     DIALOG,
+    EXPORTS,
     FILTERS,
     GROUP,
     POLL_MS,
@@ -37,7 +38,6 @@ from dashboard.alertdesk.frame import (
     TICK,
     URL_SEARCH,
 )
-from dashboard.alertdesk.grids import DOWNLOAD
 from dashboard.i18n import lang_of, t
 from dashboard.shell import LANG_STORE
 
@@ -71,7 +71,7 @@ def layout(**url_query: Any) -> html.Section:
             dcc.Store(id=URL_SEARCH, data=reading.to_query(filters, group, tab)),
             dcc.Store(id="alerts-url-synced"),
             dcc.Interval(id=TICK, interval=POLL_MS),
-            dcc.Download(id=DOWNLOAD),
+            EXPORTS.layout(),
             dmc.Group(
                 [
                     dmc.Stack(
@@ -116,7 +116,7 @@ def translate(lang_data: Any) -> tuple[str, ...]:
     Input(TABS, "value"),
     prevent_initial_call=True,
 )
-def url_search(filters: Any, group: Any, tab: Any) -> str:
+def url_search(filters: reading.Filters | None, group: Any, tab: Any) -> str:
     chosen = group if isinstance(group, int) else None
     return reading.to_query(filters or {}, chosen, tab if tab in reading.TABS else "groups")
 

@@ -242,7 +242,7 @@ def translate(lang: Any) -> tuple[str, ...]:
     Input(REFRESH, "data"),
     State(TARGET, "data"),
 )
-async def show(lang_data: Any, _refreshed: Any, target_data: dict[str, Any]) -> tuple[Any, ...]:
+async def show(lang_data: Any, _refreshed: Any, target_data: work.TargetData) -> tuple[Any, ...]:
     lang = lang_of(lang_data)
     user = current_user()
     if user is None or user.role not in SEE_RULES:

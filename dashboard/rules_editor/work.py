@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, with_config
 from sqlalchemy.orm import Session, sessionmaker
+from typing_extensions import TypedDict
 
 from rules.catalog import KINDS
 from rules.definitions import RiskRule, WhitelistEntry
@@ -55,6 +56,18 @@ class Target:
 
     def as_data(self) -> dict[str, Any]:
         return dict(vars(self))
+
+
+@with_config(ConfigDict(extra="forbid"))
+class TargetData(TypedDict, total=False):
+    """``Target.as_data()`` as the page keeps it: the type its callbacks declare, so a call
+    that sends anything else is refused before it runs (``dashboard.callback_guard``)."""
+
+    kind: str | None
+    name: str
+    new: bool
+    suggest_channel: str | None
+    suggest_payment: str | None
 
 
 @dataclass
