@@ -71,7 +71,7 @@ HOLD_WAITING: dict[str, Waiting] = {
     ),
 }
 OTHER_HOLD = Waiting("supervisor", "等待主管处理异常", "a supervisor to clear the hold", REVIEWERS)
-NOTHING = Waiting("nothing", "无需处理", "nothing: the order has left the warehouse", ())
+NOTHING = Waiting("nothing", "无需处理", "nothing to do: the order has left the warehouse", ())
 
 
 class Named(Document):
@@ -187,6 +187,8 @@ class Explanation(Document):
         roles = ", ".join(self.can_unblock)
         if zh:
             return self.waiting_for.zh + (f"（可处理：{roles}）" if roles else "")
+        if self.waiting_for.code == NOTHING.code:  # not "waiting for nothing"
+            return self.waiting_for.en
         return f"waiting for {self.waiting_for.en}" + (f" (can unblock: {roles})" if roles else "")
 
 

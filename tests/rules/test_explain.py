@@ -61,6 +61,17 @@ def test_an_order_on_hold_waits_for_stock(sessions: sessionmaker[Session]) -> No
     assert explained.risk is None
 
 
+def test_a_shipped_order_has_nothing_to_wait_for(sessions: sessionmaker[Session]) -> None:
+    seed_article(sessions, alipay_orders=1)
+    with sessions.begin() as session:
+        order_no = find_order(session, TMALL, "T000").order_no
+        move_order(session, order_no=order_no, to="shipped", source="channel", at=T0)
+        explained = explain_order(session, order_no, now=T0 + timedelta(hours=2), zone=SHANGHAI)
+    assert explained.waiting_for.code == "nothing"
+    assert explained.summary.en.endswith("; nothing to do: the order has left the warehouse")
+    assert explained.summary.zh.endswith("；无需处理")
+
+
 def test_explain_endpoint(sessions: sessionmaker[Session]) -> None:
     seed_article(sessions)
     with sessions.begin() as session:
