@@ -100,6 +100,9 @@ class SimOrder:
     carrier: str | None = None
     memo_revision: int = 0
     """Bumped by "the buyer edited something" modifications that change no status."""
+    scripted: bool = False
+    """Placed by a scripted incident: paid, and never cancelled or refunded by the stream (the
+    incident shows exactly the orders it names)."""
 
     @property
     def amount(self) -> Decimal:
@@ -271,14 +274,14 @@ class World:
         ``payment_method`` (a scripted incident beside the random stream); its id, or ``None``
         when everything the shop sells is paused or sold out."""
         with self.lock:
-            return self._add_order(at, platform, payment_method, always_paid=True)
+            return self._add_order(at, platform, payment_method, scripted=True)
 
     def _new_order(self, arrival: datetime) -> None:
         platform = self.random.choice(tuple(self.shops))
-        self._add_order(arrival, platform, None, always_paid=False)
+        self._add_order(arrival, platform, None, scripted=False)
 
     def _add_order(
-        self, arrival: datetime, platform: str, method: str | None, *, always_paid: bool
+        self, arrival: datetime, platform: str, method: str | None, *, scripted: bool
     ) -> str | None:
         """``method`` ``None``: one of the platform's, drawn after the lines (the stream's
         sequence of draws stays what it was)."""
@@ -297,10 +300,11 @@ class World:
             buyer_name=self.random.choice(NAMES),
             buyer_phone=f"1{self.random.randrange(3, 9)}{self.random.randrange(10**9):09d}",
             address=self._address(),
+            scripted=scripted,
         )
         shop.add(order)
         pay_delay = timedelta(seconds=self.random.uniform(5, 300))
-        if not always_paid and self.random.random() < self.settings.unpaid_share:
+        if not scripted and self.random.random() < self.settings.unpaid_share:
             self._schedule(at + pay_delay * 20, platform, order.order_id, "close_or_pay")
         else:
             self._schedule(at + pay_delay, platform, order.order_id, "pay")
@@ -344,6 +348,9 @@ class World:
         order.lifecycle, order.paid = Lifecycle.PAID, at
         shop.touch(order, at)
         settings, roll = self.settings, self.random.random()
+        # A scripted incident shows exactly the orders it names: none is cancelled or refunded.
+        if order.scripted:
+            roll = 1.0
         if roll < settings.cancel_share:
             self._schedule(at + timedelta(minutes=self.random.uniform(2, 90)), shop.platform,
                            order.order_id, "cancel")  # fmt: skip

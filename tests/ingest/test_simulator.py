@@ -82,6 +82,26 @@ def test_the_stream_looks_like_a_shop() -> None:
     assert any(not order.address[3] for order in orders)  # incomplete addresses
 
 
+def test_a_scripted_incident_keeps_every_order_it_placed() -> None:
+    """The demo's 17 先用后付 orders must all wait in 待审核: the stream cancels or refunds
+    about one paid order in eleven, but never one an incident placed."""
+    clock = FakeClock(START + timedelta(hours=1))
+    world = World(platforms=("xiaohongshu",), seed=5, clock=clock, start=START)
+    world.advance()
+    placed = [
+        world.place("xiaohongshu", START + timedelta(minutes=n % 60), payment_method="alipay")
+        for n in range(200)
+    ]
+    world.advance(START + timedelta(hours=8))
+    orders = {order.order_id: order for order in world.truth()}
+    assert None not in placed
+    assert {(orders[i].lifecycle, orders[i].refund.value) for i in placed if i} == {
+        (Lifecycle.PAID, "none")
+    }
+    stream = [order for order in orders.values() if order.order_id not in placed]
+    assert any(order.lifecycle is Lifecycle.CANCELLED for order in stream)
+
+
 def test_the_same_seed_gives_the_same_stream() -> None:
     def stream() -> list[tuple[str, str]]:
         clock = FakeClock(START + timedelta(hours=3))
