@@ -250,3 +250,11 @@ def _outputs(output: str) -> list[Any]:
 
 def now_utc() -> datetime:
     return datetime.now(UTC)
+
+
+def within_today(now: datetime, wanted: timedelta) -> timedelta:
+    """``wanted``, or less just after midnight in Shanghai: an order paid that long before
+    ``now`` still counts on the board's default range, today."""
+    local = now.astimezone(ZoneInfo("Asia/Shanghai"))
+    since_midnight = local - local.replace(hour=0, minute=0, second=0, microsecond=0)
+    return min(wanted, since_midnight * 0.8)

@@ -29,6 +29,7 @@ from tests.dashboard.live_console import (
     sign_in,
     sign_out_link,
     signed_in_user,
+    within_today,
 )
 from tests.factories import canonical
 
@@ -45,7 +46,7 @@ def console(console_store: Path) -> Iterator[str]:
     orders = [
         *orders_in("awaiting_pick", 3, now, oldest=timedelta(hours=5)),
         *orders_in("packed", 2, now, oldest=timedelta(hours=1)),
-        *orders_in("paid", 2, now, oldest=timedelta(minutes=20)),
+        *orders_in("paid", 2, now, oldest=within_today(now, timedelta(minutes=20))),
         *orders_in("shipped", 1, now, oldest=timedelta(days=1)),
     ]
     with live_console(console_store, orders) as base_url:
@@ -56,13 +57,14 @@ def console(console_store: Path) -> Iterator[str]:
 def add_orders(database: Path, channel: str, ids: list[str], *, stage: str) -> None:
     """Orders of ``channel`` (created if new) paid a few minutes ago, in ``stage``."""
     now = now_utc()
+    paid = now - within_today(now, timedelta(minutes=5))
     engine = make_engine(f"sqlite:///{database}")
     with session_factory(engine).begin() as session:
         if channel == OTHER and ids[0] == "J0":
             create_channel(session, name=channel, platform="jd")
         orders = [
-            canonical(n, stage=stage, paid_at=now - timedelta(minutes=5),
-                      modified_at=now - timedelta(minutes=5), created_at=now - timedelta(minutes=6))
+            canonical(n, stage=stage, paid_at=paid, modified_at=paid,
+                      created_at=paid - timedelta(minutes=1))
             for n in ids
         ]  # fmt: skip
         upsert_orders(session, channel, orders)
