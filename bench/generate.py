@@ -199,7 +199,8 @@ def generate(engine: Engine, *, orders: int, end: datetime, now: datetime | None
 def _channels(engine: Engine) -> dict[str, int]:
     sessions = session_factory(engine)
     with sessions.begin() as session:
-        known = dict(session.execute(text("SELECT name, id FROM channels")).tuples().all())
+        rows = session.execute(text("SELECT name, id FROM channels"))
+        known = {name: channel_id for name, channel_id in rows}
         for name, platform, _share in CHANNELS:
             if name not in known:
                 known[name] = create_channel(session, name=name, platform=platform).id
