@@ -29,7 +29,14 @@ from typing_extensions import TypedDict
 
 from dashboard import board_charts as charts
 from dashboard.board_filters import CUSTOM, RANGES, BoardFilters, from_query
-from dashboard.board_widgets import channel_strip, kpi_grid
+from dashboard.board_widgets import (
+    channel_strip,
+    kpi_cards,
+    kpi_label_outputs,
+    kpi_labels,
+    kpi_outputs,
+    kpi_values,
+)
 from dashboard.context import app_config, heatmap_cache, store_sessions
 from dashboard.formatting import moment
 from dashboard.i18n import lang_of, t
@@ -148,7 +155,8 @@ def _row(name: str, *cards: Any) -> dmc.SimpleGrid:
 def _content() -> list[Any]:
     hint = dmc.Text(id="board-wip-hint", size="xs", c="dimmed")
     return [
-        dmc.SimpleGrid(id="board-row-kpis", cols={"base": 2, "sm": 3, "lg": 5}, spacing="sm"),
+        dmc.SimpleGrid(kpi_cards(), id="board-row-kpis", cols={"base": 2, "sm": 3, "lg": 5},
+                       spacing="sm"),
         _row("wip", _card("wip", dmc.Stack([hint, _graph("wip")], gap=0))),
         _row("flow", _card("throughput", _graph("throughput")), _card("nodes", _graph("nodes"))),
         _row("heat", _card("intake", _captioned("intake")), _card("delay", _captioned("delay"))),
@@ -174,6 +182,7 @@ def _content() -> list[Any]:
     Output("board-problem-reset", "children"),
     Output("board-stale", "children"),
     *(Output(f"board-{name}-title", "children") for name in TITLED),
+    *kpi_label_outputs(),
     Input(LANG_STORE, "data"),
 )
 def translate(lang: Any) -> tuple[Any, ...]:
@@ -186,6 +195,7 @@ def translate(lang: Any) -> tuple[Any, ...]:
         t("board.empty.title", lang), t("board.empty.body", lang),
         t("board.filters_invalid", lang), t("board.filters_reset", lang), t("board.stale", lang),
         *(t("channels.title" if name == "channels" else f"chart.{name}", lang) for name in TITLED),
+        *kpi_labels(lang),
     )  # fmt: skip
 
 
@@ -242,7 +252,7 @@ def _shown(rows: tuple[str, ...], visible: bool) -> list[str]:
 @callback(
     Output("board-url", "search"),
     Output("board-dates", "display"),
-    Output("board-row-kpis", "children"),
+    *kpi_outputs(),
     *(Output(f"board-{name}", "figure") for name in WINDOW_CHARTS),
     Output("board-rendered-window", "children"),
     Output("board-problem", "hide"),
@@ -262,13 +272,14 @@ async def refresh_window(*values: Any) -> tuple[Any, ...]:
             read_window, store_sessions(), filters, app_config().zone
         )
     except DomainError as problem:
-        hidden = (*[no_update] * (len(WINDOW_CHARTS) + 2), False, str(problem), "none")
+        unchanged = len(kpi_outputs()) + len(WINDOW_CHARTS) + 1
+        hidden = (*[no_update] * unchanged, False, str(problem), "none")
         return (*url, *hidden, *_shown(WINDOW_ROWS, False))
     fresh = holds is None
     names = _names(holds or {}, lang)
     return (
         *url,
-        kpi_grid(found, lang),
+        *kpi_values(found, lang),
         charts.throughput(found.throughput, lang, str(scheme)),
         charts.warehouse_nodes(found.warehouse_nodes, lang, str(scheme)),
         charts.counts(names[0], found.exceptions_by_category, lang, str(scheme), "red"),
