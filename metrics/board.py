@@ -82,6 +82,15 @@ Hourly = dict[tuple[datetime, str], Sums]
 """Measures per (UTC hour, stage)."""
 
 
+@dataclass(frozen=True, slots=True)
+class Period:
+    """A window with what its KPIs and the charts share: the rollups' flows and the holds."""
+
+    window: Window
+    flows: Hourly
+    held: dict[str, int]
+
+
 def _sums(entered: Any, exited: Any, dwell: Any, late: Any, promised: Any) -> Sums:
     return Sums(int(entered or 0), int(exited or 0), float(dwell or 0), int(late or 0),
                 int(promised or 0))  # fmt: skip
@@ -175,7 +184,11 @@ def window_figures(
     previous = current.shifted(-WEEK)
     sql = Sql(session, zone)
     rolled = rolled_up_to(session)
-    flows, before = (hourly(session, scope, w.start, w.end, rolled) for w in (current, previous))
+    this, last = (
+        Period(w, hourly(session, scope, w.start, w.end, rolled),
+               kpis.interceptions(sql, w, scope).by_category)
+        for w in (current, previous)
+    )  # fmt: skip
     nows = {
         "sla_breaches": sum(open_breaches(sql, now, limits, scope).values()),
         "holds": _count_open(session, now, scope, Stage.ON_HOLD),
@@ -187,13 +200,13 @@ def window_figures(
             previous_start=previous.start.astimezone(zone),
             previous_end=previous.end.astimezone(zone),
         ),
-        kpis=_kpis(sql, (current, flows), (previous, before), scope, limits, nows),
-        throughput=_throughput(flows, before, current),
+        kpis=_kpis(sql, this, last, scope, limits, nows),
+        throughput=_throughput(this.flows, last.flows, current),
         warehouse_nodes=[
             NodeTimes(node=name, count=d.stats.count, p50=_r(d.stats.p50), p90=_r(d.stats.p90))
             for name, d in warehouse_nodes(sql, current, scope).items()
         ],
-        exceptions_by_category=kpis.interceptions(sql, current, scope).by_category,
+        exceptions_by_category=this.held,
         refused_scans_by_code=kpis.floor_exceptions(sql, current, scope),
     )
 
@@ -226,9 +239,6 @@ def _count_open(session: Session, now: datetime, scope: Scope, stage: Stage) -> 
     return int(session.scalar(query) or 0)
 
 
-Period = tuple[Window, Hourly]
-
-
 def _kpis(
     sql: Sql,
     current: Period,
@@ -237,7 +247,7 @@ def _kpis(
     limits: SlaLimits,
     nows: dict[str, int],
 ) -> list[Kpi]:
-    this, last = (_figures(sql, w, flows, scope, limits) for w, flows in (current, previous))
+    this, last = (_figures(sql, period, scope, limits) for period in (current, previous))
     return [
         Kpi(key=key, value=this[key], previous=last[key], change_pct=_change(this[key], last[key]),
             better=better, unit=unit, now=nows.get(key))
@@ -260,13 +270,10 @@ KPI_CARDS: tuple[tuple[str, Any, Any], ...] = (
 """The board's cards in display order: key, which way is better, unit."""
 
 
-def _figures(
-    sql: Sql, window: Window, flows: Hourly, scope: Scope, limits: SlaLimits
-) -> dict[str, float | None]:
-    stages = per_stage(flows)
+def _figures(sql: Sql, period: Period, scope: Scope, limits: SlaLimits) -> dict[str, float | None]:
+    window, stages = period.window, per_stage(period.flows)
     paid, shipped = stages[Stage.PAID.value], stages[Stage.SHIPPED.value]
     processing = processing_hours(sql, window, scope).stats
-    held = kpis.interceptions(sql, window, scope).by_category
     return {
         "paid": paid.entered,
         "shipped": shipped.entered,
@@ -274,7 +281,7 @@ def _figures(
         "processing_p90": _r(processing.p90),
         "late_share": share(shipped.late, shipped.promised),
         "sla_breaches": sum(window_breaches(sql, window, limits, scope).values()),
-        "holds": sum(held.values()),
+        "holds": sum(period.held.values()),
         "missed_orders": kpis.missed_orders(sql, window, scope).total,
         "inventory_accuracy": kpis.inventory_accuracy(sql, window, scope).share,
         "manual_share": kpis.manual_intervention(sql, window, scope).share,

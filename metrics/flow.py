@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
+from sqlalchemy.sql.elements import ColumnElement
 
 from metrics.documents import DayThroughput, DelayCell, Distribution, HourThroughput
 from metrics.spans import DELAY_STAGES, PROCESSING, STAGE_SPANS, WAREHOUSE_NODES, Span
-from metrics.sql import EMPTY, Sql, Stats
+from metrics.sql import Key, Sql, Stats
 from metrics.window import Scope, Window
 from store.models import Order
 from store.stages import Stage
@@ -96,11 +98,22 @@ class Durations:
 
 def span_hours(sql: Sql, span: Span, window: Window, scope: Scope) -> Durations:
     """Hours spent in ``span`` by the orders whose span ended in the window."""
-    end = span.end_at()
-    value = sql.hours(span.start_at(), end)
-    where = [window.contains(end), span.start_at().isnot(None), *scope.orders()]
-    stats = sql.stats(value, where).get((), EMPTY)
-    return Durations(stats, sql.negatives(value, where))
+    return spans_hours(sql, {span.name: span}, window, scope)[span.name]
+
+
+def spans_hours(
+    sql: Sql, spans: Mapping[Key, Span], window: Window, scope: Scope
+) -> dict[Key, Durations]:
+    """``span_hours`` of each of ``spans``, in one statement."""
+    series = {key: _ended_in(sql, span, window) for key, span in spans.items()}
+    found = sql.spreads(series, scope.orders())
+    return {key: Durations(*spread) for key, spread in found.items()}
+
+
+def _ended_in(sql: Sql, span: Span, window: Window) -> tuple[Any, ColumnElement[bool]]:
+    """The span's hours, and which orders ended it in the window."""
+    start, end = span.start_at(), span.end_at()
+    return sql.hours(start, end), and_(window.contains(end), start.isnot(None))
 
 
 def processing_hours(sql: Sql, window: Window, scope: Scope) -> Durations:
@@ -108,11 +121,11 @@ def processing_hours(sql: Sql, window: Window, scope: Scope) -> Durations:
 
 
 def stage_dwell(sql: Sql, window: Window, scope: Scope) -> dict[Stage, Durations]:
-    return {stage: span_hours(sql, span, window, scope) for stage, span in STAGE_SPANS.items()}
+    return spans_hours(sql, STAGE_SPANS, window, scope)
 
 
 def warehouse_nodes(sql: Sql, window: Window, scope: Scope) -> dict[str, Durations]:
-    return {span.name: span_hours(sql, span, window, scope) for span in WAREHOUSE_NODES}
+    return spans_hours(sql, {span.name: span for span in WAREHOUSE_NODES}, window, scope)
 
 
 def grid() -> list[list[Any]]:

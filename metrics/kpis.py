@@ -188,8 +188,7 @@ def refund_cycle(sql: Sql, window: Window, scope: Scope) -> Distribution:
         window.contains(Ticket.closed_at),
         *scope.of_order(Ticket.order_id),
     ]
-    stats = sql.stats(value, where).get((), EMPTY)
-    return Distribution.of(stats, sql.negatives(value, where))
+    return Distribution.of(*sql.spread(value, where))
 
 
 def weekly_trends(sql: Sql, window: Window, scope: Scope) -> list[WeekTrend]:

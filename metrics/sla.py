@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from metrics.documents import LateShipments
@@ -47,42 +47,41 @@ def _hours(limit: timedelta) -> str:
 
 def open_breaches(sql: Sql, now: datetime, limits: SlaLimits, scope: Scope) -> dict[str, int]:
     """Open orders over their stage's limit at ``now``, and open orders past their ship-by."""
-    found: dict[str, int] = {}
-    for name, (stage, limit) in limits.policies().items():
-        found[name] = _count(
-            sql,
-            Order.stage == stage.value,
-            Order.stage_entered_at < now - limit,
-            *scope.orders(),
-        )
+    counted = {
+        name: and_(Order.stage == stage.value, Order.stage_entered_at < now - limit)
+        for name, (stage, limit) in limits.policies().items()
+    }
+    counted[PAST_SHIP_BY] = Order.ship_by < now
     open_codes = [stage.value for stage in OPEN_STAGES]
-    found[PAST_SHIP_BY] = _count(
-        sql, Order.stage.in_(open_codes), Order.ship_by < now, *scope.orders()
-    )
-    return found
+    return _counts(sql, counted, Order.stage.in_(open_codes), *scope.orders())
 
 
 def window_breaches(sql: Sql, window: Window, limits: SlaLimits, scope: Scope) -> dict[str, int]:
     """Breaches that happened in the window: the order's limit ran out in it while the order
     was still in the stage; a ship-by promise that passed in it with the order not shipped."""
-    found: dict[str, int] = {}
+    counted: dict[str, ColumnElement[bool]] = {}
     for name, (stage, limit) in limits.policies().items():
         span = STAGE_SPANS[stage]
         start, end = span.start_at(), span.end_at()
-        found[name] = _count(
-            sql,
+        counted[name] = and_(
             window.shifted(-limit).contains(start),
             or_(end.is_(None), sql.hours(start, end) > limit.total_seconds() / 3600),
-            *scope.orders(),
         )
-    found[PAST_SHIP_BY] = _count(
-        sql,
+    counted[PAST_SHIP_BY] = and_(
         window.contains(Order.ship_by),
         or_(Order.shipped_at.is_(None), Order.shipped_at > Order.ship_by),
         or_(Order.cancelled_at.is_(None), Order.cancelled_at > Order.ship_by),
-        *scope.orders(),
     )
-    return found
+    return _counts(sql, counted, or_(*counted.values()), *scope.orders())
+
+
+def _counts(
+    sql: Sql, counted: dict[str, ColumnElement[bool]], *where: ColumnElement[bool]
+) -> dict[str, int]:
+    """How many orders of ``where`` meet each of ``counted``'s conditions, in one statement."""
+    query = select(*(func.count().filter(condition) for condition in counted.values()))
+    found = sql.session.execute(query.select_from(Order).where(*where)).one()
+    return {name: int(n or 0) for name, n in zip(counted, found, strict=True)}
 
 
 def late_shipments(sql: Sql, window: Window, scope: Scope) -> LateShipments:

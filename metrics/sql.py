@@ -5,13 +5,26 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterable, Sequence
+from bisect import bisect_left
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, Float, Integer, and_, case, cast, func, literal, select, type_coerce
+from sqlalchemy import (
+    Date,
+    Float,
+    Integer,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    type_coerce,
+)
 from sqlalchemy.orm import QueryableAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -20,6 +33,7 @@ from store.models.base import UtcDateTime
 Column = ColumnElement[Any] | QueryableAttribute[Any]
 """A column or any SQL expression built on columns."""
 QUANTILES = (0.5, 0.9, 0.99)
+Key = TypeVar("Key", bound=Hashable)
 
 
 def percentile_cont(ordered: Sequence[float], fraction: float) -> float | None:
@@ -149,10 +163,44 @@ class Sql:
             found[key] = Stats.of([float(row[width]) for row in members])
         return found
 
-    def negatives(self, value: Column, where: Iterable[ColumnElement[bool]]) -> int:
-        """How many durations go backwards (left out of ``stats``)."""
-        query = select(func.count()).where(and_(value < 0, *where))
-        return int(self.session.scalar(query) or 0)
+    def spread(self, value: Column, where: Iterable[ColumnElement[bool]]) -> tuple[Stats, int]:
+        """``stats`` of ``value`` over the rows of ``where``, and how many durations go
+        backwards (left out of the stats), in one statement."""
+        return self.spreads({0: (value, and_(*where))})[0]
+
+    def spreads(
+        self,
+        series: Mapping[Key, tuple[Column, ColumnElement[bool]]],
+        where: Iterable[ColumnElement[bool]] = (),
+    ) -> dict[Key, tuple[Stats, int]]:
+        """``spread`` of several durations, each over the rows of its own condition: one
+        statement on PostgreSQL, one per duration on the embedded store."""
+        if not self.postgres:
+            return {name: self._sorted_spread(value, [condition, *where])
+                    for name, (value, condition) in series.items()}  # fmt: skip
+        aggregates: list[ColumnElement[Any]] = []
+        for value, condition in series.values():
+            kept = and_(condition, value >= 0)
+            aggregates += [
+                func.count().filter(kept), func.avg(value).filter(kept),
+                *(func.percentile_cont(q).within_group(value).filter(kept) for q in QUANTILES),
+                func.count().filter(and_(condition, value < 0)),
+            ]  # fmt: skip
+        rows = or_(*(condition for _value, condition in series.values()))
+        found = self.session.execute(select(*aggregates).where(rows, *where)).one()
+        width = len(aggregates) // len(series)
+        spreads = {}
+        for n, name in enumerate(series):
+            count, mean, *quantiles, backwards = found[n * width : (n + 1) * width]
+            stats = Stats(int(count), *(_float(v) for v in (mean, *quantiles)))
+            spreads[name] = stats, int(backwards)
+        return spreads
+
+    def _sorted_spread(self, value: Column, where: list[ColumnElement[bool]]) -> tuple[Stats, int]:
+        query = select(value).where(value.isnot(None), *where)
+        values = sorted(float(v) for v in self.session.scalars(query))
+        backwards = bisect_left(values, 0.0)
+        return Stats.of(values[backwards:]), backwards
 
 
 def _float(value: Any) -> float | None:
