@@ -20,8 +20,12 @@ from sqlalchemy.engine import make_url
 
 from store.db import make_engine
 from store.migrate import upgrade
+from store.sealing import Keyring
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+SECRET_KEY = uuid.uuid4().hex
+"""The run's secret key: the bench's own engines and the ``orderwatch`` processes it starts
+seal and open the stored secrets (channel credentials, receiver settings) with it alike."""
 
 
 def bench_url() -> str:
@@ -39,7 +43,10 @@ def scratch_database(base_url: str, prefix: str = "ow_bench") -> Iterator[Engine
     admin = make_engine(base.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = make_engine(base.set(database=name).render_as_string(hide_password=False))
+    engine = make_engine(
+        base.set(database=name).render_as_string(hide_password=False),
+        keyring=Keyring.of(SECRET_KEY),
+    )
     try:
         upgrade(engine)
         yield engine
@@ -66,13 +73,13 @@ def server(database_url: str) -> Iterator[str]:
 def orderwatch(
     command: str, database_url: str, env: dict[str, str] | None = None
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """``orderwatch COMMAND`` in a process of its own against ``database_url`` (JSON logs, a
-    fresh secret key) until the block ends; the end of its log is printed if the block fails."""
+    """``orderwatch COMMAND`` in a process of its own against ``database_url`` (JSON logs, the
+    run's secret key) until the block ends; the end of its log is printed if the block fails."""
     full = (
         os.environ
         | {
             "ORDERWATCH_DATABASE_URL": database_url,
-            "ORDERWATCH_SECRET_KEY": uuid.uuid4().hex,
+            "ORDERWATCH_SECRET_KEY": SECRET_KEY,
             "ORDERWATCH_LOG_FORMAT": "json",
         }
         | (env or {})
