@@ -20,12 +20,6 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-def may(user: ConsoleUser | None, allowed: frozenset[str]) -> bool:
-    """Whether to draw the buttons of what ``allowed`` roles may do; each action's callback
-    checks again on the server."""
-    return user is not None and user.role in allowed
-
-
 def asking(
     dialog: ActionDialog, pending: Any, title: str, body: str, lang: str, *, note: str
 ) -> tuple[Any, ...]:

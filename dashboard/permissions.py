@@ -50,6 +50,12 @@ class Forbidden(Exception):
         self.role = role
 
 
+def may(user: ConsoleUser | None, allowed: frozenset[str]) -> bool:
+    """Whether to draw the buttons of what ``allowed`` roles may do; each action's callback
+    checks again on the server."""
+    return user is not None and user.role in allowed
+
+
 async def require_role(allowed: frozenset[str], *, action: str) -> ConsoleUser:
     """The signed-in user when their role is in ``allowed``; otherwise the refusal is audited
     and ``Forbidden`` ends the callback (answered 403 by the handler ``install`` adds)."""

@@ -12,9 +12,8 @@ import dash_mantine_components as dmc
 from dash import ClientsideFunction, Dash, Input, Output, State, ctx, dcc, html
 
 from dashboard.auth import ConsoleUser, current_user
-from dashboard.confirming import may
 from dashboard.i18n import DEFAULT_LANG, LANGUAGES, Lang, lang_of, role_label, t
-from dashboard.permissions import MANAGE_ACCESS
+from dashboard.permissions import MANAGE_ACCESS, may
 from dashboard.theme import MANTINE_THEME
 
 LANG_STORE = "shell-lang"

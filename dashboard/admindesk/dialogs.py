@@ -18,7 +18,7 @@ from dashboard.auth import ConsoleUser
 from dashboard.confirming import as_user, asking
 from dashboard.context import console_sessions
 from dashboard.i18n import lang_of, t
-from dashboard.shell import LANG_STORE, TOASTS
+from dashboard.shell import LANG_STORE
 from dashboard.workbench.acting import toast
 from store.errors import DomainError, InvalidInput
 
@@ -64,15 +64,8 @@ def register() -> None:
         return asking(DIALOG, pending, title, body, lang, note=note)
 
     @callback(
-        Output(TOASTS, "sendNotifications", allow_duplicate=True),
-        Output(DIALOG.id("modal"), "opened", allow_duplicate=True),
-        Output(DIALOG.id("dialog-error"), "children", allow_duplicate=True),
-        Output(REFRESH, "data", allow_duplicate=True),
-        Input(DIALOG.id("dialog-confirm"), "n_clicks"),
-        *DIALOG.states(),
-        State(REFRESH, "data"),
-        State(LANG_STORE, "data"),
-        running=[(Output(DIALOG.id("dialog-confirm"), "loading"), True, False)],
+        *DIALOG.confirming(REFRESH, refresh_shared=True),
+        running=DIALOG.busy(),
         prevent_initial_call=True,
     )
     async def confirm(

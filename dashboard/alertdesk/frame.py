@@ -8,9 +8,8 @@ from typing import Any
 import dash_mantine_components as dmc
 
 from dashboard.auth import current_user
-from dashboard.confirming import may
 from dashboard.grids import Exports
-from dashboard.permissions import ACT_ON_ALERTS, CONFIGURE_ALERTS
+from dashboard.permissions import ACT_ON_ALERTS, CONFIGURE_ALERTS, may
 from dashboard.workbench.acting import ActionDialog
 
 FILTERS = "alerts-filters"

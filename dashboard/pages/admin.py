@@ -21,9 +21,8 @@ from dashboard.admindesk import dialogs, tokens_tab, users_tab
 from dashboard.admindesk import form as f
 from dashboard.admindesk.frame import DIALOG, EXPORTS, REFRESH
 from dashboard.auth import current_user
-from dashboard.confirming import may
 from dashboard.i18n import lang_of, t
-from dashboard.permissions import MANAGE_ACCESS
+from dashboard.permissions import MANAGE_ACCESS, may
 from dashboard.shell import LANG_STORE
 
 dash.register_page(__name__, path="/admin", title="orderwatch · users and tokens")  # type: ignore[no-untyped-call]

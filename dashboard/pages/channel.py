@@ -21,11 +21,11 @@ from starlette.concurrency import run_in_threadpool
 from dashboard.auth import current_user
 from dashboard.channeldesk import acts, sections
 from dashboard.channeldesk.reading import channel_detail
-from dashboard.confirming import as_allowed, asking, may
+from dashboard.confirming import as_allowed, asking
 from dashboard.context import app_config, store_sessions
 from dashboard.i18n import lang_of, t
-from dashboard.permissions import ACT_ON_CHANNELS
-from dashboard.shell import LANG_STORE, SCHEME_STORE, TOASTS
+from dashboard.permissions import ACT_ON_CHANNELS, may
+from dashboard.shell import LANG_STORE, SCHEME_STORE
 from dashboard.workbench.acting import ActionDialog, toast
 from store.errors import DomainError
 from store.models import utcnow
@@ -122,16 +122,8 @@ def open_dialog(
 
 
 @callback(
-    Output(TOASTS, "sendNotifications", allow_duplicate=True),
-    Output(DIALOG.id("modal"), "opened", allow_duplicate=True),
-    Output(DIALOG.id("dialog-error"), "children", allow_duplicate=True),
-    Output(REFRESH, "data"),
-    Input(DIALOG.id("dialog-confirm"), "n_clicks"),
-    *DIALOG.states(),
-    State(NAME, "data"),
-    State(REFRESH, "data"),
-    State(LANG_STORE, "data"),
-    running=[(Output(DIALOG.id("dialog-confirm"), "loading"), True, False)],
+    *DIALOG.confirming(REFRESH, states=[State(NAME, "data")]),
+    running=DIALOG.busy(),
     prevent_initial_call=True,
 )
 async def confirm(

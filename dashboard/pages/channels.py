@@ -18,11 +18,11 @@ from dashboard.auth import current_user
 from dashboard.channeldesk import form
 from dashboard.channeldesk.reading import ChannelView, channel_views
 from dashboard.channeldesk.words import health_sentence, state
-from dashboard.confirming import as_allowed, may
+from dashboard.confirming import as_allowed
 from dashboard.context import app_config, store_sessions
 from dashboard.formatting import moment, number
 from dashboard.i18n import lang_of, t
-from dashboard.permissions import ADD_CHANNELS
+from dashboard.permissions import ADD_CHANNELS, may
 from dashboard.shell import LANG_STORE, TOASTS
 from dashboard.workbench.acting import toast
 from store.channels import register_channel

@@ -29,7 +29,7 @@ from dashboard.context import app_config, store_sessions
 from dashboard.formatting import duration, moment
 from dashboard.i18n import audit_action_label, lang_of, source_label, stage_label, t
 from dashboard.permissions import REVEAL_BUYER, require_role
-from dashboard.shell import LANG_STORE, TOASTS
+from dashboard.shell import LANG_STORE
 from dashboard.workbench.acting import (
     ACTIONS,
     ActionDialog,
@@ -371,16 +371,7 @@ def open_dialog(
 
 
 @callback(
-    Output(TOASTS, "sendNotifications", allow_duplicate=True),
-    Output(DIALOG.id("modal"), "opened", allow_duplicate=True),
-    Output(DIALOG.id("dialog-error"), "children", allow_duplicate=True),
-    Output(REFRESH, "data"),
-    Input(DIALOG.id("dialog-confirm"), "n_clicks"),
-    *DIALOG.states(),
-    State(ORDER, "data"),
-    State(SEEN, "data"),
-    State(REFRESH, "data"),
-    State(LANG_STORE, "data"),
+    *DIALOG.confirming(REFRESH, states=[State(ORDER, "data"), State(SEEN, "data")]),
     prevent_initial_call=True,
 )
 async def confirm(

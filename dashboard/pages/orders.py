@@ -26,7 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from dashboard.auth import current_user
 from dashboard.context import app_config, store_sessions
 from dashboard.i18n import lang_of, stage_label, t
-from dashboard.shell import LANG_STORE, TOASTS
+from dashboard.shell import LANG_STORE
 from dashboard.workbench import query
 from dashboard.workbench.acting import (
     ACTIONS,
@@ -380,16 +380,9 @@ def open_dialog(
 
 
 @callback(
-    Output(TOASTS, "sendNotifications", allow_duplicate=True),
-    Output("orders-modal", "opened", allow_duplicate=True),
-    Output("orders-dialog-error", "children", allow_duplicate=True),
-    Output(REFRESH, "data"),
-    Output(GRID, "deselectAll"),
-    Input("orders-dialog-confirm", "n_clicks"),
-    *DIALOG.states(),
-    State(GRID, "selectedRows"),
-    State(REFRESH, "data"),
-    State(LANG_STORE, "data"),
+    *DIALOG.confirming(
+        REFRESH, outputs=[Output(GRID, "deselectAll")], states=[State(GRID, "selectedRows")]
+    ),
     prevent_initial_call=True,
 )
 async def confirm(

@@ -11,13 +11,14 @@ pages that act on other things ask through the same dialog (``ActionDialog.askin
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import dash
 import dash_mantine_components as dmc
-from dash import Output, State, dcc, html
+from dash import Input, Output, State, dcc, html
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
@@ -25,7 +26,8 @@ from starlette.concurrency import run_in_threadpool
 from dashboard.auth import ConsoleUser
 from dashboard.context import app_config, store_sessions
 from dashboard.i18n import t
-from dashboard.permissions import ACT_ON_ORDERS, require_role
+from dashboard.permissions import ACT_ON_ORDERS, may, require_role
+from dashboard.shell import LANG_STORE, TOASTS
 from rules.order_actions import ActionKind, BatchResult, OrderAction, Seen, act_on_orders
 from store.models import HoldCategory
 from store.stages import Source
@@ -37,7 +39,7 @@ HoldChoice = tuple[str, str, str]
 
 def may_act(user: ConsoleUser | None) -> bool:
     """Whether to draw the action buttons; every action callback checks again on the server."""
-    return user is not None and user.role in ACT_ON_ORDERS
+    return may(user, ACT_ON_ORDERS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +153,35 @@ class ActionDialog:
     @staticmethod
     def closed() -> tuple[Any, ...]:
         return (False, *(dash.no_update,) * 11)
+
+    def confirming(
+        self,
+        refresh: str,
+        *,
+        outputs: Sequence[Output] = (),
+        states: Sequence[State] = (),
+        refresh_shared: bool = False,
+    ) -> list[Output | Input | State]:
+        """A confirm callback's wiring. It fills the toast, the dialog's opened flag and error,
+        the page's ``refresh`` counter (``refresh_shared``: other callbacks fill it too), then
+        ``outputs``; it is given the confirm button's clicks, the dialog's fields (``states``
+        of this class), then ``states``, the refresh counter and the language."""
+        return [
+            Output(TOASTS, "sendNotifications", allow_duplicate=True),
+            Output(self.id("modal"), "opened", allow_duplicate=True),
+            Output(self.id("dialog-error"), "children", allow_duplicate=True),
+            Output(refresh, "data", allow_duplicate=refresh_shared),
+            *outputs,
+            Input(self.id("dialog-confirm"), "n_clicks"),
+            *self.states(),
+            *states,
+            State(refresh, "data"),
+            State(LANG_STORE, "data"),
+        ]
+
+    def busy(self) -> list[tuple[Output, bool, bool]]:
+        """The confirm button spins while its callback runs (``running=``)."""
+        return [(Output(self.id("dialog-confirm"), "loading"), True, False)]
 
     def states(self) -> list[State]:
         """What ``take_action`` is given from the dialog: action, picker, category, note."""
