@@ -111,10 +111,11 @@ def _decide(
         return _close(session, group, route, settings, now)
     muted = muter.reasons(alerts)
     for alert in alerts:
+        reason = muted.get(alert.id)
         # Only a change: an attribute set to its own value still puts the alert in the next
         # flush (measured: most of a 1,000-alert group's decision went there).
-        if alert.muted_by != muted.get(alert.id):
-            alert.muted_by = muted.get(alert.id)
+        if alert.muted_by != reason:
+            alert.muted_by = reason
     active = [alert for alert in alerts if alert.id not in muted]
     group.next_flush_at = now + route.group_interval
     if not active:

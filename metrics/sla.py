@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from metrics.documents import LateShipments
@@ -88,13 +88,10 @@ def late_shipments(sql: Sql, window: Window, scope: Scope) -> LateShipments:
     """Orders shipped in the window after their ship-by promise, and their share of the
     orders shipped in the window that had one."""
     shipped = [window.contains(Order.shipped_at), Order.ship_by.isnot(None), *scope.orders()]
-    promised = _count(sql, *shipped)
-    late = _count(sql, *shipped, Order.shipped_at > Order.ship_by)
+    counted = {"promised": true(), "late": Order.shipped_at > Order.ship_by}
+    found = _counts(sql, counted, *shipped)
+    promised, late = found["promised"], found["late"]
     return LateShipments(count=late, shipped_with_promise=promised, share=share(late, promised))
-
-
-def _count(sql: Sql, *where: ColumnElement[bool]) -> int:
-    return int(sql.session.scalar(select(func.count()).select_from(Order).where(*where)) or 0)
 
 
 def share(part: int, whole: int) -> float | None:
