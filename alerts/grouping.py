@@ -33,21 +33,30 @@ def route_alerts(session: Session, routes: Sequence[Route], now: datetime) -> in
         if route is not None:
             placed.append((alert, route, *route.group_key(labels)))
     groups = _open_groups(session, {(route.id, key) for _a, route, key, _l in placed})
-    for alert, route, key, shared in placed:
-        group = groups.get((route.id, key))
-        if group is None:
-            group = AlertGroup(
-                route_id=route.id,
-                group_key=key,
-                labels=shared,
-                created_at=now,
-                next_flush_at=now + route.group_wait,
-            )
-            session.add(group)
-            session.flush()
-            groups[(route.id, key)] = group
-        alert.group_id = group.id
+    groups |= _new_groups(session, placed, groups, now)
+    for alert, route, key, _shared in placed:
+        alert.group_id = groups[(route.id, key)].id
     return len(pending)
+
+
+def _new_groups(
+    session: Session,
+    placed: list[tuple[Alert, Route, str, dict[str, str]]],
+    existing: dict[tuple[int, str], AlertGroup],
+    now: datetime,
+) -> dict[tuple[int, str], AlertGroup]:
+    """The groups ``placed`` alerts need that are not open yet, written with one flush (a
+    flush per group was a round trip per alert when every order is a group of its own)."""
+    fresh: dict[tuple[int, str], AlertGroup] = {}
+    for _alert, route, key, shared in placed:
+        if (route.id, key) not in existing and (route.id, key) not in fresh:
+            fresh[(route.id, key)] = AlertGroup(route_id=route.id, group_key=key, labels=shared,
+                                                created_at=now,
+                                                next_flush_at=now + route.group_wait)  # fmt: skip
+    if fresh:
+        session.add_all(fresh.values())
+        session.flush()
+    return fresh
 
 
 def _open_groups(session: Session, keys: set[tuple[int, str]]) -> dict[tuple[int, str], AlertGroup]:

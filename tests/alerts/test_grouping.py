@@ -9,12 +9,12 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.muting import create_silence, expire_silence
 from store.alerts import raise_alert
-from store.models import Alert, AlertGroup
+from store.models import Alert, AlertGroup, Order
 from store.transitions import move_order
 from tests.alerts.pipeline import (
     PICK_DUE,
@@ -201,3 +201,47 @@ def test_a_critical_mutes_the_warnings_of_its_group(
     assert [(m["severity"], m["title"]) for m in fake.accepted] == [
         ("critical", "1 单在 SH-01 待拣货 超过 承诺发货时间")
     ]
+
+
+def _alert_statements(pipeline: Pipeline, count: int, prefix: str, later: timedelta) -> int:
+    """Statements reading or updating alerts in the tick that notices ``count`` breaches,
+    each its own group (inserts are left out: how many rows one carries is the driver's)."""
+    sessions = pipeline.sessions
+    orders = awaiting_pick(sessions, count, prefix=prefix, at=T0 + later)
+    pipeline.tick(T0 + later, changed=tuple(orders))
+    statements: list[str] = []
+    engine = sessions.kw["bind"]
+
+    def note(*args: object) -> None:
+        statement = str(args[2])
+        if statement.startswith(("SELECT alerts.", "UPDATE alerts ")):
+            statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        pipeline.tick(PICK_DUE + later)
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    with sessions() as session:
+        ids = select(Order.id).where(Order.order_no.in_(orders))
+        told = [
+            alert.notified_at
+            for alert in session.scalars(select(Alert).where(Alert.order_id.in_(ids)))
+        ]
+    assert told == [PICK_DUE + later] * count  # each named by its own group's first notification
+    return len(statements)
+
+
+def test_one_group_per_order_reads_and_marks_its_alerts_in_statements_not_per_group(
+    sessions: sessionmaker[Session],
+) -> None:
+    add_channel(sessions)
+    with consumer() as (fake, url):
+        configure(sessions, [webhook("hook", url)], [route(group_by=("order_no",))])
+        pipeline = Pipeline(sessions)
+        few = _alert_statements(pipeline, 3, "F", timedelta(0))
+        many = _alert_statements(pipeline, 30, "M", timedelta(minutes=10))
+        attempts = pipeline.deliver(PICK_DUE + timedelta(minutes=10))
+    assert many == few
+    assert [a.status for a in attempts] == ["sent"] * 33
+    assert {m["title"] for m in fake.accepted} == {"1 单在 SH-01 待拣货 超过 2 小时"}
