@@ -23,9 +23,10 @@ from store.migrate import upgrade
 from store.sealing import Keyring
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-SECRET_KEY = uuid.uuid4().hex
-"""The run's secret key: the bench's own engines and the ``orderwatch`` processes it starts
-seal and open the stored secrets (channel credentials, receiver settings) with it alike."""
+SECRET_KEY = os.environ.setdefault("ORDERWATCH_BENCH_SECRET_KEY", uuid.uuid4().hex)
+"""The run's secret key: the bench's own engines, the ``orderwatch`` processes it starts and
+its own child processes (which inherit it through the environment) seal and open the stored
+secrets (channel credentials, receiver settings) with it alike."""
 
 
 def bench_url() -> str:

@@ -337,7 +337,9 @@ def _floor_facts(connection: object, rng: random.Random, first: datetime, end: d
                  channels: dict[str, int]) -> None:  # fmt: skip
     """Refused scans, cycle counts and missed orders: a handful a day."""
     days = (end - first).days + 1
-    exceptions, counts, missed = [], [], []
+    exceptions: list[dict[str, object]] = []
+    counts: list[dict[str, object]] = []
+    missed: list[dict[str, object]] = []
     for day in range(days):
         start = first + timedelta(days=day)
         for _ in range(rng.randint(2, 12)):

@@ -37,11 +37,12 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bench.common import bench_url, scratch_database
+from bench.common import SECRET_KEY, bench_url, scratch_database
 from bench.upsert import checkpoint
 from store.channels import create_channel
 from store.db import make_engine, session_factory
 from store.models import Order
+from store.sealing import Keyring
 
 CHANNEL = "bench-taobao"
 PAGE = 100
@@ -53,7 +54,7 @@ def child(url: str, since: str | None, rate: float) -> None:
     from ingest.retry import RetryPolicy
     from ingest.sync import SyncOptions, sync_channel
 
-    sessions = session_factory(make_engine(url))
+    sessions = session_factory(make_engine(url, keyring=Keyring.of(SECRET_KEY)))
     start = datetime.fromisoformat(since) if since else None
     options = SyncOptions(retry=RetryPolicy(requests_per_second=rate))
     began = time.perf_counter()
