@@ -3,6 +3,7 @@ page, the rules editor with its dry run, the channels, one channel, the comparis
 the audit log, one order, and the users and tokens.
 
     .venv/bin/python docs/screenshot.py [--lang zh|en] [--out docs] [--pages board,orders,rules]
+                                        [--as viewer]
 
 Runs the real demo (platform simulator, sync, worker and floor, as ``orderwatch demo`` does) on a
 throwaway SQLite store, serves the console and photographs each page in headless Debian
@@ -41,6 +42,7 @@ from alerts.engine import TimerState, tick
 from alerts.notify import NotifySettings
 from dashboard.app import create_app
 from dashboard.config import WebConfig
+from orderwatch.demo_data import DEMO_USERS
 from orderwatch.processes import start_demo
 from store.db import make_engine, session_factory
 from store.migrate import upgrade
@@ -200,13 +202,16 @@ def demo_console(work: Path) -> Iterator[tuple[str, dict[str, str], dict[str, ob
         engine.dispose()
 
 
-def take(out: Path, lang: str, names: set[str]) -> None:
+def take(out: Path, lang: str, names: set[str], viewer: str | None = None) -> None:
+    """The pages ``names`` in ``lang``, each as the user ``PAGES`` names, or all as ``viewer``
+    (one of the demo's users: what a viewer is shown, without the actions)."""
     with tempfile.TemporaryDirectory() as scratch, sync_playwright() as playwright:
         work = Path(scratch)
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         with demo_console(work) as (base_url, passwords, shown):
             for name, path, drawn, user in (p for p in PAGES if p[0] in names):
                 page = browser.new_page(viewport={"width": 1440, "height": 1000})
+                user = viewer or user
                 sign_in(page, base_url, user, passwords[user], lang)
                 page.goto(f"{base_url}{path.format(**shown)}")
                 for marker in drawn:
@@ -241,8 +246,12 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "docs")
     parser.add_argument("--pages", default=",".join(p[0] for p in PAGES),
                         help="which pictures to take (comma-separated)")  # fmt: skip
+    users = [name for name, _role in DEMO_USERS]
+    parser.add_argument("--as", dest="viewer", choices=users,
+                        help="photograph the pages as this demo user (leave out with --pages "
+                             "those it may not open: they draw no marker to wait for)")  # fmt: skip
     arguments = parser.parse_args()
-    take(arguments.out, arguments.lang, set(arguments.pages.split(",")))
+    take(arguments.out, arguments.lang, set(arguments.pages.split(",")), arguments.viewer)
 
 
 if __name__ == "__main__":
