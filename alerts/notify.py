@@ -63,8 +63,7 @@ def flush_groups(
     muter = Muter(session, now)
     # Every due group's members in one query and every first mention in one statement: a
     # query and an update per group were most of the time when each order is its own group.
-    found = open_members(session, [group.id for group in due])
-    told: list[Alert] = []
+    found = members(session, [group.id for group in due])
     written: list[AlertDelivery] = []
     for group in due:
         route = by_id.get(group.route_id) if group.route_id is not None else None
@@ -72,13 +71,11 @@ def flush_groups(
             _dissolve(session, group, found.get(group.id, []), now)
             continue
         try:
-            decision = _decide(session, group, found.get(group.id, []), route, muter, settings, now)
+            written += _decide(session, group, found.get(group.id, []), route, muter, settings, now)
         except TemplateError as error:  # the alert stays open and visible; say why loudly
             log.error("alert_group.unsendable", group=group.id, error=error.message)
             group.next_flush_at = now + route.group_interval
-            continue
-        written += decision.rows
-        told += decision.told
+    told = [alert for alerts in found.values() for alert in alerts if alert.notified_at == now]
     _mark_notified(session, told, now)
     return written
 
@@ -98,33 +95,17 @@ def next_flush(session: Session) -> datetime | None:
     return found
 
 
-def members(session: Session, group: AlertGroup, *, open_only: bool = True) -> list[Alert]:
-    """The group's alerts, worst first."""
-    query = select(Alert).where(Alert.group_id == group.id)
+def members(
+    session: Session, group_ids: Sequence[int], *, open_only: bool = True
+) -> dict[int, list[Alert]]:
+    """The alerts of each of the groups, worst first, in one query."""
+    found: dict[int, list[Alert]] = {}
+    query = select(Alert).where(Alert.group_id.in_(group_ids))
     if open_only:
         query = query.where(Alert.status != "resolved")
-    return sorted(session.scalars(query), key=worst_first)
-
-
-def open_members(session: Session, group_ids: Sequence[int]) -> dict[int, list[Alert]]:
-    """The open alerts of each of the groups, worst first."""
-    found: dict[int, list[Alert]] = {}
-    query = select(Alert).where(Alert.group_id.in_(group_ids), Alert.status != "resolved")
     for alert in session.scalars(query) if group_ids else ():
         found.setdefault(alert.group_id or 0, []).append(alert)
     return {group: sorted(alerts, key=worst_first) for group, alerts in found.items()}
-
-
-@dataclass(frozen=True, slots=True)
-class _Decision:
-    rows: list[AlertDelivery]
-    """The outbox rows written."""
-    told: list[Alert]
-    """The alerts a notification names for the first time (``notified_at`` is set on them
-    all at once, after every group is decided)."""
-
-
-_NOTHING = _Decision([], [])
 
 
 def _decide(
@@ -135,9 +116,9 @@ def _decide(
     muter: Muter,
     settings: NotifySettings,
     now: datetime,
-) -> _Decision:
+) -> list[AlertDelivery]:
     if not alerts:
-        return _Decision(_close(session, group, route, settings, now), [])
+        return _close(session, group, route, settings, now)
     muted = muter.reasons(alerts)
     for alert in alerts:
         reason = muted.get(alert.id)
@@ -148,8 +129,7 @@ def _decide(
     active = [alert for alert in alerts if alert.id not in muted]
     group.next_flush_at = now + route.group_interval
     if not active:
-        return _NOTHING
-    unnamed = [alert for alert in active if alert.notified_at is None]
+        return []
     written: list[AlertDelivery] = []
     event = _event(group, route, active, now)
     if event is not None:
@@ -161,7 +141,7 @@ def _decide(
         receivers = list(route.receivers(group.escalation_level, now, settings.zone))
         written += _notify(session, group, active, "escalation", receivers, settings, now)
     _schedule(group, route)
-    return _Decision(written, [alert for alert in unnamed if alert.notified_at is not None])
+    return written
 
 
 def _digest(alerts: Sequence[Alert]) -> str:
@@ -218,10 +198,12 @@ def _notify(
         group.notified_count = len(active)
         group.first_notified_at = group.first_notified_at or now
         group.level_since = group.level_since or now
-    for alert in fresh:  # in memory now; flush_groups writes them all in one statement
-        set_committed_value(alert, "notified_at", now)
     url = ack_url(settings.public_url, group.id, now + settings.ack_ttl, settings.secret_key)
-    return _write(session, group, active, event, receivers, settings, now, url, due_at)
+    rows = _write(session, group, active, event, receivers, settings, now, url, due_at)
+    # Named once the message is written; flush_groups writes every group's in one statement.
+    for alert in fresh:
+        set_committed_value(alert, "notified_at", now)
+    return rows
 
 
 def _mark_notified(session: Session, alerts: Sequence[Alert], now: datetime) -> None:
@@ -292,7 +274,8 @@ def _close(
     group.state, group.resolved_at, group.next_flush_at = "resolved", now, None
     if group.last_notified_at is None or not route.send_resolved:
         return []
-    told = [a for a in members(session, group, open_only=False) if a.notified_at is not None]
+    everyone = members(session, [group.id], open_only=False).get(group.id, [])
+    told = [alert for alert in everyone if alert.notified_at is not None]
     if not told:
         return []
     receivers = route.up_to(group.escalation_level, now, settings.zone)

@@ -235,7 +235,8 @@ def measure(base: str, secret: str, loads: int, changes: int) -> dict[str, list[
         api: list[float] = []
         for first in range(0, changes, 5):
             in_page, seen = filter_changes(page, range(first, first + 5))
-            console, waited = console + in_page, waited + seen
+            console += in_page
+            waited += seen
             api += api_fetches(base, secret, 5)
         found["grid"] = grid_pages(page, base, changes)
         found["bulk"] = [bulk_release(page, base)]

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.muting import create_silence, expire_silence
@@ -203,14 +203,15 @@ def test_a_critical_mutes_the_warnings_of_its_group(
     ]
 
 
-def _alert_statements(pipeline: Pipeline, count: int, prefix: str, later: timedelta) -> int:
+def _alert_statements(
+    engine: Engine, pipeline: Pipeline, count: int, prefix: str, later: timedelta
+) -> int:
     """Statements reading or updating alerts in the tick that notices ``count`` breaches,
     each its own group (inserts are left out: how many rows one carries is the driver's)."""
     sessions = pipeline.sessions
     orders = awaiting_pick(sessions, count, prefix=prefix, at=T0 + later)
     pipeline.tick(T0 + later, changed=tuple(orders))
     statements: list[str] = []
-    engine = sessions.kw["bind"]
 
     def note(*args: object) -> None:
         statement = str(args[2])
@@ -233,14 +234,14 @@ def _alert_statements(pipeline: Pipeline, count: int, prefix: str, later: timede
 
 
 def test_one_group_per_order_reads_and_marks_its_alerts_in_statements_not_per_group(
-    sessions: sessionmaker[Session],
+    engine: Engine, sessions: sessionmaker[Session]
 ) -> None:
     add_channel(sessions)
     with consumer() as (fake, url):
         configure(sessions, [webhook("hook", url)], [route(group_by=("order_no",))])
         pipeline = Pipeline(sessions)
-        few = _alert_statements(pipeline, 3, "F", timedelta(0))
-        many = _alert_statements(pipeline, 30, "M", timedelta(minutes=10))
+        few = _alert_statements(engine, pipeline, 3, "F", timedelta(0))
+        many = _alert_statements(engine, pipeline, 30, "M", timedelta(minutes=10))
         attempts = pipeline.deliver(PICK_DUE + timedelta(minutes=10))
     assert many == few
     assert [a.status for a in attempts] == ["sent"] * 33
