@@ -54,41 +54,46 @@ def _holds(matchers: Mapping[str, frozenset[str]], labels: Mapping[str, str]) ->
     return all(labels.get(name) in values for name, values in matchers.items())
 
 
+def _sources(
+    rule: Inhibition, candidates: Sequence[tuple[dict[str, str], int]]
+) -> dict[tuple[str | None, ...], list[int]]:
+    """The ids of the alerts that inhibit under ``rule``, by their ``equal`` labels' values.
+    Found once per group: looking for sources among the whole group again for each member
+    was quadratic (16 s for a group of 1,000 on a busy machine)."""
+    found: dict[tuple[str | None, ...], list[int]] = defaultdict(list)
+    for source, source_id in candidates:
+        if _holds(rule.source, source):
+            found[tuple(source.get(name) for name in rule.equal)].append(source_id)
+    return found
+
+
 class Muter:
     """Decides, for the members of one group at a time, which are muted and by what."""
 
     def __init__(self, session: Session, now: datetime) -> None:
         self.silences = active_silences(session, now)
-        # Inhibitions across groups need the sources from everywhere; within a group
-        # (``equal`` empty) the group's own members are the sources.
+        # Inhibitions across groups need the sources from everywhere, found once for all the
+        # groups decided; within a group (``equal`` empty) the group's own members are the
+        # sources.
         wide = [rule for rule in INHIBITIONS if rule.equal]
         kinds = set().union(*(rule.source.get("kind", frozenset()) for rule in wide))
         query = select(Alert).where(Alert.status != "resolved", Alert.kind.in_(sorted(kinds)))
-        self.sources = [(labels_of(alert), alert.id) for alert in session.scalars(query)]
+        found = [(labels_of(alert), alert.id) for alert in session.scalars(query)]
+        self.wide = {rule.name: _sources(rule, found) for rule in wide}
 
     def reasons(self, members: Sequence[Alert]) -> dict[int, str]:
         """``alert id -> inhibited:SOURCE_ID | silence:ID`` for every muted member."""
         labelled = [(alert, labels_of(alert)) for alert in members]
-        sources = [self._sources(rule, labelled) for rule in INHIBITIONS]
+        own = [(labels, alert.id) for alert, labels in labelled]
+        sources = [self.wide[r.name] if r.equal else _sources(r, own) for r in INHIBITIONS]
+        if not self.silences and not any(sources):
+            return {}  # nothing can mute: the usual case, and a large group's cost was here
         muted: dict[int, str] = {}
         for alert, labels in labelled:
             reason = self._inhibited(alert, labels, sources) or self._silenced(labels)
             if reason is not None:
                 muted[alert.id] = reason
         return muted
-
-    def _sources(
-        self, rule: Inhibition, group: list[tuple[Alert, dict[str, str]]]
-    ) -> dict[tuple[str | None, ...], list[int]]:
-        """The ids of the alerts that inhibit under ``rule``, by their ``equal`` labels' values.
-        Found once per group: looking for sources among the whole group again for each member
-        was quadratic (16 s for a group of 1,000 on a busy machine)."""
-        candidates = self.sources if rule.equal else [(lab, a.id) for a, lab in group]
-        found: dict[tuple[str | None, ...], list[int]] = defaultdict(list)
-        for source, source_id in candidates:
-            if _holds(rule.source, source):
-                found[tuple(source.get(name) for name in rule.equal)].append(source_id)
-        return found
 
     def _inhibited(
         self,

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import structlog
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import BigInteger, exists, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -36,6 +36,7 @@ from alerts.notifiers.base import Message
 from alerts.notifiers.templates import TemplateError
 from alerts.outbox import enqueue
 from alerts.routing import ReceiverRef, Route
+from store.listed import listed
 from store.models import Alert, AlertDelivery, AlertGroup
 
 log = structlog.get_logger(__name__)
@@ -100,7 +101,7 @@ def members(
 ) -> dict[int, list[Alert]]:
     """The alerts of each of the groups, worst first, in one query."""
     found: dict[int, list[Alert]] = {}
-    query = select(Alert).where(Alert.group_id.in_(group_ids))
+    query = select(Alert).where(listed(session, Alert.group_id, group_ids, BigInteger()))
     if open_only:
         query = query.where(Alert.status != "resolved")
     for alert in session.scalars(query) if group_ids else ():
@@ -208,15 +209,15 @@ def _notify(
 
 def _mark_notified(session: Session, alerts: Sequence[Alert], now: datetime) -> None:
     """Write ``notified_at = now`` (already set in memory by ``_notify``) on ``alerts`` in one
-    statement per thousand (through the unit of work it was one UPDATE per alert: a burst of
-    1,000 spent more time there than deciding)."""
-    ids = [alert.id for alert in alerts]
-    for start in range(0, len(ids), 1000):
-        chunk = ids[start : start + 1000]
-        session.execute(
-            update(Alert).where(Alert.id.in_(chunk)).values(notified_at=now),
-            execution_options={"synchronize_session": False},
-        )
+    statement with one parameter (through the unit of work it was one UPDATE per alert: a
+    burst of 1,000 spent more time there than deciding)."""
+    if not alerts:
+        return
+    ids = listed(session, Alert.id, [alert.id for alert in alerts], BigInteger())
+    session.execute(
+        update(Alert).where(ids).values(notified_at=now),
+        execution_options={"synchronize_session": False},
+    )
 
 
 def _write(

@@ -14,7 +14,6 @@ events record the moves after it.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -23,8 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 from psycopg.errors import UniqueViolation
-from sqlalchemy import String, any_, column, func, literal, select, text
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import String, column, func, select, text
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.selectable import TextualSelect
@@ -32,6 +30,7 @@ from sqlalchemy.sql.selectable import TextualSelect
 from store.canonical import CanonicalOrder, stage_time
 from store.channels import get_channel
 from store.events import ChangeEvent, record_changes
+from store.listed import listed
 from store.models import Order, utcnow
 from store.models.base import UtcDateTime
 from store.models.orders import NATURAL_KEY
@@ -149,13 +148,8 @@ def stored_versions(session: Session, channel_id: int, ids: list[str]) -> dict[s
     one parameter (an array on PostgreSQL, a JSON list on SQLite), however long the list."""
     if not ids:
         return {}
-    if session.get_bind().dialect.name == "postgresql":
-        listed = Order.channel_order_id == any_(literal(ids, ARRAY(String)))
-    else:
-        values = select(column("value", String)).select_from(func.json_each(json.dumps(ids)))
-        listed = Order.channel_order_id.in_(values)
     query = select(Order.channel_order_id, Order.channel_modified_at).where(
-        Order.channel_id == channel_id, listed
+        Order.channel_id == channel_id, listed(session, Order.channel_order_id, ids, String())
     )
     return {row.channel_order_id: row.channel_modified_at for row in session.execute(query)}
 

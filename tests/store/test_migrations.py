@@ -6,10 +6,13 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.schema import CreateTable
 
 from store.migrate import current_revisions, head_revisions
-from store.models import Base
+from store.models import Alert, Base
+from store.models.alerts import ALERT_FILLFACTOR
 
 
 def test_migrated_schema_equals_models(engine: Engine) -> None:
@@ -41,3 +44,13 @@ def test_audit_log_refuses_changes(engine: Engine, statement: str) -> None:
         connection.execute(text(statement))
     with engine.connect() as connection:
         assert connection.scalar(text("SELECT actor FROM audit_log")) == "ann"
+
+
+def test_alerts_leave_room_for_updated_rows_on_postgresql(pg_engine: Engine) -> None:
+    # The migration and the model must agree: a store made from the models gets it too.
+    query = "SELECT reloptions FROM pg_class WHERE relname = 'alerts'"
+    with pg_engine.connect() as connection:
+        options = connection.scalar(text(query))
+    assert options == [f"fillfactor={ALERT_FILLFACTOR}"]
+    ddl = str(CreateTable(Alert.__table__).compile(dialect=postgresql.dialect()))
+    assert f"WITH (fillfactor = {ALERT_FILLFACTOR})" in ddl
