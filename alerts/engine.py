@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from alerts.grouping import BATCH as ROUTE_BATCH
 from alerts.grouping import route_alerts
 from alerts.muting import reconsider_groups
-from alerts.notify import NotifySettings, flush_groups, next_flush
+from alerts.notify import NotifySettings, flush_groups, next_flush, write_marks
 from alerts.outbox import Clock
 from alerts.routing import load_routes
 from alerts.sources import SourceReport, check_sla, open_breach_orders
@@ -182,9 +182,12 @@ class AlertEngine:
             with self._lock:
                 self._changed |= changed
             return self.max_sleep_s
-        # The deliverer first: what to wake for next is not on the way to the receiver.
+        # The deliverer first: the marks and what to wake for next are not on the way to the
+        # receiver.
         if report.deliveries and self.on_outbox is not None:
             self.on_outbox()
+        if report.deliveries:
+            self._write_marks()
         wake_at = report.next_wake
         if wake_at is None:
             try:
@@ -196,3 +199,10 @@ class AlertEngine:
             return self.max_sleep_s
         wait = (wake_at - self.clock()).total_seconds()
         return min(self.max_sleep_s, max(0.0, wait))
+
+    def _write_marks(self) -> None:
+        try:
+            with self.sessions.begin() as session:
+                write_marks(session)
+        except Exception:  # the next tick writes them before it decides anything
+            log.exception("alerts.write_marks_failed")

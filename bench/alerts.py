@@ -56,7 +56,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from alerts.config import AlertsSection, ReceiverConfig, RouteConfig, apply_alerts
 from alerts.engine import TimerState, tick
 from alerts.notifiers.webhook import webhook_id
-from alerts.notify import NotifySettings
+from alerts.notify import NotifySettings, write_marks
 from bench.board import percentile
 from bench.common import bench_url, free_port, orderwatch, scratch_database
 from bench.generate import CHANNELS, generate_open
@@ -421,6 +421,8 @@ class Timed:
         began = time.perf_counter()
         with self.sessions.begin() as session:
             tick(session, SETTINGS, self.state, now)
+        with self.sessions.begin() as session:  # as the engine does once the tick commits
+            write_marks(session)
         into.append((time.perf_counter() - began) * 1000)
 
 

@@ -22,6 +22,7 @@ SEVERITIES = ("info", "warning", "critical")
 DELIVERY_STATES = ("pending", "sent", "dead")
 DELIVERY_EVENTS = ("firing", "update", "repeat", "escalation", "resolved", "test")
 _FIRING = "state = 'firing'"
+_UNMARKED = "unmarked_at IS NOT NULL"
 ALERT_FILLFACTOR = 70
 
 
@@ -165,6 +166,12 @@ class AlertGroup(Base):
             postgresql_where=text(_FIRING),
             sqlite_where=text(_FIRING),
         ),
+        Index(
+            "ix_alert_groups_unmarked",
+            "id",
+            postgresql_where=text(_UNMARKED),
+            sqlite_where=text(_UNMARKED),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -189,6 +196,11 @@ class AlertGroup(Base):
     acknowledged_by: Mapped[str | None] = mapped_column(String(64))
     acknowledged_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
+    unmarked: Mapped[list[int] | None] = mapped_column(Json)
+    """The alerts a notification named first, whose ``notified_at`` is still to be written
+    (``alerts.notify.write_marks``, just after the notification's transaction commits)."""
+    unmarked_at: Mapped[datetime | None]
+    """When that notification was decided: the ``notified_at`` to write."""
 
 
 class Silence(Base):

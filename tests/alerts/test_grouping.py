@@ -12,12 +12,14 @@ import pytest
 from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from alerts.engine import tick
 from alerts.muting import create_silence, expire_silence
 from store.alerts import raise_alert
 from store.models import Alert, AlertGroup, Order
 from store.transitions import move_order
 from tests.alerts.pipeline import (
     PICK_DUE,
+    SETTINGS,
     Consumer,
     Pipeline,
     awaiting_pick,
@@ -116,6 +118,33 @@ def test_the_resolved_notice_goes_out_as_soon_as_the_group_clears(
             "firing",
         ]
     assert fake.accepted[-1]["title"] == "1 单在 SH-01 待拣货 超过 2 小时"
+
+
+def test_marks_a_crash_left_unwritten_are_written_before_the_next_decision(
+    sessions: sessionmaker[Session], hook: tuple[Consumer, Pipeline]
+) -> None:
+    fake, pipeline = hook
+    orders = awaiting_pick(sessions, 2)
+    pipeline.tick(T0, changed=tuple(orders))
+    pipeline.step(PICK_DUE)
+    with sessions.begin() as session:  # the notification's transaction; then the process dies
+        tick(session, SETTINGS, pipeline.state, PICK_DUE + 30 * S)
+    with sessions() as session:
+        assert list(session.scalars(select(Alert.notified_at))) == [None, None]
+        assert session.scalar(select(AlertGroup.unmarked_at)) == PICK_DUE + 30 * S
+    pipeline.deliver(PICK_DUE + 30 * S)  # the message does not wait for the marks
+    with sessions.begin() as session:
+        for order_no in orders:
+            move_order(session, order_no=order_no, to="picked", source="handheld",
+                       at=PICK_DUE + 40 * S)  # fmt: skip
+    pipeline.tick(PICK_DUE + 41 * S, changed=tuple(orders))
+    pipeline.deliver(PICK_DUE + 41 * S)
+    with sessions() as session:
+        assert list(session.scalars(select(Alert.notified_at))) == [PICK_DUE + 30 * S] * 2
+        assert session.scalar(select(AlertGroup.unmarked_at)) is None
+    # The resolved notice names the alerts the marks say were told.
+    titles = [m["title"] for m in fake.accepted]
+    assert titles == ["2 单在 SH-01 待拣货 超过 2 小时", "已恢复：2 单在 SH-01 待拣货 超过 2 小时"]
 
 
 def test_a_silence_mutes_until_it_ends_and_says_who_and_why(
