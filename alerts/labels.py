@@ -4,8 +4,8 @@ all match on the same names."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Set
-
-from store.models import Alert
+from datetime import datetime
+from typing import Any, Protocol
 
 MATCH_LABELS = ("kind", "severity", "channel", "warehouse", "stage")
 """What a route may match on."""
@@ -26,7 +26,31 @@ KINDS = (
 SEVERITY_RANK = {"info": 0, "warning": 1, "critical": 2}
 
 
-def labels_of(alert: Alert) -> dict[str, str]:
+class AlertFacts(Protocol):
+    """What messages, labels and the worst-first order read of an alert (an ``Alert`` row
+    of the ORM or a ``Member``)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def severity(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def dedupe_key(self) -> str: ...
+    @property
+    def details(self) -> dict[str, Any]: ...
+    @property
+    def labels(self) -> dict[str, Any]: ...
+    @property
+    def opened_at(self) -> datetime: ...
+    @property
+    def last_seen_at(self) -> datetime: ...
+
+
+def labels_of(alert: AlertFacts) -> dict[str, str]:
     """The alert's labels with its kind and severity."""
     return {**alert.labels, "kind": alert.kind, "severity": alert.severity}
 
@@ -41,7 +65,7 @@ def matches_exactly(matchers: Mapping[str, str], labels: Mapping[str, str]) -> b
     return all(labels.get(name) == value for name, value in matchers.items())
 
 
-def worst_first(alert: Alert) -> tuple[int, float, int]:
+def worst_first(alert: AlertFacts) -> tuple[int, float, int]:
     """Sort key: most severe first, then the longest-standing (an SLA breach opens at its
     deadline, so the most overdue order comes first)."""
     return (-SEVERITY_RANK.get(alert.severity, 0), alert.opened_at.timestamp(), alert.id)

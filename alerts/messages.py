@@ -13,16 +13,16 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from alerts.labels import AlertFacts
 from alerts.notifiers.base import Message
 from alerts.notifiers.templates import compose
-from store.models import Alert
 from store.stages import STAGE_LABELS
 
 LISTED = 10
 """Items a message names; the rest are counted."""
 
 Facts = dict[str, str]
-FactsOf = Callable[[Sequence[Alert], str, datetime, ZoneInfo], Facts]
+FactsOf = Callable[[Sequence[AlertFacts], str, datetime, ZoneInfo], Facts]
 
 
 def duration(span: timedelta, lang: str) -> str:
@@ -51,19 +51,19 @@ def listing(names: Sequence[str], total: int, lang: str) -> str:
     return f"{shown} 等 {total} 项" if lang == "zh" else f"{shown} and {total - LISTED} more"
 
 
-def _since(alert: Alert) -> datetime:
+def _since(alert: AlertFacts) -> datetime:
     value = alert.details.get("since")
     return datetime.fromisoformat(value) if isinstance(value, str) else alert.opened_at
 
 
-def _threshold(alert: Alert, lang: str) -> str:
+def _threshold(alert: AlertFacts, lang: str) -> str:
     limit = alert.details.get("limit_s")
     if isinstance(limit, int | float):
         return duration(timedelta(seconds=limit), lang)
     return "承诺发货时间" if lang == "zh" else "the ship-by promise"
 
 
-def sla_facts(alerts: Sequence[Alert], lang: str, now: datetime, zone: ZoneInfo) -> Facts:
+def sla_facts(alerts: Sequence[AlertFacts], lang: str, now: datetime, zone: ZoneInfo) -> Facts:
     worst = alerts[0]
     longest = max(now - _since(alert) for alert in alerts)
     return {
@@ -76,7 +76,7 @@ def sla_facts(alerts: Sequence[Alert], lang: str, now: datetime, zone: ZoneInfo)
     }
 
 
-def stock_facts(alerts: Sequence[Alert], lang: str, now: datetime, zone: ZoneInfo) -> Facts:
+def stock_facts(alerts: Sequence[AlertFacts], lang: str, now: datetime, zone: ZoneInfo) -> Facts:
     worst = alerts[0]
     everywhere = "全部仓库" if lang == "zh" else "all warehouses"
     return {
@@ -87,7 +87,7 @@ def stock_facts(alerts: Sequence[Alert], lang: str, now: datetime, zone: ZoneInf
     }
 
 
-def stale_facts(alerts: Sequence[Alert], lang: str, now: datetime, zone: ZoneInfo) -> Facts:
+def stale_facts(alerts: Sequence[AlertFacts], lang: str, now: datetime, zone: ZoneInfo) -> Facts:
     worst = alerts[0]
     lag = timedelta(seconds=int(worst.details.get("lag_s", 0)))
     last = worst.last_seen_at - lag
@@ -98,7 +98,7 @@ def stale_facts(alerts: Sequence[Alert], lang: str, now: datetime, zone: ZoneInf
     }
 
 
-def failing_facts(alerts: Sequence[Alert], lang: str, now: datetime, zone: ZoneInfo) -> Facts:
+def failing_facts(alerts: Sequence[AlertFacts], lang: str, now: datetime, zone: ZoneInfo) -> Facts:
     worst = alerts[0]
     error = str(worst.details.get("last_error") or worst.title)
     failures = worst.details.get("consecutive_failures")
@@ -111,7 +111,9 @@ def failing_facts(alerts: Sequence[Alert], lang: str, now: datetime, zone: ZoneI
     return {"channel": worst.labels.get("channel", ""), "error": error}
 
 
-def quarantine_facts(alerts: Sequence[Alert], lang: str, now: datetime, zone: ZoneInfo) -> Facts:
+def quarantine_facts(
+    alerts: Sequence[AlertFacts], lang: str, now: datetime, zone: ZoneInfo
+) -> Facts:
     worst = alerts[0]
     return {
         "count": str(sum(int(a.details.get("count", 1)) for a in alerts)),
@@ -120,13 +122,15 @@ def quarantine_facts(alerts: Sequence[Alert], lang: str, now: datetime, zone: Zo
     }
 
 
-def finding_facts(alerts: Sequence[Alert], lang: str, now: datetime, zone: ZoneInfo) -> Facts:
+def finding_facts(alerts: Sequence[AlertFacts], lang: str, now: datetime, zone: ZoneInfo) -> Facts:
     messages = [str(a.details.get(lang) or a.title) for a in alerts]
     more = listing(messages[1:], len(messages) - 1, lang) if len(messages) > 1 else ""
     return {"finding": messages[0], "details": more or str(alerts[0].details.get("cause", ""))}
 
 
-def after_sales_facts(alerts: Sequence[Alert], lang: str, now: datetime, zone: ZoneInfo) -> Facts:
+def after_sales_facts(
+    alerts: Sequence[AlertFacts], lang: str, now: datetime, zone: ZoneInfo
+) -> Facts:
     """``3 个售后单超过 1 天 未处理 / 最久 2 天 4 小时：TK…``."""
     tickets = [str(a.details.get("ticket_no", a.dedupe_key)) for a in alerts]
     return {
@@ -137,7 +141,7 @@ def after_sales_facts(alerts: Sequence[Alert], lang: str, now: datetime, zone: Z
     }
 
 
-def backlog_facts(alerts: Sequence[Alert], lang: str, now: datetime, zone: ZoneInfo) -> Facts:
+def backlog_facts(alerts: Sequence[AlertFacts], lang: str, now: datetime, zone: ZoneInfo) -> Facts:
     """``SH-01 待拣货 积压 180 单，高于平常 / 这个时段通常为 60–75 单``; other stages or
     warehouses in the group are named after it."""
     worst = max(alerts, key=lambda a: int(a.details.get("count", 0)))
@@ -170,7 +174,7 @@ FACTS: dict[str, FactsOf] = {
 
 
 def group_message(
-    alerts: Sequence[Alert],
+    alerts: Sequence[AlertFacts],
     *,
     idempotency_key: str,
     lang: str,

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from alerts.labels import GROUP_LABELS, labels_of, matches_exactly
+from alerts.labels import GROUP_LABELS, AlertFacts, labels_of, matches_exactly
 from store.audit import write_audit
 from store.errors import Conflict, InvalidInput, NotFound
 from store.models import Alert, AlertGroup, Silence
@@ -81,7 +81,7 @@ class Muter:
         found = [(labels_of(alert), alert.id) for alert in session.scalars(query)]
         self.wide = {rule.name: _sources(rule, found) for rule in wide}
 
-    def reasons(self, members: Sequence[Alert]) -> dict[int, str]:
+    def reasons(self, members: Sequence[AlertFacts]) -> dict[int, str]:
         """``alert id -> inhibited:SOURCE_ID | silence:ID`` for every muted member."""
         labelled = [(alert, labels_of(alert)) for alert in members]
         own = [(labels, alert.id) for alert, labels in labelled]
@@ -97,7 +97,7 @@ class Muter:
 
     def _inhibited(
         self,
-        alert: Alert,
+        alert: AlertFacts,
         labels: Mapping[str, str],
         sources: list[dict[tuple[str | None, ...], list[int]]],
     ) -> str | None:

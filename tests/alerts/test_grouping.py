@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from alerts.engine import tick
 from alerts.muting import create_silence, expire_silence
 from store.alerts import raise_alert
-from store.models import Alert, AlertGroup, Order
+from store.models import Alert, AlertGroup, AlertRoute, Order
 from store.transitions import move_order
 from tests.alerts.pipeline import (
     PICK_DUE,
@@ -230,6 +230,31 @@ def test_a_critical_mutes_the_warnings_of_its_group(
     assert [(m["severity"], m["title"]) for m in fake.accepted] == [
         ("critical", "1 单在 SH-01 待拣货 超过 承诺发货时间")
     ]
+
+
+def test_the_alerts_of_a_group_whose_route_is_gone_are_routed_again(
+    sessions: sessionmaker[Session],
+) -> None:
+    add_channel(sessions)
+    with consumer() as (fake, url):
+        configure(sessions, [webhook("hook", url)], [route("before", group_wait=30)])
+        pipeline = Pipeline(sessions)
+        orders = awaiting_pick(sessions, 2)
+        pipeline.tick(T0, changed=tuple(orders))
+        pipeline.step(PICK_DUE)  # grouped, waiting for its siblings
+        configure(sessions, [webhook("hook", url)], [route("after", group_wait=0)])
+        pipeline.step(PICK_DUE + 30 * S)  # the old group dissolves at its decision time
+        pipeline.step(PICK_DUE + 31 * S)
+    with sessions() as session:
+        groups = session.execute(
+            select(AlertGroup.state, AlertRoute.name)
+            .outerjoin(AlertRoute, AlertRoute.id == AlertGroup.route_id)
+            .order_by(AlertGroup.id)
+        )
+        assert list(groups) == [("resolved", None), ("firing", "after")]
+        grouped = set(session.scalars(select(Alert.group_id)))
+    assert len(grouped) == 1 and None not in grouped
+    assert [m["title"] for m in fake.accepted] == ["2 单在 SH-01 待拣货 超过 2 小时"]
 
 
 def _alert_statements(
