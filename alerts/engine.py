@@ -182,12 +182,11 @@ class AlertEngine:
             with self._lock:
                 self._changed |= changed
             return self.max_sleep_s
-        # The deliverer first: the marks and what to wake for next are not on the way to the
-        # receiver.
+        # The deliverer first: what to wake for next and the marks are not on the way to the
+        # receiver, and the marks last: a large group's are a row each, and the deliverer's
+        # claim waited for them (its commit 2.4 ms instead of 0.4 with the marks beside it).
         if report.deliveries and self.on_outbox is not None:
             self.on_outbox()
-        if report.deliveries:
-            self._write_marks()
         wake_at = report.next_wake
         if wake_at is None:
             try:
@@ -195,6 +194,8 @@ class AlertEngine:
                     wake_at = next_wake(session, self.state, now)
             except Exception:
                 log.exception("alerts.next_wake_failed")
+        if report.deliveries:
+            self._write_marks()
         if wake_at is None:
             return self.max_sleep_s
         wait = (wake_at - self.clock()).total_seconds()
