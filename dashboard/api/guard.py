@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import email.message
+import functools
 import hashlib
 import time
 from collections import OrderedDict
@@ -51,6 +52,7 @@ from store.people import verify_tokens
 
 VERIFIED_FOR_S = 30.0
 REMEMBERED_TOKENS = 1024
+REMEMBERED_ROUTES = 1024
 _NO_BODY = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -75,6 +77,10 @@ class BodyGuard:
         self.default_limit = default_limit
         self._needs: dict[int, _Needs] = {}  # by id: routes are not hashable
         self._tokens: TokenGate | None = None
+        # The route each (method, path) resolved to, most recent last: matching every route's
+        # pattern was a tenth of a handheld's scan request. Paths naming an order are many,
+        # so the memory is bounded; a handheld posts to the same few paths all day.
+        self._routes: OrderedDict[tuple[str, str, str], APIRoute | None] = OrderedDict()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] not in _NO_BODY:
@@ -113,10 +119,18 @@ class BodyGuard:
         return None
 
     def _route(self, scope: Scope) -> APIRoute | None:
-        for route in _api_routes(self.api.router.routes):
-            if route.matches(scope)[0] is Match.FULL:
-                return route
-        return None
+        key = (scope["method"], scope.get("root_path", ""), scope["path"])
+        if key in self._routes:
+            self._routes.move_to_end(key)
+            return self._routes[key]
+        found = next(
+            (r for r in _api_routes(self.api.router.routes) if r.matches(scope)[0] is Match.FULL),
+            None,
+        )
+        self._routes[key] = found
+        while len(self._routes) > REMEMBERED_ROUTES:
+            self._routes.popitem(last=False)
+        return found
 
     def _token_gate(self) -> TokenGate:
         if self._tokens is None:  # the app's state is set once the app is built
@@ -164,7 +178,10 @@ def _has_body(headers: Headers) -> bool:
     return headers.get("content-length", "0") != "0" or "transfer-encoding" in headers
 
 
+@functools.lru_cache(maxsize=64)
 def _is_json(content_type: str | None) -> bool:
+    """Whether the media type is JSON (``application/json``, ``application/*+json``), parsed
+    as mail headers are; remembered, as clients send the same few all day."""
     if not content_type:
         return False
     message = email.message.Message()
