@@ -529,6 +529,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "order.amount": ("金额 · 支付方式", "Amount · payment"),
     "order.ship_by": ("承诺发货时间", "Ship-by promise"),
     "order.buyer": ("买家（已脱敏）", "Buyer (masked)"),
+    "order.buyer.encrypted": ("平台加密", "encrypted by the platform"),
     "order.floor.awaiting_pick": ("进入待拣货", "Entered awaiting pick"),
     "order.floor.first_picked": ("首件拣货", "First pick scan"),
     "order.floor.packed": ("打包完成", "Packed"),

@@ -46,7 +46,7 @@ from store.audit import audit_trail
 from store.errors import DomainError
 from store.models import Order, utcnow
 from store.orders import order_document
-from store.privacy import Buyer
+from store.privacy import ENCRYPTED, Buyer
 from store.stages import Source
 
 dash.register_page(  # type: ignore[no-untyped-call]
@@ -253,10 +253,15 @@ def _buyer(buyer: Buyer, lang: str, *, revealed: bool) -> dmc.Stack:
     return dmc.Stack(
         [
             dmc.Text(label, size="xs", c="orange" if revealed else "dimmed"),
-            dmc.Text(" · ".join(v or "—" for v in buyer.values()), id="order-buyer-value"),
+            dmc.Text(" · ".join(_field(v, lang) for v in buyer.values()), id="order-buyer-value"),
         ],
         gap=0,
     )
+
+
+def _field(value: str | None, lang: str) -> str:
+    """A buyer field as shown: a field the platform sent encrypted says so in the language."""
+    return (value or "—").replace(ENCRYPTED, t("order.buyer.encrypted", lang))
 
 
 def _when(value: str | None, zone: ZoneInfo, lang: str) -> str:

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, select
 
 from store.audit import audit_trail
 from store.db import session_factory
-from store.models import AuditEntry, ChannelWriteback
+from store.models import AuditEntry, ChannelWriteback, Order
 from store.orders import get_order
 from store.stages import Source
 from store.transitions import move_order
@@ -122,6 +122,36 @@ def test_each_role_is_drawn_its_actions_and_never_the_buyer_in_clear(
     assert MASKED in text
     assert not [value for value in CLEAR if value in text]
     assert drawn["order-seen"]["data"] == {"stage": "on_hold", "assignee": None}
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"), [("en", "encrypted by the platform"), ("zh", "平台加密")]
+)
+def test_fields_the_platform_encrypted_say_so_in_the_language(
+    sqlite_engine: Engine, lang: str, said: str
+) -> None:
+    order_no = held_order(sqlite_engine)
+    with session_factory(sqlite_engine).begin() as session:
+        order = session.scalars(select(Order).where(Order.order_no == order_no)).one()
+        order.buyer_ciphertext = json.dumps({"name": "#AgAAAAbc#", "phone": "$AgAAAAbc$"})
+    with client_for(sqlite_engine, role="viewer") as client:
+        sign_in(client)
+        spec = callback_spec(client, "order-seen")
+        values = {"shell-lang.data": lang, "order-refresh.data": 0, "order-no.data": order_no}
+        answer = client.post("/_dash-update-component", json=callback_request(spec, values))
+    shown = _texts(answer.json()["response"]["order-view"]["children"], "order-buyer-value")
+    assert shown == [f"{said} · {said} · 上海市浦东新****"]
+
+
+def _texts(tree: Any, component_id: str) -> list[str]:
+    """The text of every component ``component_id`` names in a drawn layout."""
+    if isinstance(tree, list):
+        return [text for child in tree for text in _texts(child, component_id)]
+    if not isinstance(tree, dict):
+        return []
+    props = tree.get("props", {})
+    found = [props["children"]] if props.get("id") == component_id else []
+    return found + _texts(props.get("children"), component_id)
 
 
 @pytest.mark.parametrize("console", ["viewer"], indirect=True)
