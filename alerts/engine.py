@@ -95,6 +95,23 @@ def tick(
     return report
 
 
+def wake_up(
+    sessions: sessionmaker[Session],
+    settings: NotifySettings,
+    state: TimerState,
+    now: datetime,
+    changed: Collection[str] = (),
+) -> TickReport:
+    """One wake-up as the engine makes it, with no deliverer to wake: the tick in its
+    transaction, then the marks of the alerts it notified in another (for tools and tests
+    that drive the engine at times they choose)."""
+    with sessions.begin() as session:
+        report = tick(session, settings, state, now, changed)
+    with sessions.begin() as session:
+        write_marks(session)
+    return report
+
+
 def _orders_to_check(
     session: Session, state: TimerState, now: datetime, changed: Collection[str]
 ) -> set[int]:

@@ -13,7 +13,7 @@ Prometheus Alertmanager grouping the same burst of alerts, in one run.
    missing), on loopback with the same grouping and a webhook receiver, is sent 1,000 alerts at
    one instant through its API: the time until its grouped message arrives. Ratio orderwatch /
    Alertmanager, the median over rounds (target ≤ 1).
-3. **The timer's cost per wake-up.** With the workers stopped, ``alerts.engine.tick`` (one
+3. **The timer's cost per wake-up.** With the workers stopped, ``alerts.engine.wake_up`` (one
    wake-up, the worker's own code) is timed on both stores at chosen instants, alternating:
    a wake-up at a deadline (one order due: found through the index, checked, alerted, routed,
    grouped, written to the outbox) and an idle one. Ratio 1M / 10k of the medians of the
@@ -54,9 +54,9 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.config import AlertsSection, ReceiverConfig, RouteConfig, apply_alerts
-from alerts.engine import TimerState, tick
+from alerts.engine import TimerState, wake_up
 from alerts.notifiers.webhook import webhook_id
-from alerts.notify import NotifySettings, write_marks
+from alerts.notify import NotifySettings
 from bench.board import percentile
 from bench.common import bench_url, free_port, orderwatch, scratch_database
 from bench.generate import CHANNELS, generate_open
@@ -419,10 +419,7 @@ class Timed:
 
     def wake(self, now: datetime, into: list[float]) -> None:
         began = time.perf_counter()
-        with self.sessions.begin() as session:
-            tick(session, SETTINGS, self.state, now)
-        with self.sessions.begin() as session:  # as the engine does once the tick commits
-            write_marks(session)
+        wake_up(self.sessions, SETTINGS, self.state, now)
         into.append((time.perf_counter() - began) * 1000)
 
 
@@ -432,7 +429,7 @@ def tick_costs(engines: Sequence[Engine], wakes: int) -> list[Timed]:
     timed, dues = [], []
     for engine in engines:
         sessions = session_factory(engine)
-        # Five minutes ahead (the bench calls ``tick`` at chosen times, no clock runs out).
+        # Five minutes ahead (the bench wakes the engine at chosen times, no clock runs out).
         _ids, mine = due_orders(sessions, offsets, lead_s=300, prefix="T", warehouse="SH-01")
         dues.append(mine)
         before = mine[0] - timedelta(seconds=1)

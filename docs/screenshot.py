@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from alerts import views
 from alerts.config import AlertsSection, ReceiverConfig, RouteConfig, apply_alerts
-from alerts.engine import TimerState, tick
+from alerts.engine import TimerState, wake_up
 from alerts.notify import NotifySettings
 from dashboard.app import create_app
 from dashboard.config import WebConfig
@@ -151,8 +151,7 @@ def catch_up(sessions: sessionmaker[Session], settings: NotifySettings) -> int:
     deadlines (all past); the routine announces them when it runs (once a minute), and the
     screenshot does not wait for that.
     """
-    with sessions.begin() as session:
-        tick(session, settings, TimerState(), datetime.now(UTC))
+    wake_up(sessions, settings, TimerState(), datetime.now(UTC))
     with sessions() as session:
         largest = max(views.groups(session), key=lambda g: g.open_alerts, default=None)
     return largest.id if largest else 0

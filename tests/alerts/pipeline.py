@@ -17,8 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.config import AlertsSection, ReceiverConfig, RouteConfig, apply_alerts
-from alerts.engine import TickReport, TimerState, tick
-from alerts.notify import NotifySettings, write_marks
+from alerts.engine import TickReport, TimerState, wake_up
+from alerts.notify import NotifySettings
 from alerts.outbox import Attempt, deliver_due
 from store.canonical import CanonicalOrder
 from store.models import AlertDelivery, Order, utcnow
@@ -94,12 +94,7 @@ class Pipeline:
     state: TimerState = field(default_factory=TimerState)
 
     def tick(self, now: datetime, changed: tuple[str, ...] = ()) -> TickReport:
-        """One wake-up as the engine makes it: the tick, then the alerts it named marked."""
-        with self.sessions.begin() as session:
-            report = tick(session, self.settings, self.state, now, changed)
-        with self.sessions.begin() as session:
-            write_marks(session)
-        return report
+        return wake_up(self.sessions, self.settings, self.state, now, changed)
 
     def deliver(self, now: datetime) -> list[Attempt]:
         return deliver_due(self.sessions, CLIENT, clock=lambda: now, limit=1000)
