@@ -260,8 +260,13 @@ def _buyer(buyer: Buyer, lang: str, *, revealed: bool) -> dmc.Stack:
 
 
 def _field(value: str | None, lang: str) -> str:
-    """A buyer field as shown: a field the platform sent encrypted says so in the language."""
-    return (value or "—").replace(ENCRYPTED, t("order.buyer.encrypted", lang))
+    """A buyer field as shown: a field the platform sent encrypted says so in the language
+    (an address whose region is known shows it, and the encrypted rest in brackets)."""
+    word, shown = t("order.buyer.encrypted", lang), value or "—"
+    region = shown.removesuffix(f" · {ENCRYPTED}")
+    if region != shown:
+        return f"{region}（{word}）" if lang == "zh" else f"{region} ({word})"
+    return word if shown == ENCRYPTED else shown
 
 
 def _when(value: str | None, zone: ZoneInfo, lang: str) -> str:
