@@ -142,6 +142,9 @@ def test_a_session_ended_mid_action_applies_nothing_and_signs_in_back_to_the_pag
     page.locator(".ag-selection-checkbox input").first.check()
     expect(page.locator("#orders-selected")).to_have_text("已选 1 单")
     page.get_by_role("button", name="解除拦截").click()
+    # Opened by a callback: its answer must be in before the session ends, or that callback
+    # is the one refused (and the page signs in again before there is a dialog to confirm).
+    expect(page.locator("#orders-dialog-text")).to_contain_text("将对 1 个订单执行「解除拦截」")
     page.context.clear_cookies()  # the session ends while the dialog is open
     page.locator("#orders-dialog-confirm").click()
     expect(page).to_have_url(re.compile(r"/login\?next="))
