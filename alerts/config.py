@@ -54,7 +54,7 @@ from sqlalchemy.orm import Session, undefer
 
 from alerts.labels import GROUP_LABELS, KINDS, MATCH_LABELS
 from alerts.notifiers.providers import PROVIDERS
-from alerts.routing import DEFAULT_GROUP_BY, reroute_unrouted
+from alerts.routing import DEFAULT_GROUP_BY, reroute_orphaned_groups, reroute_unrouted
 from rules.config import (
     ApplyReport,
     ConfigError,
@@ -250,6 +250,7 @@ def apply_alerts(session: Session, section: AlertsSection, *, author: str) -> li
     for position, route in enumerate(routes):
         changes.append(_put_route(session, route, position, ids, author))
     reroute_unrouted(session)
+    reroute_orphaned_groups(session)
     return [change for change in changes if change]
 
 

@@ -243,8 +243,8 @@ def test_the_alerts_of_a_group_whose_route_is_gone_are_routed_again(
         pipeline.tick(T0, changed=tuple(orders))
         pipeline.step(PICK_DUE)  # grouped, waiting for its siblings
         configure(sessions, [webhook("hook", url)], [route("after", group_wait=0)])
-        pipeline.step(PICK_DUE + 30 * S)  # the old group dissolves at its decision time
-        pipeline.step(PICK_DUE + 31 * S)
+        pipeline.step(PICK_DUE + S)  # the old group dissolves at once, not at its wait's end
+        pipeline.step(PICK_DUE + 2 * S)
     with sessions() as session:
         groups = session.execute(
             select(AlertGroup.state, AlertRoute.name)
