@@ -26,7 +26,6 @@ class Member:
     id: int
     kind: str
     severity: str
-    status: str
     title: str
     dedupe_key: str
     details: dict[str, Any]

@@ -97,13 +97,16 @@ def write_marks(session: Session) -> int:
         by_time.setdefault(group.unmarked_at, []).extend(group.unmarked or [])
         group.unmarked, group.unmarked_at = None, None
     for at, ids in by_time.items():
-        session.execute(
-            update(Alert)
-            .where(listed(session, Alert.id, ids, BigInteger()))
-            .values(notified_at=at),
-            execution_options={"synchronize_session": False},
-        )
+        _set_on_alerts(session, ids, notified_at=at)
     return sum(len(ids) for ids in by_time.values())
+
+
+def _set_on_alerts(session: Session, ids: Sequence[int], **values: object) -> None:
+    """Set ``values`` on the alerts ``ids`` in one statement with one parameter."""
+    session.execute(
+        update(Alert).where(listed(session, Alert.id, ids, BigInteger())).values(**values),
+        execution_options={"synchronize_session": False},
+    )
 
 
 def due_groups(session: Session, now: datetime) -> list[AlertGroup]:
@@ -133,12 +136,13 @@ def _decide(
     if not alerts:
         return _close(session, group, route, settings, now)
     muted = muter.reasons(alerts)
-    changed = [alert for alert in alerts if alert.muted_by != muted.get(alert.id)]
-    for alert in changed:
-        alert.muted_by = muted.get(alert.id)
-    if changed:  # only the changes: most decisions have none
-        rows = [{"id": alert.id, "muted_by": alert.muted_by} for alert in changed]
-        session.execute(update(Alert), rows)
+    changes = [
+        {"id": alert.id, "muted_by": muted.get(alert.id)}
+        for alert in alerts
+        if alert.muted_by != muted.get(alert.id)
+    ]
+    if changes:  # only the changes: most decisions have none
+        session.execute(update(Alert), changes)
     active = [alert for alert in alerts if alert.id not in muted]
     group.next_flush_at = now + route.group_interval
     if not active:
@@ -289,9 +293,7 @@ def console_url(public_url: str, group_id: int) -> str:
 def _dissolve(session: Session, group: AlertGroup, alerts: list[Member], now: datetime) -> None:
     """The group's route is gone: its alerts are routed again by the routes there are now."""
     if alerts:
-        ids = listed(session, Alert.id, [alert.id for alert in alerts], BigInteger())
-        session.execute(
-            update(Alert).where(ids).values(group_id=None, route_checked_at=None),
-            execution_options={"synchronize_session": False},
+        _set_on_alerts(
+            session, [alert.id for alert in alerts], group_id=None, route_checked_at=None
         )
     group.state, group.resolved_at, group.next_flush_at = "resolved", now, None

@@ -169,12 +169,16 @@ def callback_request(
     }
 
 
-def component_ids(tree: Any) -> list[Any]:
-    """Every component id in a rendered tree, depth first."""
+def components(tree: Any) -> list[dict[str, Any]]:
+    """Every component in a rendered tree, depth first."""
     if isinstance(tree, list):
-        return [found for item in tree for found in component_ids(item)]
+        return [found for item in tree for found in components(item)]
     if not isinstance(tree, dict):
         return []
     props = tree.get("props", {})
-    own = [props["id"]] if "id" in props else []
-    return own + [found for value in props.values() for found in component_ids(value)]
+    return [tree] + [found for value in props.values() for found in components(value)]
+
+
+def component_ids(tree: Any) -> list[Any]:
+    """Every component id in a rendered tree, depth first."""
+    return [c["props"]["id"] for c in components(tree) if "id" in c.get("props", {})]
